@@ -1,0 +1,1 @@
+"""spikegate.converter: PyTorch and NIR models to chip register configurations."""

@@ -1,0 +1,1 @@
+"""spikegate.fpga: top-level designs, bitstream builds and host drivers for open FPGA boards."""

@@ -1,0 +1,1 @@
+"""spikegate.hdl: the chips' cores in Amaranth HDL, cycle-accurate and synthesizable."""

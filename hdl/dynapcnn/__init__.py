@@ -1,0 +1,1 @@
+"""The DYNAP-CNN core and chip in Amaranth HDL."""

@@ -1,0 +1,1 @@
+"""The Xylo LIF array in Amaranth HDL."""

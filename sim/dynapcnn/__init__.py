@@ -1,0 +1,1 @@
+"""The DYNAP-CNN cores: register configuration and event-driven / time-stepped models."""

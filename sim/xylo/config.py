@@ -1,0 +1,300 @@
+"""The register configuration of one Xylo LIF array: the contract shared by the converter, the numpy
+model (:class:`spikegate.sim.xylo.XyloSim`) and the hardware description (``spikegate.hdl.xylo``).
+
+Field names are rockpool's (``XyloSim.from_specification`` / ``config_from_specification``); the
+arithmetic they drive is ``../shared/spec/xylo-core.md``. All weights are stored with an explicit
+synapse axis of 2 (synapse 1, synapse 2); a 2-D matrix given to :meth:`XyloConfig.from_spec` drives
+synapse 1 only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..checks import INT8, INT16, as_int_array, check_range
+
+#: Chip limits of the Xylo v1 (SYNS61300) and Xylo Audio 2 (SYNS61201) cores.
+MAX_INPUTS = 16
+MAX_HIDDEN = 1000
+MAX_OUTPUTS = 8
+MAX_FANOUT = 64  #: recurrent (target, synapse) entries per hidden neuron
+MAX_RECURRENT_SYNAPSES = 32000  #: recurrent (target, synapse) entries in total
+MAX_DASH = 15  #: 4-bit decay shifts
+MAX_WEIGHT_SHIFT = 7  #: 3-bit weight shifts
+MAX_INPUT_COUNT = 15  #: input events per channel per step that the chip counts
+MAX_SPIKES = 31  #: hidden spike counter width (5 bits)
+VERSIONS = (1, 2)
+
+_ARRAY_FIELDS = (
+    "weights_in", "weights_rec", "weights_out",
+    "dash_mem", "dash_syn", "dash_syn_2", "dash_mem_out", "dash_syn_out",
+    "threshold", "threshold_out", "bias", "bias_out",
+)
+_SCALAR_FIELDS = ("weight_shift_in", "weight_shift_rec", "weight_shift_out")
+
+
+@dataclass(frozen=True, eq=False)
+class XyloConfig:
+    """Every register of a Xylo LIF array, validated against the chip's limits on construction.
+
+    Sizes: ``Nin`` inputs (≤ 16), ``Nhid`` hidden neurons (≤ 1000), ``Nout`` readout neurons (≤ 8).
+
+    Attributes (numpy arrays are read-only copies):
+        weights_in: (Nin, Nhid, 2) int8 input weights, ``[channel, neuron, synapse]``.
+        weights_rec: (Nhid, Nhid, 2) int8 recurrent weights, ``[pre, post, synapse]``; at most
+            :data:`MAX_FANOUT` non-zero (post, synapse) entries per pre neuron and
+            :data:`MAX_RECURRENT_SYNAPSES` in total.
+        weights_out: (Nhid, Nout) int8 readout weights.
+        dash_mem, dash_syn, dash_syn_2: (Nhid,) 4-bit decay shifts (0..15) of Vmem, Isyn, Isyn2.
+        dash_mem_out, dash_syn_out: (Nout,) 4-bit decay shifts of the readout neurons.
+        threshold: (Nhid,) int16 spike thresholds; threshold_out: (Nout,) int16.
+        weight_shift_in, weight_shift_rec, weight_shift_out: 3-bit left shifts (0..7) of the weights.
+        aliases: Nhid tuples, each ``()`` or ``(target,)``: hidden neuron whose spike counter this
+            neuron's spikes are added to (one target per neuron, not itself).
+        bias, bias_out: (Nhid,), (Nout,) int16 membrane biases, Xylo Audio 2 (``version=2``) only.
+        version: 1 for Xylo v1 (SYNS61300), 2 for the Xylo Audio 2 core (SYNS61201).
+        dt: time step in seconds (not a register; kept for the converter and plots).
+    """
+
+    weights_in: np.ndarray
+    weights_rec: np.ndarray
+    weights_out: np.ndarray
+    dash_mem: np.ndarray
+    dash_syn: np.ndarray
+    dash_syn_2: np.ndarray
+    dash_mem_out: np.ndarray
+    dash_syn_out: np.ndarray
+    threshold: np.ndarray
+    threshold_out: np.ndarray
+    weight_shift_in: int = 0
+    weight_shift_rec: int = 0
+    weight_shift_out: int = 0
+    aliases: tuple[tuple[int, ...], ...] = ()
+    bias: np.ndarray | None = None
+    bias_out: np.ndarray | None = None
+    version: int = 1
+    dt: float = 1e-3
+
+    # ------------------------------------------------------------------ sizes
+    @property
+    def n_inputs(self) -> int:
+        return self.weights_in.shape[0]
+
+    @property
+    def n_hidden(self) -> int:
+        return self.weights_in.shape[1]
+
+    @property
+    def n_outputs(self) -> int:
+        return self.weights_out.shape[1]
+
+    @property
+    def has_bias(self) -> bool:
+        """The v2 ``has_bias`` flag: set when any hidden or readout bias is non-zero."""
+        return bool(np.any(self.bias != 0) or np.any(self.bias_out != 0))
+
+    @property
+    def uses_syn2(self) -> bool:
+        return bool(np.any(self.weights_in[:, :, 1]) or np.any(self.weights_rec[:, :, 1]))
+
+    @property
+    def alias_target(self) -> np.ndarray:
+        """(Nhid,) int: each neuron's alias target, or -1 for none."""
+        return np.array([a[0] if a else -1 for a in self.aliases], dtype=np.int64)
+
+    def fanout(self) -> list[np.ndarray]:
+        """Per pre neuron, its recurrent fan-out list as an (n, 3) array of (target, synapse, weight),
+        in ascending (target, synapse) order: the layout of the chip's recurrent RAMs."""
+        lists = []
+        for pre in range(self.n_hidden):
+            post, syn = np.nonzero(self.weights_rec[pre])
+            lists.append(np.stack([post, syn, self.weights_rec[pre, post, syn]], axis=1).astype(np.int64))
+        return lists
+
+    # ------------------------------------------------------------ construction
+    def __post_init__(self) -> None:
+        self._normalise()
+        self._validate()
+
+    def _set(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+
+    def _normalise(self) -> None:
+        """Turn every field into its canonical type: read-only int16 arrays, ints and tuples."""
+        weights_in = as_int_array("weights_in", self.weights_in)
+        if weights_in.ndim == 2:
+            weights_in = np.stack([weights_in, np.zeros_like(weights_in)], axis=-1)
+        if weights_in.ndim != 3 or weights_in.shape[2] != 2:
+            raise ValueError(f"weights_in: expected shape (Nin, Nhid) or (Nin, Nhid, 2), got {weights_in.shape}")
+        n_in, n_hid, _ = weights_in.shape
+        weights_out = as_int_array("weights_out", self.weights_out)
+        if weights_out.ndim != 2 or weights_out.shape[0] != n_hid:
+            raise ValueError(f"weights_out: expected shape (Nhid={n_hid}, Nout), got {weights_out.shape}")
+        n_out = weights_out.shape[1]
+        weights_rec = np.zeros((n_hid, n_hid, 2), np.int64) if self.weights_rec is None else as_int_array(
+            "weights_rec", self.weights_rec)
+        if weights_rec.ndim == 2:
+            weights_rec = np.stack([weights_rec, np.zeros_like(weights_rec)], axis=-1)
+        if weights_rec.shape != (n_hid, n_hid, 2):
+            raise ValueError(
+                f"weights_rec: expected shape (Nhid, Nhid) or (Nhid, Nhid, 2) with Nhid={n_hid}, got {weights_rec.shape}")
+        arrays = {"weights_in": weights_in, "weights_rec": weights_rec, "weights_out": weights_out}
+        for name, size in (("dash_mem", n_hid), ("dash_syn", n_hid), ("dash_syn_2", n_hid), ("threshold", n_hid),
+                           ("bias", n_hid), ("dash_mem_out", n_out), ("dash_syn_out", n_out),
+                           ("threshold_out", n_out), ("bias_out", n_out)):
+            value = getattr(self, name)
+            if value is None:
+                value = np.zeros(size, np.int64)
+            value = as_int_array(name, value)
+            if value.ndim == 0:
+                value = np.full(size, int(value))
+            if value.shape != (size,):
+                raise ValueError(f"{name}: expected shape ({size},), got {value.shape}")
+            arrays[name] = value
+        for name, value in arrays.items():
+            check_range(name, value, *(INT8 if name.startswith("weights") else INT16), "int8" if name.startswith(
+                "weights") else "int16")
+            value = value.astype(np.int16)
+            value.flags.writeable = False
+            self._set(name, value)
+        for name in _SCALAR_FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+                raise TypeError(f"{name}: expected an integer, got {value!r}")
+            self._set(name, int(value))
+        self._set("aliases", self._normalise_aliases(self.aliases, n_hid))
+        if self.version not in VERSIONS:
+            raise ValueError(f"version: value {self.version!r} is not one of {VERSIONS} (1 = Xylo v1, 2 = Xylo Audio 2)")
+        self._set("version", int(self.version))
+        self._set("dt", float(self.dt))
+
+    @staticmethod
+    def _normalise_aliases(aliases, n_hid: int) -> tuple[tuple[int, ...], ...]:
+        if aliases is None or len(aliases) == 0:
+            return tuple(() for _ in range(n_hid))
+        if len(aliases) != n_hid:
+            raise ValueError(f"aliases: expected one list per hidden neuron ({n_hid}), got {len(aliases)}")
+        result = []
+        for source, targets in enumerate(aliases):
+            targets = tuple(int(t) for t in (targets if targets is not None else ()))
+            result.append(targets)
+        return tuple(result)
+
+    def _validate(self) -> None:
+        n_in, n_hid, n_out = self.n_inputs, self.n_hidden, self.n_outputs
+        for name, value, limit in (("Nin", n_in, MAX_INPUTS), ("Nhid", n_hid, MAX_HIDDEN), ("Nout", n_out, MAX_OUTPUTS)):
+            if not 1 <= value <= limit:
+                raise ValueError(f"{name}: {value} is outside the chip's range 1..{limit}")
+        for name in ("dash_mem", "dash_syn", "dash_syn_2", "dash_mem_out", "dash_syn_out"):
+            check_range(name, getattr(self, name), 0, MAX_DASH, "4-bit")
+        for name in _SCALAR_FIELDS:
+            check_range(name, np.asarray(getattr(self, name)), 0, MAX_WEIGHT_SHIFT, "3-bit")
+        fanout = np.count_nonzero(self.weights_rec, axis=(1, 2))
+        if np.any(fanout > MAX_FANOUT):
+            pre = int(np.argmax(fanout > MAX_FANOUT))
+            raise ValueError(
+                f"weights_rec: neuron {pre} has {int(fanout[pre])} recurrent targets (post, synapse), "
+                f"over the fan-out limit of {MAX_FANOUT}")
+        if fanout.sum() > MAX_RECURRENT_SYNAPSES:
+            raise ValueError(
+                f"weights_rec: {int(fanout.sum())} recurrent synapses in total, over the limit of {MAX_RECURRENT_SYNAPSES}")
+        for source, targets in enumerate(self.aliases):
+            if len(targets) > 1:
+                raise ValueError(f"aliases[{source}]: {list(targets)} has {len(targets)} targets; the limit is 1")
+            for target in targets:
+                if not 0 <= target < n_hid:
+                    raise ValueError(f"aliases[{source}]: target {target} is outside the hidden neurons 0..{n_hid - 1}")
+                if target == source:
+                    raise ValueError(f"aliases[{source}]: a neuron cannot alias itself")
+        if self.version == 1 and (np.any(self.bias != 0) or np.any(self.bias_out != 0)):
+            name = "bias" if np.any(self.bias != 0) else "bias_out"
+            index = int(np.argmax(getattr(self, name) != 0))
+            raise ValueError(
+                f"{name}: value {int(getattr(self, name)[index])} at index {index} is non-zero, but Xylo v1 has no "
+                f"bias (use version=2)")
+
+    # --------------------------------------------------------------- spec dicts
+    @classmethod
+    def from_spec(cls, *, weights_in, weights_out, weights_rec=None, dash_mem=1, dash_mem_out=1, dash_syn=1,
+                  dash_syn_2=None, dash_syn_out=1, threshold=None, threshold_out=None, weight_shift_in=0,
+                  weight_shift_rec=0, weight_shift_out=0, aliases=None, bias=None, bias_out=None, version=1,
+                  dt=1e-3, **unknown) -> "XyloConfig":
+        """Build a config from a rockpool specification dict (``XyloConfig.from_spec(**spec)``).
+
+        Scalars broadcast over their population. ``dash_syn_2`` defaults to ``dash_syn``.
+        ``threshold`` and ``threshold_out`` are required (a threshold of 0 fires 31 times per step).
+        ``output_mode`` and ``name`` from rockpool specs are accepted and ignored.
+        """
+        unknown.pop("output_mode", None)
+        unknown.pop("name", None)
+        if unknown:
+            raise TypeError(f"unknown Xylo specification fields: {sorted(unknown)}")
+        if threshold is None or threshold_out is None:
+            raise ValueError("threshold and threshold_out are required")
+        return cls(weights_in=weights_in, weights_rec=weights_rec, weights_out=weights_out, dash_mem=dash_mem,
+                   dash_syn=dash_syn, dash_syn_2=dash_syn if dash_syn_2 is None else dash_syn_2,
+                   dash_mem_out=dash_mem_out, dash_syn_out=dash_syn_out, threshold=threshold,
+                   threshold_out=threshold_out, weight_shift_in=weight_shift_in, weight_shift_rec=weight_shift_rec,
+                   weight_shift_out=weight_shift_out, aliases=aliases, bias=bias, bias_out=bias_out,
+                   version=version, dt=dt)
+
+    def to_spec(self) -> dict[str, Any]:
+        """The rockpool specification dict of this config (arrays as int numpy arrays)."""
+        spec: dict[str, Any] = {name: np.array(getattr(self, name)) for name in _ARRAY_FIELDS}
+        spec.update({name: getattr(self, name) for name in _SCALAR_FIELDS})
+        spec["aliases"] = [list(a) for a in self.aliases]
+        spec["version"] = self.version
+        spec["dt"] = self.dt
+        if self.version == 1:
+            del spec["bias"], spec["bias_out"]
+        return spec
+
+    def replace(self, **changes) -> "XyloConfig":
+        """A validated copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+    # --------------------------------------------------------------------- JSON
+    def to_json(self) -> str:
+        doc = {"format": "spikegate.xylo.config", "format_version": 1}
+        for name, value in self.to_spec().items():
+            doc[name] = value.tolist() if isinstance(value, np.ndarray) else value
+        return json.dumps(doc)
+
+    @classmethod
+    def from_json(cls, text: str) -> "XyloConfig":
+        doc = json.loads(text)
+        if doc.pop("format", None) != "spikegate.xylo.config":
+            raise ValueError("not a spikegate Xylo config: the 'format' field is missing or different")
+        doc.pop("format_version", None)
+        return cls.from_spec(**doc)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(self.to_json())
+
+    @classmethod
+    def load(cls, path: str | Path) -> "XyloConfig":
+        return cls.from_json(Path(path).read_text())
+
+    # ------------------------------------------------------------------ identity
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, XyloConfig):
+            return NotImplemented
+        return self.to_json() == other.to_json()
+
+    def __hash__(self) -> int:
+        return hash(self.digest())
+
+    def digest(self) -> str:
+        """SHA-256 of the canonical JSON form: identifies a config in traces and test vectors."""
+        return hashlib.sha256(self.to_json().encode()).hexdigest()
+
+    def __repr__(self) -> str:
+        return (f"XyloConfig(Nin={self.n_inputs}, Nhid={self.n_hidden}, Nout={self.n_outputs}, "
+                f"version={self.version}, synapses={int(np.count_nonzero(self.weights_rec))} recurrent)")
