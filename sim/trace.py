@@ -1,0 +1,269 @@
+"""Traces: every intermediate value of a run, in one documented file format, and where two traces part.
+
+A :class:`Trace` holds named integer arrays (``fields``) whose first axis is time: the time step for
+Xylo and the time-stepped DYNAP-CNN model, the input event for the event-driven DYNAP-CNN model.
+Each field has named axes (``("step", "neuron")``) and a unit. A trace also names the model that made
+it, spikegate's version and the SHA-256 digest of the register configuration it ran, so that traces
+of different configurations are never compared.
+
+File format (``.npz``): one array per field, stored under its name, plus ``__header__``, a 0-d string
+array holding a JSON object::
+
+    {"format": "spikegate.trace", "format_version": 1, "chip": "xylo" | "dynapcnn",
+     "model": "<who made it>", "version": "<spikegate version>", "config_digest": "<sha256 hex>",
+     "fields": {"<name>": {"axes": ["step", "neuron"], "unit": "<unit>", "dtype": "int16",
+                           "shape": [T, N]}},
+     "meta": {...}}
+
+CSV form (small traces, and the form a user's own C/HLS model can write): one row per value,
+columns ``field,<axis 0>,<axis 1>,...,value`` for each field in turn, for example::
+
+    field,step,neuron,value
+    Vmem,0,0,50
+    Vmem,0,1,-3
+
+Header lines starting with ``#`` carry ``# chip=xylo``, ``# config_digest=<hex>`` and
+``# shape <field>=<T>x<N>``; a CSV without shape lines takes each field's shape from its largest
+indices. Rows left out are zero, so a sparse implementation need write only non-zero values.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .compare import Difference, first_difference
+
+FORMAT = "spikegate.trace"
+FORMAT_VERSION = 1
+CHIPS = ("xylo", "dynapcnn")
+
+
+@dataclass
+class Trace:
+    """A recorded run: ``fields`` maps names to integer arrays with time as the first axis.
+
+    Attributes:
+        chip: ``"xylo"`` or ``"dynapcnn"``.
+        model: what produced it (``"numpy"``, ``"rtl"``, ``"board"``, a user's name...).
+        config_digest: SHA-256 hex digest of the register configuration (``config.digest()``).
+        fields: name -> integer array, first axis time (steps or input events).
+        axes: name -> axis names, one per array dimension.
+        units: name -> unit (``"count"``, ``"LSB"`` for raw register values...).
+        meta: free-form JSON-serialisable extras (time step, event order...).
+    """
+
+    chip: str
+    model: str
+    config_digest: str
+    fields: dict[str, np.ndarray]
+    axes: dict[str, tuple[str, ...]]
+    units: dict[str, str] = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)
+    version: str = __version__
+
+    def __post_init__(self) -> None:
+        if self.chip not in CHIPS:
+            raise ValueError(f"chip: {self.chip!r} is not one of {CHIPS}")
+        for name, array in self.fields.items():
+            array = np.asarray(array)
+            if array.dtype.kind not in "iub":
+                raise TypeError(f"field {name}: expected integers, got dtype {array.dtype}")
+            axes = tuple(self.axes.get(name, ()))
+            if len(axes) != array.ndim:
+                raise ValueError(f"field {name}: {array.ndim} dimensions but axes {axes}")
+            self.fields[name] = array
+            self.axes[name] = axes
+
+    # ----------------------------------------------------------------- files
+    def header(self) -> dict:
+        return {
+            "format": FORMAT, "format_version": FORMAT_VERSION, "chip": self.chip, "model": self.model,
+            "version": self.version, "config_digest": self.config_digest, "meta": self.meta,
+            "fields": {name: {"axes": list(self.axes[name]), "unit": self.units.get(name, ""),
+                              "dtype": str(array.dtype), "shape": list(array.shape)}
+                       for name, array in self.fields.items()},
+        }
+
+    def save(self, path: str | Path) -> Path:
+        """Write the ``.npz`` form (or the CSV form when ``path`` ends in ``.csv``)."""
+        path = Path(path)
+        if path.suffix == ".csv":
+            path.write_text(self.to_csv())
+            return path
+        np.savez_compressed(path, __header__=np.array(json.dumps(self.header())), **self.fields)
+        return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Trace":
+        """Read a trace written by :meth:`save` (``.npz``) or a CSV trace (``.csv``)."""
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"trace file {path} does not exist")
+        if path.suffix == ".csv":
+            return cls.from_csv(path.read_text(), source=str(path))
+        with np.load(path, allow_pickle=False) as archive:
+            if "__header__" not in archive:
+                raise ValueError(f"{path}: not a spikegate trace (no __header__ entry)")
+            header = json.loads(str(archive["__header__"]))
+            if header.get("format") != FORMAT:
+                raise ValueError(f"{path}: format {header.get('format')!r}, expected {FORMAT!r}")
+            if header.get("format_version", 0) > FORMAT_VERSION:
+                raise ValueError(f"{path}: format version {header['format_version']} is newer than {FORMAT_VERSION}")
+            missing = [name for name in header["fields"] if name not in archive]
+            if missing:
+                raise ValueError(f"{path}: fields named in the header but missing: {missing}")
+            fields = {name: archive[name] for name in header["fields"]}
+        for name, info in header["fields"].items():
+            if list(fields[name].shape) != info["shape"]:
+                raise ValueError(f"{path}: field {name} has shape {fields[name].shape}, header says {info['shape']}")
+        return cls(chip=header["chip"], model=header["model"], config_digest=header["config_digest"], fields=fields,
+                   axes={n: tuple(i["axes"]) for n, i in header["fields"].items()},
+                   units={n: i["unit"] for n, i in header["fields"].items()}, meta=header.get("meta", {}),
+                   version=header.get("version", "?"))
+
+    def to_csv(self) -> str:
+        out = io.StringIO()
+        out.write(f"# chip={self.chip}\n# model={self.model}\n# config_digest={self.config_digest}\n")
+        for name, array in self.fields.items():
+            out.write(f"# shape {name}={'x'.join(str(n) for n in array.shape)}\n")
+        for name, array in self.fields.items():
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(["field", *self.axes[name], "value"])
+            for index in np.ndindex(array.shape):
+                writer.writerow([name, *index, int(array[index])])
+        return out.getvalue()
+
+    @classmethod
+    def from_csv(cls, text: str, source: str = "<csv>") -> "Trace":
+        """Parse the CSV form (see the module docstring)."""
+        header: dict[str, str] = {}
+        shapes: dict[str, tuple[int, ...]] = {}
+        values: dict[str, list[tuple[tuple[int, ...], int]]] = {}
+        axes: dict[str, tuple[str, ...]] = {}
+        current_axes: tuple[str, ...] | None = None
+        for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+            if not row or not row[0].strip():
+                continue
+            if row[0].startswith("#"):
+                line = ",".join(row)[1:].strip()
+                if line.startswith("shape "):
+                    name, _, dims = line[6:].partition("=")
+                    shapes[name.strip()] = tuple(int(d) for d in dims.split("x"))
+                elif "=" in line:
+                    key, _, value = line.partition("=")
+                    header[key.strip()] = value.strip()
+                continue
+            if row[0] == "field":
+                if row[-1] != "value":
+                    raise ValueError(f"{source}:{number}: a column header must end in 'value', got {row}")
+                current_axes = tuple(row[1:-1])
+                continue
+            if current_axes is None:
+                raise ValueError(f"{source}:{number}: data before a 'field,...,value' column header")
+            if len(row) != len(current_axes) + 2:
+                raise ValueError(f"{source}:{number}: expected {len(current_axes) + 2} columns, got {len(row)}")
+            try:
+                index = tuple(int(v) for v in row[1:-1])
+                value = int(row[-1])
+            except ValueError as error:
+                raise ValueError(f"{source}:{number}: {error}") from None
+            if any(i < 0 for i in index):
+                raise ValueError(f"{source}:{number}: negative index {index}")
+            name = row[0]
+            if axes.setdefault(name, current_axes) != current_axes:
+                raise ValueError(f"{source}:{number}: field {name} appears with axes {current_axes} and {axes[name]}")
+            values.setdefault(name, []).append((index, value))
+        if "chip" not in header:
+            raise ValueError(f"{source}: missing '# chip=xylo|dynapcnn' header line")
+        fields = {}
+        for name, entries in values.items():
+            extent = tuple(max(ix[d] for ix, _ in entries) + 1 for d in range(len(axes[name])))
+            shape = shapes.get(name, extent)
+            if any(e > s for e, s in zip(extent, shape)):
+                raise ValueError(f"{source}: field {name} has an index beyond its declared shape {shape}")
+            array = np.zeros(shape, np.int64)
+            for index, value in entries:
+                array[index] = value
+            fields[name] = array
+        return cls(chip=header["chip"], model=header.get("model", source), config_digest=header.get("config_digest", ""),
+                   fields=fields, axes=axes)
+
+
+@dataclass
+class TraceDiff:
+    """The outcome of :func:`diff`: the first difference (or ``None``) and per-field counts."""
+
+    first: Difference | None
+    counts: dict[str, int]
+    compared: tuple[str, ...]
+    only_in_a: tuple[str, ...]
+    only_in_b: tuple[str, ...]
+
+    @property
+    def equal(self) -> bool:
+        return self.first is None
+
+    def report(self) -> str:
+        lines = []
+        if self.first is None:
+            lines.append(f"traces agree on {len(self.compared)} fields: {', '.join(self.compared)}")
+        else:
+            lines.append(str(self.first))
+            lines.append("values that differ per field:")
+            lines += [f"  {name}: {count}" for name, count in self.counts.items()]
+        for side, names in (("first", self.only_in_a), ("second", self.only_in_b)):
+            if names:
+                lines.append(f"fields only in the {side} trace (not compared): {', '.join(names)}")
+        return "\n".join(lines)
+
+
+def diff(a: Trace, b: Trace, fields: Sequence[str] | None = None) -> TraceDiff:
+    """Compare two traces of the same configuration and report where they first part.
+
+    Refuses (``ValueError``, saying why) traces of different chips or configurations, and fields of
+    different shapes or axes. Fields present in only one trace are listed, not compared; a CSV trace
+    without a ``config_digest`` line is taken to be of the other trace's configuration.
+    """
+    if a.chip != b.chip:
+        raise ValueError(f"traces of different chips: {a.chip} and {b.chip}")
+    if a.config_digest and b.config_digest and a.config_digest != b.config_digest:
+        raise ValueError(f"traces of different configurations: digest {a.config_digest[:12]}... against "
+                         f"{b.config_digest[:12]}...")
+    names = [n for n in (fields or a.fields) if n in b.fields]
+    if fields:
+        unknown = [n for n in fields if n not in a.fields or n not in b.fields]
+        if unknown:
+            raise ValueError(f"fields not in both traces: {unknown}")
+    for name in names:
+        if a.fields[name].shape != b.fields[name].shape:
+            raise ValueError(f"field {name}: shapes differ, {a.fields[name].shape} against {b.fields[name].shape}")
+        if a.axes[name] != b.axes[name]:
+            raise ValueError(f"field {name}: axes differ, {a.axes[name]} against {b.axes[name]}")
+    first = first_difference({n: a.fields[n] for n in names}, {n: b.fields[n] for n in names},
+                             axes={n: a.axes[n] for n in names}, names=(a.model, b.model))
+    counts = first.counts if first else {n: 0 for n in names}
+    return TraceDiff(first=first, counts=counts, compared=tuple(names),
+                     only_in_a=tuple(n for n in a.fields if n not in b.fields),
+                     only_in_b=tuple(n for n in b.fields if n not in a.fields))
+
+
+def xylo_trace(config, raster: np.ndarray, out: np.ndarray, rec: Mapping[str, np.ndarray], model: str = "numpy") -> Trace:
+    """A Xylo trace from one unbatched ``evolve`` call: inputs, every hidden and readout state, outputs."""
+    hidden, readout = ("step", "neuron"), ("step", "readout")
+    fields = {"input": np.minimum(np.asarray(raster), 15), "Isyn": rec["Isyn"], "Isyn2": rec["Isyn2"],
+              "Vmem": rec["Vmem"], "Spikes": rec["Spikes"], "Isyn_out": rec["Isyn_out"], "Vmem_out": rec["Vmem_out"],
+              "out": out}
+    axes = {"input": ("step", "channel"), "Isyn": hidden, "Isyn2": hidden, "Vmem": hidden, "Spikes": hidden,
+            "Isyn_out": readout, "Vmem_out": readout, "out": readout}
+    units = {name: "LSB" for name in fields} | {"input": "count", "Spikes": "count", "out": "count"}
+    return Trace(chip="xylo", model=model, config_digest=config.digest(),
+                 fields={k: np.asarray(v).astype(np.int64) for k, v in fields.items()}, axes=axes, units=units,
+                 meta={"dt": config.dt, "version_rules": config.version})
