@@ -1,0 +1,99 @@
+"""``spikegate eval CONFIG DATASET``: a chip-exact network over a whole labelled dataset.
+
+    spikegate eval bundled:dynapcnn synthetic:dvs --out out/eval-dvs          # 2 local workers
+    spikegate eval bundled:xylo synthetic:xylo:1000 --workers 0                 # serially, in-process
+    spikegate eval chip.json Test/ --sensor 34,34,2 --scheduler tcp://HOST:8786  # an existing cluster
+
+CONFIG: a register configuration (JSON written by ``spikegate xylo`` / ``spikegate dynapcnn``), or
+``bundled:dynapcnn`` / ``bundled:xylo`` (hand-built networks for the synthetic datasets).
+DATASET: an .npz file, a folder ``ROOT/<class>/<sample>.bin|.npy`` (N-MNIST layout),
+``tonic:NAME:ROOT[:train]`` or ``synthetic:dvs|xylo[:SAMPLES[:SEED]]``.
+
+Writes OUT/results.parquet (.csv without pyarrow), OUT/summary.json, OUT/confusion.png, OUT/costs.png
+and the per-shard files; running the same command again resumes an interrupted run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def add_run_options(parser) -> None:
+    """Options shared by ``eval`` and ``sweep``: where it runs and how results are kept."""
+    parser.add_argument("--workers", type=int, default=2,
+                        help="local Dask worker processes (default 2); 0 runs serially in this process")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                        help="run on this existing Dask cluster instead of a local one")
+    parser.add_argument("--dashboard", default="127.0.0.1:8787", metavar="ADDR",
+                        help="dashboard address of a local cluster (default 127.0.0.1:8787); 'none' for none")
+    parser.add_argument("--shard-size", type=int, default=16, help="samples per shard (default 16)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the results of a different earlier run in --out instead of refusing")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--sensor", metavar="W,H,P",
+                        help="sensor size for a folder dataset: events outside it are reported as malformed")
+
+
+def add_model_options(parser) -> None:
+    """Options of the model and prediction rule."""
+    parser.add_argument("--mode", choices=("event", "timestep"), default="event",
+                        help="DYNAP-CNN model: event-driven chip model (default) or time-stepped")
+    parser.add_argument("--dt-us", type=int, default=1000, help="time step of --mode timestep in µs (default 1000)")
+    parser.add_argument("--output-core", type=int, help="DYNAP-CNN readout core (default: the monitored core)")
+    parser.add_argument("--rule", choices=("spikes", "vmem"), default="spikes",
+                        help="Xylo prediction: most readout spikes (default) or highest Vmem_out")
+    parser.add_argument("--pj-per-sop", type=float, help="energy of one synaptic operation in pJ (see docs/eval.md)")
+    parser.add_argument("--pj-per-event", type=float, help="energy of one emitted event in pJ")
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("eval", help="evaluate a chip config over a labelled dataset (Dask)",
+                                   description=__doc__)
+    parser.add_argument("config", help="register config JSON, or bundled:dynapcnn / bundled:xylo")
+    parser.add_argument("dataset", help=".npz, class-folder tree, tonic:NAME:ROOT or synthetic:dvs|xylo[:N[:SEED]]")
+    parser.add_argument("--out", type=Path, default=Path("out/eval"), help="output folder (default out/eval)")
+    add_model_options(parser)
+    add_run_options(parser)
+    parser.set_defaults(func=run)
+
+
+def model_options(args) -> dict:
+    """Keyword arguments of :func:`spikegate.sim.eval.make_evaluator` from the command line."""
+    return {"rule": args.rule, "mode": args.mode, "output_core": args.output_core, "dt_us": args.dt_us,
+            "pj_per_sop": args.pj_per_sop, "pj_per_event": args.pj_per_event}
+
+
+def run_options(args) -> dict:
+    """Keyword arguments of :func:`spikegate.sim.eval.evaluate` from the command line."""
+    return {"workers": args.workers, "scheduler": args.scheduler, "shard_size": args.shard_size,
+            "dashboard": None if args.dashboard.lower() == "none" else args.dashboard,
+            "overwrite": args.overwrite, "progress": not args.no_progress}
+
+
+def open_dataset_arg(args):
+    from .eval import open_dataset
+
+    sensor = tuple(int(v) for v in args.sensor.split(",")) if args.sensor else None
+    if sensor is not None and len(sensor) != 3:
+        raise ValueError(f"--sensor: expected W,H,P, got {args.sensor!r}")
+    return open_dataset(args.dataset, sensor=sensor)
+
+
+def run(args) -> int:
+    from .eval import evaluate, load_config, make_evaluator
+
+    try:
+        config = load_config(args.config)
+        evaluator = make_evaluator(config, **model_options(args))
+        dataset = open_dataset_arg(args)
+        summary = evaluate(evaluator, dataset, args.out, **run_options(args))
+    except (ValueError, FileNotFoundError) as error:
+        print(f"spikegate eval: {error}")
+        return 2
+    accuracy = summary["accuracy"]
+    print(f"{summary['evaluated']} samples evaluated, {summary['malformed']} malformed; accuracy "
+          f"{'n/a' if accuracy is None else f'{accuracy:.4f}'}; mean {summary['sops'].get('mean', 0):.0f} SOPs, "
+          f"{summary['latency_cycles'].get('mean', 0):.0f} cycles, {summary['energy_nj'].get('mean', 0):.1f} nJ "
+          f"per sample; {summary['run']['samples_per_s']} samples/s")
+    print(f"wrote {args.out}/summary.json, results, confusion.png, costs.png")
+    return 0

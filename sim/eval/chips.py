@@ -1,0 +1,221 @@
+"""One sample through a chip-exact model: prediction, output counts, operation counts and costs.
+
+An evaluator is a small picklable description (register config + options) sent to every worker;
+``simulator()`` builds the model there once per shard and ``evaluate(simulator, data)`` runs one
+sample from a reset state.
+
+Prediction rules (ties go to the lowest class index, so a sample without any output spike is
+predicted as class 0 and shows ``n_output = 0`` in the results):
+
+- **DYNAP-CNN**: the class is the output feature of the readout core with the most output events.
+  The readout core is ``output_core`` when given, else the only core with ``monitor_enable`` (of
+  several, the one of the highest model layer in ``layer_to_core``).
+- **Xylo**, ``rule="spikes"`` (default): the readout neuron with the most output spikes over the
+  sample; ``rule="vmem"``: the readout neuron whose ``Vmem_out`` reached the highest value at any
+  step (rockpool's usual readout for training on membrane potentials).
+
+Models: DYNAP-CNN ``mode="event"`` (default) runs the event-driven chip model on the event array;
+``mode="timestep"`` bins events into a (T, polarities, height, width) count raster of ``dt_us``
+microsecond steps and runs the time-stepped (sinabs-equivalent) model. Xylo takes (T, Nin) rasters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .cost import DEFAULT_COSTS, CostModel, dynapcnn_cycles, xylo_cycles
+from .datasets import MalformedSample, as_events
+
+XYLO_RULES = ("spikes", "vmem")
+DYNAPCNN_MODES = ("event", "timestep")
+
+
+def _result(counts: np.ndarray, sops: dict[str, int], events: dict[str, int], n_input: int, latency: int,
+            costs: CostModel) -> dict:
+    """The per-sample columns shared by both chips (see :mod:`.report` for their meaning)."""
+    counts = np.asarray(counts, np.int64)
+    row = {"prediction": int(np.argmax(counts)), "n_input": int(n_input), "n_output": int(counts.sum())}
+    row.update({f"out_{k}": int(c) for k, c in enumerate(counts)})
+    row.update({f"sops_{unit}": int(n) for unit, n in sops.items()})
+    row.update({f"events_{unit}": int(n) for unit, n in events.items()})
+    total_sops, total_events = int(sum(sops.values())), int(sum(events.values()))
+    row.update(sops=total_sops, events=total_events, latency_cycles=int(latency),
+               energy_nj=costs.energy_nj(total_sops, total_events))
+    return row
+
+
+class Evaluator:
+    """What the runner needs of a chip: see :class:`XyloEvaluator` and :class:`DynapcnnEvaluator`."""
+
+    chip: str
+    n_outputs: int
+    sops_units: tuple[str, ...]
+    events_units: tuple[str, ...]
+    costs: CostModel
+
+    def empty_result(self) -> dict:
+        """The columns of a sample that could not be evaluated (prediction -1, counts 0)."""
+        row = _result(np.zeros(self.n_outputs), dict.fromkeys(self.sops_units, 0),
+                      dict.fromkeys(self.events_units, 0), 0, 0, self.costs)
+        row["prediction"] = -1
+        return row
+
+    def describe(self) -> dict:
+        return {"chip": self.chip, "config_digest": self.config.digest(), **self.options(),
+                "pj_per_sop": self.costs.pj_per_sop, "pj_per_event": self.costs.pj_per_event}
+
+
+class XyloEvaluator(Evaluator):
+    """A Xylo network (:class:`~spikegate.sim.xylo.XyloConfig`) on (T, Nin) count rasters."""
+
+    chip = "xylo"
+    sops_units = ("input", "recurrent", "readout")
+    events_units = ("hidden", "readout")
+
+    def __init__(self, config, rule: str = "spikes", costs: CostModel | None = None):
+        if rule not in XYLO_RULES:
+            raise ValueError(f"rule: value {rule!r} is not one of {XYLO_RULES}")
+        self.config, self.rule = config, rule
+        self.costs = costs or DEFAULT_COSTS["xylo"]
+        self.n_outputs = config.n_outputs
+        self._fanout_in = np.count_nonzero(config.weights_in, axis=(1, 2))
+        self._fanout_rec = np.count_nonzero(config.weights_rec, axis=(1, 2))
+        self._fanout_out = np.count_nonzero(config.weights_out, axis=1)
+
+    def options(self) -> dict:
+        return {"rule": self.rule}
+
+    def simulator(self):
+        from ..xylo import XyloSim
+
+        return XyloSim(self.config)
+
+    def evaluate(self, simulator, raster) -> dict:
+        raster = np.asarray(raster)
+        if raster.ndim != 2 or raster.shape[1] > self.config.n_inputs:
+            raise MalformedSample(f"raster: expected shape (T, channels <= Nin={self.config.n_inputs}), "
+                                  f"got {raster.shape}")
+        simulator.reset_all()
+        out, _, rec = simulator.evolve(raster, record=True)
+        counts = np.asarray(out).sum(axis=0)
+        active_in = np.minimum(raster, 1)
+        active_hidden = np.minimum(np.asarray(rec["Spikes"])[:-1], 1)  # a step's spikes reach targets next step
+        sops = {"input": int((active_in @ self._fanout_in[:raster.shape[1]]).sum()),
+                "recurrent": int((active_hidden @ self._fanout_rec).sum()),
+                "readout": int((active_hidden @ self._fanout_out).sum())}
+        events = {"hidden": int(np.asarray(rec["Spikes"]).sum()), "readout": int(counts.sum())}
+        latency = xylo_cycles(sum(sops.values()), raster.shape[0], self.config.n_hidden, self.n_outputs)
+        row = _result(counts, sops, events, raster.sum(), latency, self.costs)
+        if self.rule == "vmem":
+            row["prediction"] = int(np.argmax(np.asarray(rec["Vmem_out"]).max(axis=0)))
+        return row
+
+
+class DynapcnnEvaluator(Evaluator):
+    """A DYNAP-CNN network (:class:`~spikegate.sim.dynapcnn.config.ChipConfig`) on event arrays."""
+
+    chip = "dynapcnn"
+
+    def __init__(self, config, mode: str = "event", output_core: int | None = None, dt_us: int = 1000,
+                 costs: CostModel | None = None):
+        if mode not in DYNAPCNN_MODES:
+            raise ValueError(f"mode: value {mode!r} is not one of {DYNAPCNN_MODES}")
+        if dt_us < 1:
+            raise ValueError(f"dt_us: value {dt_us} is below the minimum 1")
+        self.config, self.mode, self.dt_us = config, mode, int(dt_us)
+        self.output_core = self._readout_core(config) if output_core is None else int(output_core)
+        core = config.cores[self.output_core] if 0 <= self.output_core < len(config.cores) else None
+        if core is None:
+            raise ValueError(f"output_core: core {self.output_core} is not used by the config "
+                             f"(used: {list(config.used_cores)})")
+        self.n_outputs = core.features
+        self.costs = costs or DEFAULT_COSTS["dynapcnn"]
+        self.sops_units = self.events_units = tuple(f"core{c}" for c in config.used_cores)
+
+    @staticmethod
+    def _readout_core(config) -> int:
+        monitored = [c for c in config.used_cores if config.cores[c].monitor_enable]
+        if not monitored:
+            raise ValueError("output_core: no core has monitor_enable; name the readout core (--output-core)")
+        by_layer = {core: layer for layer, core in config.layer_to_core.items()}
+        return max(monitored, key=lambda c: (by_layer.get(c, -1), c))
+
+    def options(self) -> dict:
+        return {"mode": self.mode, "output_core": self.output_core,
+                **({"dt_us": self.dt_us} if self.mode == "timestep" else {})}
+
+    def simulator(self):
+        if self.mode == "event":
+            from ..dynapcnn import DynapcnnSim
+
+            return DynapcnnSim(self.config)
+        from ..dynapcnn.timestepped import DynapcnnTimeStepped
+
+        return DynapcnnTimeStepped(self.config)
+
+    def evaluate(self, simulator, events) -> dict:
+        events = as_events(events)
+        simulator.reset_states()
+        if self.mode == "event":
+            out = simulator(events)
+            sops = {f"core{c}": int(n) for c, n in simulator.synops_per_core().items()}
+            emitted = {f"core{c}": int(n) for c, n in simulator.events_per_core().items()}
+            features = out["feature"][out["layer"] == self.output_core]
+        else:
+            record = simulator(self.raster(events))
+            sops = {f"core{c}": int(n) for c, n in simulator.synops_per_core().items()}
+            emitted = {f"core{c}": int(n) for c, n in simulator.events_per_core().items()}
+            features = np.repeat(np.arange(self.n_outputs), record[self.output_core].sum(axis=(0, 2, 3)))
+        counts = np.bincount(np.asarray(features, np.int64), minlength=self.n_outputs)
+        latency = dynapcnn_cycles(sops, emitted)
+        return _result(counts, sops, emitted, events.size, latency, self.costs)
+
+    def raster(self, events: np.ndarray) -> np.ndarray:
+        """(T, polarities, height, width) counts of ``dt_us`` steps; T covers the last event."""
+        width, height = self.config.dvs_layer.output_map
+        steps = int(events["t"].max()) // self.dt_us + 1 if events.size else 1
+        raster = np.zeros((steps, 2, height, width), np.int64)
+        np.add.at(raster, (events["t"] // self.dt_us, events["p"], events["y"], events["x"]), 1)
+        return raster
+
+
+# ----------------------------------------------------------------------------------- configs
+def load_config(spec: str | Path):
+    """A register configuration from a JSON file (Xylo or DYNAP-CNN, told by its ``format`` field),
+    or a bundled network: ``bundled:dynapcnn``, ``bundled:xylo``."""
+    text = str(spec)
+    if text.startswith("bundled:"):
+        from .synthetic import BUNDLED
+
+        if text[8:] not in BUNDLED:
+            raise ValueError(f"config {text!r}: bundled networks are {sorted('bundled:' + n for n in BUNDLED)}")
+        return BUNDLED[text[8:]]()
+    doc_format = json.loads(Path(text).read_text()).get("format")
+    if doc_format == "spikegate.xylo.config":
+        from ..xylo import XyloConfig
+
+        return XyloConfig.load(text)
+    if doc_format == "spikegate.dynapcnn.config":
+        from ..dynapcnn.config import ChipConfig
+
+        return ChipConfig.load(text)
+    raise ValueError(f"config {text!r}: 'format' is {doc_format!r}, not a spikegate Xylo or DYNAP-CNN config")
+
+
+def make_evaluator(config, *, rule: str = "spikes", mode: str = "event", output_core: int | None = None,
+                   dt_us: int = 1000, pj_per_sop: float | None = None, pj_per_event: float | None = None) -> Evaluator:
+    """The evaluator of a Xylo or DYNAP-CNN config (options of the other chip are ignored).
+
+    ``pj_per_sop`` / ``pj_per_event`` replace the chip's default energy prices (:mod:`.cost`)."""
+    from ..xylo import XyloConfig
+
+    chip = "xylo" if isinstance(config, XyloConfig) else "dynapcnn"
+    prices = {k: v for k, v in (("pj_per_sop", pj_per_sop), ("pj_per_event", pj_per_event)) if v is not None}
+    costs = dataclasses.replace(DEFAULT_COSTS[chip], **prices)
+    if chip == "xylo":
+        return XyloEvaluator(config, rule=rule, costs=costs)
+    return DynapcnnEvaluator(config, mode=mode, output_core=output_core, dt_us=dt_us, costs=costs)
