@@ -1,0 +1,181 @@
+"""The compiled time-step loop of the Xylo model (numba), written from ``shared/spec/xylo-core.md`` §3.
+
+One function, :func:`run_batch`, advances B independent samples by T steps, in parallel over the
+batch (``prange``); :func:`run_sample` is the loop of one sample. All arithmetic is on int32
+values that hold the chip's 16-bit registers; :func:`sat` and :func:`wrap` bring results back
+into 16 bits exactly where the spec says.
+
+Order of operations in one step (the contract the RTL follows):
+
+1. input counts ``c = min(raster, 15)`` (done by the caller);
+2. hidden synaptic input: channels ascending with ``c > 0``, then hidden neurons ascending whose
+   previous-step count ``S > 0`` (recurrent fan-out list, CSR), each source one saturating addition
+   of count × shifted weight to the (neuron, synapse) accumulator;
+3. readout synaptic input from the same previous-step spikes, ascending, saturating per source;
+4. synaptic decay ``I ← I − leak(I, dash)`` of Isyn, Isyn2 and Isyn_out;
+5. membranes: v1 ``V ← sat(V − leak(V) + I1 + I2)``; v2 ``V ← sat(V + sat(sat(I1 + I2 − leak(V)) + bias))``;
+6. hidden spikes, neurons ascending: counter starts at what aliases pushed, ``V ← wrap(V − θ)`` while
+   counter < 31 and ``V ≥ θ``; then the count is pushed to the alias target (capped at 31);
+7. readout spikes: at most one per neuron, ``Vo ← wrap(Vo − θo)``.
+
+Records are sampled at the end of the step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+MAX_SPIKES = 31
+
+
+@njit(inline="always")
+def sat(x):
+    """Clip to the signed 16-bit range."""
+    return min(max(x, -32768), 32767)
+
+
+@njit(inline="always")
+def wrap(x):
+    """Keep the low 16 bits, two's complement."""
+    return ((x + 32768) & 0xFFFF) - 32768
+
+
+@njit(inline="always")
+def leak(x, d):
+    """``x >> d`` (towards −inf), but 1 where ``x > 0`` and the shift gives 0 (spec §2)."""
+    s = x >> d
+    return 1 if (x > 0 and s == 0) else s
+
+
+@njit(inline="always")
+def membrane(v, current, d, bias, v2):
+    """One membrane update of spec §3 step 5 (``current`` = I1 + I2, or Io for the readout)."""
+    if v2:
+        a = sat(current + wrap(-leak(v, d)))
+        return sat(v + sat(a + bias))
+    return sat(v - leak(v, d) + current)
+
+
+@njit(cache=True)
+def run_sample(counts, isyn, vmem, isyn_out, vmem_out, spikes, out, rec, record, hidden, readout, w_in, in_used,
+               fanout, v2, syn2):
+    """Advance one sample by ``T = counts.shape[0]`` steps, updating the state arrays in place.
+
+    Args:
+        counts: (T, Nin) input counts, already clipped to 0..15.
+        isyn: (2, Nhid) int32 Isyn, Isyn2; vmem: (Nhid,) int32; isyn_out, vmem_out: (Nout,) int32.
+        spikes: (Nhid,) int32 hidden spike counts of the previous step (0..31).
+        out: (T, Nout) int16 output spikes, written.
+        rec: (Isyn, Isyn2, Vmem, Spikes, Isyn_out, Vmem_out) int16 arrays of (T, N), written when ``record``.
+        hidden: (dash_syn, dash_syn_2, dash_mem, threshold, bias, alias_target) per hidden neuron.
+        readout: (dash_syn_out, dash_mem_out, threshold_out, bias_out, weights_out (Nhid, Nout) shifted).
+        w_in: (Nin, 2, Nhid) int32 shifted input weights; in_used: (Nin, 2) bool, any weight non-zero.
+        fanout: (ptr (Nhid+1,), target, synapse, weight) recurrent CSR, weights shifted, targets ascending.
+        v2: the Xylo Audio 2 membrane rule; syn2: synapse 2 is used (else Isyn2 stays 0 and is skipped).
+    """
+    dash_syn, dash_syn_2, dash_mem, threshold, bias, alias = hidden
+    dash_syn_out, dash_mem_out, threshold_out, bias_out, w_out = readout
+    ptr, target, synapse, weight = fanout
+    rec_isyn, rec_isyn2, rec_vmem, rec_spikes, rec_isyn_out, rec_vmem_out = rec
+    n_steps, n_in = counts.shape
+    n_hid, n_out = w_out.shape
+    active = np.empty(n_hid, np.int64)  # hidden neurons with a non-zero count, ascending
+    n_active = 0
+    for n in range(n_hid):
+        if spikes[n] > 0:
+            active[n_active] = n
+            n_active += 1
+    for t in range(n_steps):
+        # 2. hidden synaptic input: input channels, then previous-step spikes, saturating per source
+        for i in range(n_in):
+            c = counts[t, i]
+            if c > 0:
+                for s in range(2):
+                    if in_used[i, s]:
+                        row = isyn[s]
+                        w = w_in[i, s]
+                        for n in range(n_hid):
+                            row[n] = sat(row[n] + c * w[n])
+        for k in range(n_active):
+            j = active[k]
+            count = spikes[j]
+            for e in range(ptr[j], ptr[j + 1]):
+                s, n = synapse[e], target[e]
+                isyn[s, n] = sat(isyn[s, n] + count * weight[e])
+        # 3. readout synaptic input from the same spikes
+        for k in range(n_active):
+            j = active[k]
+            count = spikes[j]
+            for o in range(n_out):
+                isyn_out[o] = sat(isyn_out[o] + count * w_out[j, o])
+        # 4-5. synaptic decay and membranes
+        i1, i2 = isyn[0], isyn[1]
+        for n in range(n_hid):
+            a = i1[n] - leak(i1[n], dash_syn[n])
+            i1[n] = a
+            if syn2:
+                b = i2[n] - leak(i2[n], dash_syn_2[n])
+                i2[n] = b
+                a += b
+            vmem[n] = membrane(vmem[n], a, dash_mem[n], bias[n], v2)
+        for o in range(n_out):
+            a = isyn_out[o] - leak(isyn_out[o], dash_syn_out[o])
+            isyn_out[o] = a
+            vmem_out[o] = membrane(vmem_out[o], a, dash_mem_out[o], bias_out[o], v2)
+        # 6. hidden spikes, ascending, with alias pushes
+        for k in range(n_active):
+            spikes[active[k]] = 0
+        n_active = 0
+        unsorted = False
+        for n in range(n_hid):
+            v, th, count = vmem[n], threshold[n], spikes[n]
+            if v >= th and count < MAX_SPIKES:
+                if th > 0:
+                    fire = min(v // th, MAX_SPIKES - count)
+                    v -= fire * th
+                    count += fire
+                else:
+                    while count < MAX_SPIKES and v >= th:
+                        v = wrap(v - th)
+                        count += 1
+                vmem[n] = v
+                spikes[n] = count
+            if count > 0:
+                active[n_active] = n
+                n_active += 1
+                b = alias[n]
+                if b >= 0:
+                    if b < n and spikes[b] == 0:
+                        active[n_active] = b
+                        n_active += 1
+                        unsorted = True
+                    spikes[b] = min(spikes[b] + count, MAX_SPIKES)
+        if unsorted:
+            active[:n_active] = np.sort(active[:n_active])
+        # 7. readout spikes
+        for o in range(n_out):
+            if vmem_out[o] >= threshold_out[o]:
+                out[t, o] = 1
+                vmem_out[o] = wrap(vmem_out[o] - threshold_out[o])
+        if record:
+            rec_isyn[t] = i1
+            rec_isyn2[t] = i2
+            rec_vmem[t] = vmem
+            for k in range(n_active):
+                rec_spikes[t, active[k]] = spikes[active[k]]
+            rec_isyn_out[t] = isyn_out
+            rec_vmem_out[t] = vmem_out
+
+
+@njit(cache=True, parallel=True)
+def run_batch(counts, isyn, vmem, isyn_out, vmem_out, spikes, out, rec, record, hidden, readout, w_in, in_used,
+              fanout, v2, syn2):
+    """:func:`run_sample` over a batch: every array argument gains a leading batch axis B
+    (``counts`` (B, T, Nin), states (B, ...), ``out`` and records (B, T, N); when ``record`` is
+    false the records may have T = 0). Samples run in parallel."""
+    rec_isyn, rec_isyn2, rec_vmem, rec_spikes, rec_isyn_out, rec_vmem_out = rec
+    for b in prange(counts.shape[0]):
+        run_sample(counts[b], isyn[b], vmem[b], isyn_out[b], vmem_out[b], spikes[b], out[b],
+                   (rec_isyn[b], rec_isyn2[b], rec_vmem[b], rec_spikes[b], rec_isyn_out[b], rec_vmem_out[b]),
+                   record, hidden, readout, w_in, in_used, fanout, v2, syn2)
