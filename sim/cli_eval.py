@@ -94,6 +94,6 @@ def run(args) -> int:
     print(f"{summary['evaluated']} samples evaluated, {summary['malformed']} malformed; accuracy "
           f"{'n/a' if accuracy is None else f'{accuracy:.4f}'}; mean {summary['sops'].get('mean', 0):.0f} SOPs, "
           f"{summary['latency_cycles'].get('mean', 0):.0f} cycles, {summary['energy_nj'].get('mean', 0):.1f} nJ "
-          f"per sample; {summary['run']['samples_per_s']} samples/s")
+          f"per sample; {summary['run']['samples_per_s'] or 'all shards resumed, 0'} samples/s")
     print(f"wrote {args.out}/summary.json, results, confusion.png, costs.png")
     return 0

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from .cost import DEFAULT_COSTS, CostModel, dynapcnn_cycles, xylo_cycles
-from .datasets import MalformedSample, as_events
+from .datasets import as_events
 
 XYLO_RULES = ("spikes", "vmem")
 DYNAPCNN_MODES = ("event", "timestep")
@@ -82,9 +82,6 @@ class XyloEvaluator(Evaluator):
         self.config, self.rule = config, rule
         self.costs = costs or DEFAULT_COSTS["xylo"]
         self.n_outputs = config.n_outputs
-        self._fanout_in = np.count_nonzero(config.weights_in, axis=(1, 2))
-        self._fanout_rec = np.count_nonzero(config.weights_rec, axis=(1, 2))
-        self._fanout_out = np.count_nonzero(config.weights_out, axis=1)
 
     def options(self) -> dict:
         return {"rule": self.rule}
@@ -96,22 +93,15 @@ class XyloEvaluator(Evaluator):
 
     def evaluate(self, simulator, raster) -> dict:
         raster = np.asarray(raster)
-        if raster.ndim != 2 or raster.shape[1] > self.config.n_inputs:
-            raise MalformedSample(f"raster: expected shape (T, channels <= Nin={self.config.n_inputs}), "
-                                  f"got {raster.shape}")
-        simulator.reset_all()
+        simulator.reset_state()
         out, _, rec = simulator.evolve(raster, record=True)
-        counts = np.asarray(out).sum(axis=0)
-        active_in = np.minimum(raster, 1)
-        active_hidden = np.minimum(np.asarray(rec["Spikes"])[:-1], 1)  # a step's spikes reach targets next step
-        sops = {"input": int((active_in @ self._fanout_in[:raster.shape[1]]).sum()),
-                "recurrent": int((active_hidden @ self._fanout_rec).sum()),
-                "readout": int((active_hidden @ self._fanout_out).sum())}
-        events = {"hidden": int(np.asarray(rec["Spikes"]).sum()), "readout": int(counts.sum())}
+        counts = out.sum(axis=0)
+        sops = {unit: int(n.sum()) for unit, n in simulator.synaptic_events(raster, rec["Spikes"]).items()}
+        events = {"hidden": int(rec["Spikes"].sum()), "readout": int(counts.sum())}
         latency = xylo_cycles(sum(sops.values()), raster.shape[0], self.config.n_hidden, self.n_outputs)
         row = _result(counts, sops, events, raster.sum(), latency, self.costs)
         if self.rule == "vmem":
-            row["prediction"] = int(np.argmax(np.asarray(rec["Vmem_out"]).max(axis=0)))
+            row["prediction"] = int(np.argmax(rec["Vmem_out"].max(axis=0)))
         return row
 
 
@@ -162,17 +152,15 @@ class DynapcnnEvaluator(Evaluator):
         simulator.reset_states()
         if self.mode == "event":
             out = simulator(events)
-            sops = {f"core{c}": int(n) for c, n in simulator.synops_per_core().items()}
-            emitted = {f"core{c}": int(n) for c, n in simulator.events_per_core().items()}
-            features = out["feature"][out["layer"] == self.output_core]
+            counts = np.bincount(out["feature"][out["layer"] == self.output_core].astype(np.int64),
+                                 minlength=self.n_outputs)
         else:
-            record = simulator(self.raster(events))
-            sops = {f"core{c}": int(n) for c, n in simulator.synops_per_core().items()}
-            emitted = {f"core{c}": int(n) for c, n in simulator.events_per_core().items()}
-            features = np.repeat(np.arange(self.n_outputs), record[self.output_core].sum(axis=(0, 2, 3)))
-        counts = np.bincount(np.asarray(features, np.int64), minlength=self.n_outputs)
-        latency = dynapcnn_cycles(sops, emitted)
-        return _result(counts, sops, emitted, events.size, latency, self.costs)
+            counts = simulator(self.raster(events))[self.output_core].sum(axis=(0, 2, 3))
+        counters = simulator.counters
+        used = self.config.used_cores
+        sops = {f"core{c}": int(counters["synops"][c]) for c in used}
+        emitted = {f"core{c}": int(counters["events_out"][c]) for c in used}
+        return _result(counts, sops, emitted, events.size, dynapcnn_cycles(sops, emitted), self.costs)
 
     def raster(self, events: np.ndarray) -> np.ndarray:
         """(T, polarities, height, width) counts of ``dt_us`` steps; T covers the last event."""

@@ -208,7 +208,7 @@ def evaluate(evaluator: Evaluator, dataset, out: str | Path, *, workers: int = 2
                       "scheduler": scheduler if isinstance(scheduler, str) else None,
                       "shards": len(bounds), "shards_resumed": len(bounds) - len(pending),
                       "samples_this_run": total - done_before, "seconds_this_run": round(elapsed, 3),
-                      "samples_per_s": round((total - done_before) / elapsed, 3) if elapsed > 0 else None}
+                      "samples_per_s": round((total - done_before) / elapsed, 3) if total > done_before else None}
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     write_plots(results, summary, out)
     return summary

@@ -1,0 +1,213 @@
+"""spikegate eval: serial and Dask runs agree, nothing is lost (worker killed, run interrupted), malformed
+samples are reported, results and summary are written. One 2-worker local cluster for the module."""
+
+import json
+import re
+import os
+import sys
+from pathlib import Path
+
+import cloudpickle
+import numpy as np
+import pandas as pd
+import pytest
+
+from spikegate.sim.cli import main
+from spikegate.sim.eval import evaluate, load_config, local_cluster, make_evaluator, open_dataset
+from spikegate.sim.eval.datasets import MalformedSample, save_events_npz
+from spikegate.sim.eval.report import TABLE_SUFFIX, read_table
+from spikegate.sim.eval.synthetic import SyntheticDVS
+
+# The test-only datasets below travel to the Dask workers by value, not as an import of this file.
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+DVS = "synthetic:dvs:96"
+TIMING = ["seconds"]
+
+
+@pytest.fixture(scope="module")
+def client():
+    from dask.distributed import Client
+
+    cluster = local_cluster(2, dashboard=None)
+    with Client(cluster) as dask_client:
+        yield dask_client
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def serial_dvs(tmp_path_factory):
+    """The bundled DYNAP-CNN network over 96 synthetic samples, run serially: the reference."""
+    out = tmp_path_factory.mktemp("serial")
+    summary = evaluate(dvs_evaluator(), open_dataset(DVS), out, workers=0, progress=False)
+    return summary, read_table(out / f"results{TABLE_SUFFIX}")
+
+
+def dvs_evaluator():
+    return make_evaluator(load_config("bundled:dynapcnn"))
+
+
+def without_timing(table: pd.DataFrame) -> pd.DataFrame:
+    return table.drop(columns=TIMING).reset_index(drop=True)
+
+
+class ExitOnceDataset(SyntheticDVS):
+    """Kills the worker process (``os._exit``) the first time sample ``victim`` is loaded; a marker file
+    makes the second attempt, on the restarted or the other worker, go through."""
+
+    def __init__(self, samples, marker, victim):
+        super().__init__(samples)
+        self.marker, self.victim = str(marker), victim
+
+    def load(self, index):
+        if index == self.victim and not os.path.exists(self.marker):
+            Path(self.marker).write_text(str(os.getpid()))
+            os._exit(1)
+        return super().load(index)
+
+
+def test_serial_run_writes_results_summary_and_figures(serial_dvs, tmp_path):
+    summary, results = serial_dvs
+    assert summary["samples"] == summary["evaluated"] == 96 and summary["malformed"] == 0
+    assert results["index"].tolist() == list(range(96))
+    assert summary["accuracy"] == pytest.approx(results["correct"].mean()) and summary["accuracy"] > 0.8
+    assert np.sum(summary["confusion"]) == 96
+    # the predicted class is the feature of the readout core with the most output events, ties lowest
+    counts = results[[f"out_{k}" for k in range(4)]].to_numpy()
+    np.testing.assert_array_equal(results["prediction"], counts.argmax(axis=1))
+    assert (results["sops"] == results["sops_core0"] + results["sops_core1"]).all()
+    assert (results["latency_cycles"] == results["sops"] + results["events"]).all()
+    np.testing.assert_allclose(results["energy_nj"], (results["sops"] * 10 + results["events"] * 20) / 1000)
+
+
+def test_dask_run_equals_serial_run(client, serial_dvs, tmp_path):
+    summary = evaluate(dvs_evaluator(), open_dataset(DVS), tmp_path, scheduler=client, shard_size=8, progress=False)
+    results = read_table(tmp_path / f"results{TABLE_SUFFIX}")
+    pd.testing.assert_frame_equal(without_timing(results), without_timing(serial_dvs[1]))
+    assert summary["accuracy"] == serial_dvs[0]["accuracy"] and summary["run"]["shards"] == 12
+    for name in ("summary.json", "confusion.png", "costs.png", "manifest.json"):
+        assert (tmp_path / name).stat().st_size > 0
+    assert len(list((tmp_path / "shards").iterdir())) == 12
+
+
+def test_worker_killed_mid_run_loses_and_repeats_nothing(client, serial_dvs, tmp_path):
+    marker = tmp_path / "killed"
+    dataset = ExitOnceDataset(96, marker, victim=42)
+    pids_before = set(client.run(os.getpid).values())
+    evaluate(dvs_evaluator(), dataset, tmp_path / "out", scheduler=client, shard_size=8, progress=False)
+    assert int(marker.read_text()) in pids_before  # a worker really died in the middle of shard 5
+    results = read_table(tmp_path / "out" / f"results{TABLE_SUFFIX}")
+    assert results["index"].tolist() == list(range(96))  # every sample exactly once
+    pd.testing.assert_frame_equal(without_timing(results), without_timing(serial_dvs[1]))
+    client.wait_for_workers(2, timeout=60)
+
+
+class Interrupt(Exception):
+    pass
+
+
+def test_interrupted_run_resumes_where_it_stopped(serial_dvs, tmp_path):
+    finished = []
+
+    def stop_after_three(shard, table):
+        finished.append(shard)
+        if len(finished) == 3:
+            raise Interrupt
+
+    with pytest.raises(Interrupt):
+        evaluate(dvs_evaluator(), open_dataset(DVS), tmp_path, workers=0, shard_size=16, progress=False,
+                 on_shard=stop_after_three)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert sorted(manifest["shards"]) == ["0", "1", "2"] and not (tmp_path / f"results{TABLE_SUFFIX}").exists()
+    written = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "shards").iterdir()}
+
+    rerun = []
+    summary = evaluate(dvs_evaluator(), open_dataset(DVS), tmp_path, workers=0, shard_size=16, progress=False,
+                       on_shard=lambda shard, table: rerun.append(shard))
+    assert rerun == [3, 4, 5] and summary["run"]["shards_resumed"] == 3
+    assert {p: (tmp_path / "shards" / p).stat().st_mtime_ns for p in written} == written  # not rewritten
+    results = read_table(tmp_path / f"results{TABLE_SUFFIX}")
+    pd.testing.assert_frame_equal(without_timing(results), without_timing(serial_dvs[1]))
+
+
+def test_resume_refuses_a_different_run(tmp_path):
+    evaluate(dvs_evaluator(), open_dataset("synthetic:dvs:8"), tmp_path, workers=0, progress=False)
+    with pytest.raises(ValueError, match=r"holds a different run \(differs in \['dataset', 'samples'\]\)"):
+        evaluate(dvs_evaluator(), open_dataset("synthetic:dvs:9"), tmp_path, workers=0, progress=False)
+    summary = evaluate(dvs_evaluator(), open_dataset("synthetic:dvs:9"), tmp_path, workers=0, progress=False,
+                       overwrite=True)
+    assert summary["samples"] == 9 and summary["run"]["shards_resumed"] == 0
+
+
+def test_malformed_samples_are_reported_and_the_run_goes_on(client, tmp_path):
+    source = SyntheticDVS(6)
+    samples = [source.load(i) for i in range(6)]
+    samples[2] = samples[2].copy()
+    samples[2]["x"][3] = 200  # outside the 128 x 128 DVS input of the chip model
+    save_events_npz(tmp_path / "data.npz", samples, source.labels)
+    folder = tmp_path / "folder" / "1"
+    folder.mkdir(parents=True)
+    np.save(folder / "a.npy", samples[0])
+    (folder / "b.bin").write_bytes(bytes(9))  # not a whole number of 5-byte events
+    for dataset, bad, reason in ((tmp_path / "data.npz", 2, "field x value 200 at event 3 is outside the DVS"),
+                                 (tmp_path / "folder", 1, "b.bin: .*9 bytes is not a whole number")):
+        out = tmp_path / f"out-{bad}"
+        summary = evaluate(dvs_evaluator(), open_dataset(dataset), out, scheduler=client, progress=False)
+        results = read_table(out / f"results{TABLE_SUFFIX}")
+        assert results["status"].tolist() == ["ok" if i != bad else "error" for i in range(len(results))]
+        assert results.loc[bad, "prediction"] == -1 and not results.loc[bad, "correct"]
+        assert summary["malformed"] == 1 and summary["evaluated"] == len(results) - 1
+        assert pytest.approx(summary["accuracy"]) == results[results["status"] == "ok"]["correct"].mean()
+        [error] = summary["errors"]
+        assert error["index"] == bad and re.search(reason, error["error"])
+
+
+def test_sensor_option_marks_events_outside_the_sensor(tmp_path):
+    folder = tmp_path / "0"
+    folder.mkdir()
+    events = SyntheticDVS(1).load(0)
+    np.save(folder / "a.npy", events)
+    events = events.copy()
+    events["y"][0] = 20
+    np.save(folder / "b.npy", events)
+    code = main(["eval", "bundled:dynapcnn", str(tmp_path), "--sensor", "16,16,2", "--workers", "0",
+                 "--no-progress", "--out", str(tmp_path / "out")])
+    assert code == 0
+    [error] = json.loads((tmp_path / "out" / "summary.json").read_text())["errors"]
+    assert error["name"] == "0/b.npy" and "event 0 has y = 20, outside the sensor's range 0..15" in error["error"]
+
+
+def test_xylo_eval_cli_and_vmem_rule(tmp_path, capsys):
+    assert main(["eval", "bundled:xylo", "synthetic:xylo:24", "--workers", "0", "--no-progress",
+                 "--out", str(tmp_path / "a")]) == 0
+    assert "24 samples evaluated, 0 malformed; accuracy" in capsys.readouterr().out
+    results = read_table(tmp_path / "a" / f"results{TABLE_SUFFIX}")
+    assert (results["sops"] == results[["sops_input", "sops_recurrent", "sops_readout"]].sum(axis=1)).all()
+    assert (results["latency_cycles"] == results["sops"] + 40 * (8 + 4)).all()
+    counts = results[[f"out_{k}" for k in range(4)]].to_numpy()
+    np.testing.assert_array_equal(results["prediction"], counts.argmax(axis=1))
+    # the Vmem_out rule, checked against the model directly
+    evaluator = make_evaluator(load_config("bundled:xylo"), rule="vmem")
+    dataset = open_dataset("synthetic:xylo:24")
+    simulator = evaluator.simulator()
+    for index in (0, 5):
+        raster = dataset.load(index)
+        simulator.reset_state()
+        _, _, rec = simulator.evolve(raster, record=True)
+        assert evaluator.evaluate(simulator, raster)["prediction"] == int(np.argmax(rec["Vmem_out"].max(axis=0)))
+
+
+def test_eval_cli_wrong(tmp_path, capsys):
+    assert main(["eval", "bundled:nothing", "synthetic:dvs", "--workers", "0", "--out", str(tmp_path)]) == 2
+    assert "bundled networks are ['bundled:dynapcnn', 'bundled:xylo']" in capsys.readouterr().out
+    (tmp_path / "c.json").write_text('{"format": "other"}')
+    assert main(["eval", str(tmp_path / "c.json"), "synthetic:dvs", "--workers", "0", "--out", str(tmp_path)]) == 2
+    assert "'format' is 'other', not a spikegate Xylo or DYNAP-CNN config" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="shard_size: value 0 is below the minimum 1"):
+        evaluate(dvs_evaluator(), open_dataset("synthetic:dvs:4"), tmp_path, shard_size=0)
+    with pytest.raises(ValueError, match=r"rule: value 'max' is not one of \('spikes', 'vmem'\)"):
+        make_evaluator(load_config("bundled:xylo"), rule="max")
+    with pytest.raises(ValueError, match=r"output_core: core 5 is not used by the config \(used: \[0, 1\]\)"):
+        make_evaluator(load_config("bundled:dynapcnn"), output_core=5)
+    with pytest.raises(MalformedSample, match="missing"):
+        dvs_evaluator().evaluate(None, np.zeros(3, [("x", int)]))
