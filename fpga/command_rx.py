@@ -1,0 +1,68 @@
+"""Command packet decoder: received bytes to whole commands of the UART protocol."""
+
+from amaranth.hdl import Cat, Module, Signal
+from amaranth.lib import stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from .protocol import COMMAND_LAYOUT, PAYLOAD_WORDS
+
+
+class CommandReceiver(wiring.Component):
+    """Assembles command packets (:mod:`.protocol`) from a byte stream.
+
+    Members:
+        bytes: In(stream.Signature(8)), received bytes.
+        commands: Out(stream.Signature(COMMAND_LAYOUT)), one payload per complete command:
+            ``command`` (8 bits) and the argument words ``a``, ``b`` (32 bits each, little-endian on
+            the wire; unused ones are zero).
+        unknown: Out(1), one-cycle strobe: a byte that is no command was dropped where a command
+            byte was expected.
+
+    Throughput: one byte per cycle while ``commands`` is ready; a complete command is offered the
+    cycle after its last byte and holds the byte stream until accepted.
+    """
+
+    def __init__(self):
+        super().__init__({
+            "bytes": In(stream.Signature(8)),
+            "commands": Out(stream.Signature(COMMAND_LAYOUT)),
+            "unknown": Out(1),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        command = Signal(8)
+        args = Signal(64)
+        left = Signal(range(9))  # payload bytes still expected
+
+        with m.If(self.commands.ready):
+            m.d.sync += self.commands.valid.eq(0)
+        m.d.comb += self.bytes.ready.eq(~self.commands.valid | self.commands.ready)
+        byte = self.bytes.payload
+        with m.If(self.bytes.valid & self.bytes.ready):
+            with m.If(left == 0):
+                with m.Switch(byte):
+                    for code, words in PAYLOAD_WORDS.items():
+                        with m.Case(code):
+                            m.d.sync += [command.eq(byte), args.eq(0)]
+                            if words:
+                                m.d.sync += left.eq(4 * words)
+                            else:
+                                m.d.sync += self.commands.valid.eq(1)
+                    with m.Default():
+                        m.d.comb += self.unknown.eq(1)
+            with m.Else():
+                # bytes arrive least significant first: shift them in from the top of a, then b
+                m.d.sync += [args.eq(Cat(args[8:], byte)), left.eq(left - 1)]
+                with m.If(left == 1):
+                    m.d.sync += self.commands.valid.eq(1)
+        # a one-word payload has been shifted into the upper half only: align it to a
+        m.d.comb += self.commands.payload.command.eq(command)
+        with m.Switch(command):
+            for code, words in PAYLOAD_WORDS.items():
+                if words == 1:
+                    with m.Case(code):
+                        m.d.comb += self.commands.payload.a.eq(args[32:])
+            with m.Default():
+                m.d.comb += [self.commands.payload.a.eq(args[:32]), self.commands.payload.b.eq(args[32:])]
+        return m

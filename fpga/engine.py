@@ -1,0 +1,154 @@
+"""Protocol engine: executes decoded commands against a core's ports."""
+
+from amaranth.hdl import Module, Signal
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from .protocol import COMMAND_LAYOUT, REPLY_LAYOUT, Command, Reply
+
+#: Payload of a configuration write.
+CONFIG_LAYOUT = data.StructLayout({"addr": 32, "data": 32})
+
+
+def core_signature() -> wiring.Signature:
+    """The engine's core-facing ports, as the engine sees them (see :class:`ProtocolEngine`)."""
+    return wiring.Signature({
+        "config": Out(stream.Signature(CONFIG_LAYOUT)),
+        "events": Out(stream.Signature(32)),
+        "step": Out(1),
+        "busy": In(1),
+        "outputs": In(stream.Signature(32)),
+        "read_addr": Out(stream.Signature(32)),
+        "read_data": In(stream.Signature(32)),
+    })
+
+
+class ProtocolEngine(wiring.Component):
+    """Runs the commands of :mod:`.protocol` on a core through generic ports.
+
+    A board's top level adapts these ports to a particular core (:mod:`.top`).
+
+    Parameters:
+        ident: the IDENT word (:func:`.protocol.ident_word`).
+
+    Members:
+        commands: In(stream.Signature(COMMAND_LAYOUT)), decoded commands (:class:`.CommandReceiver`).
+        replies: Out(stream.Signature(REPLY_LAYOUT)), replies (:class:`.ReplyTransmitter`).
+        config: Out(stream.Signature(CONFIG_LAYOUT)), configuration writes: ``addr``, ``data``
+            (32 bits each; the core uses the low bits).
+        events: Out(stream.Signature(32)), input words (EVENT commands), in command order.
+        step: Out(1), one-cycle strobe: start a time step (STEP).
+        busy: In(1), high while the core computes or still holds input or output words.
+        outputs: In(stream.Signature(32)), the core's output words; forwarded as OUTPUT replies
+            whenever the engine is idle, waiting for the core, or waiting to hand on an input word.
+        read_addr: Out(stream.Signature(32)), read-back addresses (READ).
+        read_data: In(stream.Signature(32)), one read-back word per address, in order.
+        framing: In(1), strobe counted in ERRORS bits 16-31 (UART framing errors, overruns).
+        unknown: In(1), strobe counted in ERRORS bits 0-15 (unknown command bytes).
+
+    Cycle counting: the busy-cycle counter counts every cycle ``busy`` is high and is sent and
+    cleared by DONE, so it measures the core's own time, not the UART's. A command costs one cycle
+    of decoding plus what it waits for.
+    """
+
+    def __init__(self, ident: int):
+        self.ident = ident
+        super().__init__({
+            "commands": In(stream.Signature(COMMAND_LAYOUT)),
+            "replies": Out(stream.Signature(REPLY_LAYOUT)),
+            **core_signature().members,
+            "framing": In(1),
+            "unknown": In(1),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        cmd = self.commands.payload
+        a = Signal(32)
+        b = Signal(32)
+        busy_cycles = Signal(32)
+        clock = Signal(32)
+        unknown = Signal(16)
+        framing = Signal(16)
+
+        m.d.sync += clock.eq(clock + 1)
+        with m.If(self.busy):
+            m.d.sync += busy_cycles.eq(busy_cycles + 1)
+        with m.If(self.unknown & (unknown != 0xffff)):
+            m.d.sync += unknown.eq(unknown + 1)
+        with m.If(self.framing & (framing != 0xffff)):
+            m.d.sync += framing.eq(framing + 1)
+        m.d.comb += [self.config.payload.addr.eq(a), self.config.payload.data.eq(b),
+                     self.events.payload.eq(a), self.read_addr.payload.eq(a)]
+
+        def reply(tag, word):
+            m.d.comb += [self.replies.valid.eq(1), self.replies.payload.tag.eq(tag),
+                         self.replies.payload.word.eq(word)]
+
+        def forward_output():
+            with m.If(self.outputs.valid):
+                reply(Reply.OUTPUT, self.outputs.payload)
+                m.d.comb += self.outputs.ready.eq(self.replies.ready)
+
+        with m.FSM():
+            with m.State("IDLE"):
+                forward_output()
+                with m.If(~self.outputs.valid):
+                    m.d.comb += self.commands.ready.eq(1)
+                    with m.If(self.commands.valid):
+                        m.d.sync += [a.eq(cmd.a), b.eq(cmd.b)]
+                        with m.Switch(cmd.command):
+                            with m.Case(Command.WRITE):
+                                m.next = "WRITE"
+                            with m.Case(Command.EVENT):
+                                m.next = "EVENT"
+                            with m.Case(Command.STEP):
+                                m.next = "STEP"
+                            with m.Case(Command.SYNC):
+                                m.next = "WAIT"
+                            with m.Case(Command.READ):
+                                m.next = "READ-ADDR"
+                            with m.Case(Command.STATUS):
+                                m.next = "IDENT"
+            with m.State("WRITE"):
+                m.d.comb += self.config.valid.eq(1)
+                with m.If(self.config.ready):
+                    m.next = "IDLE"
+            with m.State("EVENT"):
+                m.d.comb += self.events.valid.eq(1)
+                with m.If(self.events.ready):
+                    m.next = "IDLE"
+                with m.Else():
+                    forward_output()
+            with m.State("STEP"):
+                m.d.comb += self.step.eq(1)
+                m.next = "WAIT"
+            with m.State("WAIT"):
+                forward_output()
+                with m.If(~self.busy & ~self.outputs.valid):
+                    reply(Reply.DONE, busy_cycles)
+                    with m.If(self.replies.ready):
+                        m.d.sync += busy_cycles.eq(0)
+                        m.next = "IDLE"
+            with m.State("READ-ADDR"):
+                with m.If(b == 0):
+                    m.next = "IDLE"
+                with m.Else():
+                    m.d.comb += self.read_addr.valid.eq(1)
+                    with m.If(self.read_addr.ready):
+                        m.d.sync += [a.eq(a + 1), b.eq(b - 1)]
+                        m.next = "READ-DATA"
+            with m.State("READ-DATA"):
+                with m.If(self.read_data.valid):
+                    reply(Reply.VALUE, self.read_data.payload)
+                    m.d.comb += self.read_data.ready.eq(self.replies.ready)
+                    with m.If(self.replies.ready):
+                        m.next = "READ-ADDR"
+            for state, tag, word, after in (("IDENT", Reply.IDENT, self.ident, "CLOCK"),
+                                            ("CLOCK", Reply.CLOCK, clock, "ERRORS"),
+                                            ("ERRORS", Reply.ERRORS, framing << 16 | unknown, "IDLE")):
+                with m.State(state):
+                    reply(tag, word)
+                    with m.If(self.replies.ready):
+                        m.next = after
+        return m

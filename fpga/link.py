@@ -1,0 +1,62 @@
+"""The host link: UART, command decoding, protocol engine and reply serialisation in one part."""
+
+from amaranth.hdl import Module
+from amaranth.lib import fifo, wiring
+from amaranth.lib.wiring import In, Out
+
+from .command_rx import CommandReceiver
+from .engine import ProtocolEngine, core_signature
+from .reply_tx import ReplyTransmitter
+from .uart_rx import UARTReceiver
+from .uart_tx import UARTTransmitter
+
+
+class HostLink(wiring.Component):
+    """UART pins on one side, a core's generic ports (those of :class:`ProtocolEngine`) on the other.
+
+    Parameters:
+        divisor: clock cycles per UART bit.
+        ident: the IDENT word of the design.
+        rx_depth: bytes buffered between the UART receiver and the command decoder, so that the host
+            may stream WRITE and EVENT commands while the core is briefly not ready.
+
+    Members:
+        rx: In(1), the UART line from the host (idle high).
+        tx: Out(1), the UART line to the host (idle high).
+        core: Out(ProtocolEngine core-side signature): ``config``, ``events``, ``step``, ``busy``,
+            ``outputs``, ``read_addr``, ``read_data`` as documented on :class:`ProtocolEngine`.
+
+    The host must wait for the DONE reply of STEP or SYNC, and for the replies of READ and STATUS,
+    before sending the next command; WRITE and EVENT commands may follow each other back to back.
+    """
+
+    def __init__(self, divisor: int, ident: int, rx_depth: int = 64):
+        self.divisor, self.ident, self.rx_depth = divisor, ident, rx_depth
+        super().__init__({
+            "rx": In(1, init=1),
+            "tx": Out(1, init=1),
+            "core": Out(core_signature()),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.uart_rx = uart_rx = UARTReceiver(self.divisor)
+        m.submodules.rx_fifo = rx_fifo = fifo.SyncFIFOBuffered(width=8, depth=self.rx_depth)
+        m.submodules.decoder = decoder = CommandReceiver()
+        m.submodules.engine = engine = ProtocolEngine(self.ident)
+        m.submodules.encoder = encoder = ReplyTransmitter()
+        m.submodules.uart_tx = uart_tx = UARTTransmitter(self.divisor)
+
+        m.d.comb += [uart_rx.rx.eq(self.rx), self.tx.eq(uart_tx.tx),
+                     rx_fifo.w_data.eq(uart_rx.stream.payload), rx_fifo.w_en.eq(uart_rx.stream.valid),
+                     uart_rx.stream.ready.eq(rx_fifo.w_rdy),
+                     decoder.bytes.payload.eq(rx_fifo.r_data), decoder.bytes.valid.eq(rx_fifo.r_rdy),
+                     rx_fifo.r_en.eq(decoder.bytes.ready),
+                     engine.framing.eq(uart_rx.error | uart_rx.overrun), engine.unknown.eq(decoder.unknown)]
+        wiring.connect(m, decoder.commands, engine.commands)
+        wiring.connect(m, engine.replies, encoder.replies)
+        wiring.connect(m, encoder.bytes, uart_tx.stream)
+        for name in ("config", "events", "outputs", "read_addr", "read_data"):
+            wiring.connect(m, getattr(engine, name), wiring.flipped(getattr(self.core, name)))
+        m.d.comb += [self.core.step.eq(engine.step), engine.busy.eq(self.core.busy)]
+        return m

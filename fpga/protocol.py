@@ -1,0 +1,79 @@
+"""The UART packet protocol shared by the gateware (:mod:`.engine`) and the host (:mod:`.host`).
+
+Host to device: one command byte, then its fixed payload of little-endian 32-bit words
+(:data:`PAYLOAD_WORDS`). Device to host: five-byte replies, a tag byte and one little-endian 32-bit
+word. There is no checksum: the link is a USB serial adapter's. ``docs/fpga.md`` is the user's
+description of the same protocol.
+"""
+
+from __future__ import annotations
+
+import enum
+import struct
+
+from amaranth.lib import data
+
+
+class Command(enum.IntEnum):
+    """Command bytes (host to device)."""
+
+    WRITE = 0x01   #: address, data: one configuration word to the core's configuration port
+    EVENT = 0x02   #: word: one input word (an input count or an input event) to the core
+    STEP = 0x03    #: none: start one core time step, then reply OUTPUT... and DONE
+    READ = 0x04    #: address, count: reply ``count`` VALUE words read back from ``address`` up
+    STATUS = 0x05  #: none: reply IDENT, CLOCK, ERRORS
+    SYNC = 0x06    #: none: wait until the core is idle (input consumed), reply OUTPUT... and DONE
+
+
+class Reply(enum.IntEnum):
+    """Reply tags (device to host); every reply carries one 32-bit word."""
+
+    OUTPUT = 0x81  #: one word of the core's output stream (sent whenever one is pending)
+    DONE = 0x82    #: cycles the core was busy since the previous DONE
+    VALUE = 0x83   #: one read-back word
+    IDENT = 0x84   #: design identification word (see :func:`ident_word`)
+    CLOCK = 0x85   #: free-running cycle counter (wraps at 2**32)
+    ERRORS = 0x86  #: bits 0-15: unknown command bytes; bits 16-31: UART framing errors and overruns
+
+
+#: 32-bit payload words following each command byte.
+PAYLOAD_WORDS = {Command.WRITE: 2, Command.EVENT: 1, Command.STEP: 0, Command.READ: 2,
+                 Command.STATUS: 0, Command.SYNC: 0}
+
+#: Bytes of one reply.
+REPLY_BYTES = 5
+
+#: Payload of a decoded command: the command byte and up to two argument words.
+COMMAND_LAYOUT = data.StructLayout({"command": 8, "a": 32, "b": 32})
+
+#: Payload of a reply before serialisation.
+REPLY_LAYOUT = data.StructLayout({"tag": 8, "word": 32})
+
+#: Core kinds in the IDENT word.
+CORE_KINDS = {"xylo": 1, "dynapcnn": 2}
+
+
+def ident_word(kind: str, version: int = 1) -> int:
+    """IDENT word: bits 0-7 protocol version, bits 8-15 core kind (:data:`CORE_KINDS`)."""
+    return version | CORE_KINDS[kind] << 8
+
+
+def encode(command: Command, *words: int) -> bytes:
+    """One command packet. Raises ValueError on a wrong word count or a word outside 32 bits."""
+    command = Command(command)
+    if len(words) != PAYLOAD_WORDS[command]:
+        raise ValueError(f"{command.name}: expected {PAYLOAD_WORDS[command]} payload words, got {len(words)}")
+    for word in words:
+        if not 0 <= word < 1 << 32:
+            raise ValueError(f"{command.name}: payload word {word} is outside the range 0..{(1 << 32) - 1}")
+    return bytes([command]) + struct.pack(f"<{len(words)}I", *words)
+
+
+def decode_reply(packet: bytes) -> tuple[Reply, int]:
+    """``(tag, word)`` of one five-byte reply. Raises ValueError on an unknown tag."""
+    try:
+        tag = Reply(packet[0])
+    except ValueError:
+        raise ValueError(f"reply: unknown tag byte 0x{packet[0]:02x} (known: "
+                         f"{', '.join(f'0x{t:02x}' for t in Reply)})") from None
+    return tag, struct.unpack("<I", packet[1:REPLY_BYTES])[0]

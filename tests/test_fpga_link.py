@@ -1,0 +1,135 @@
+"""The UART host link (UART, packets, protocol engine) against the host driver, in simulation.
+
+A small test core stands in for a neuromorphic core here: configuration writes go to a 16-word
+memory that READ reads back, input words are queued and on STEP come back as output words plus one
+while the core reports busy. The real cores are tested through the same link in test_fpga_host.py.
+"""
+
+import pytest
+from amaranth.hdl import Module, Signal
+from amaranth.lib import fifo, wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+from amaranth.sim import Simulator
+
+from spikegate.fpga.host import Link
+from spikegate.fpga.link import HostLink
+from spikegate.fpga.protocol import Command, Reply, decode_reply, encode, ident_word
+from spikegate.fpga.transport import SimulatedSerial
+from spikegate.fpga.uart_rx import UARTReceiver
+from spikegate.fpga.uart_tx import UARTTransmitter
+
+DIVISOR = 4
+
+
+class EchoTop(wiring.Component):
+    """HostLink plus a 16-word config memory and an event queue echoed (+1) on step."""
+
+    def __init__(self):
+        super().__init__({"rx": In(1, init=1), "tx": Out(1, init=1)})
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.link = link = HostLink(DIVISOR, ident_word("xylo"), rx_depth=16)
+        m.submodules.mem = mem = Memory(shape=32, depth=16, init=[])
+        m.submodules.queue = queue = fifo.SyncFIFOBuffered(width=32, depth=8)
+        write, read = mem.write_port(), mem.read_port()
+        core = link.core
+        m.d.comb += [link.rx.eq(self.rx), self.tx.eq(link.tx),
+                     write.addr.eq(core.config.payload.addr), write.data.eq(core.config.payload.data),
+                     write.en.eq(core.config.valid), core.config.ready.eq(1),
+                     queue.w_data.eq(core.events.payload), queue.w_en.eq(core.events.valid),
+                     core.events.ready.eq(queue.w_rdy),
+                     read.addr.eq(core.read_addr.payload), core.read_addr.ready.eq(~core.read_data.valid),
+                     read.en.eq(core.read_addr.valid & core.read_addr.ready)]
+        with m.If(core.read_addr.valid & core.read_addr.ready):
+            m.d.sync += core.read_data.valid.eq(1)
+        with m.Elif(core.read_data.ready):
+            m.d.sync += core.read_data.valid.eq(0)
+        m.d.comb += core.read_data.payload.eq(read.data)
+        running = Signal()
+        with m.If(core.step):
+            m.d.sync += running.eq(1)
+        with m.Elif(~queue.r_rdy):
+            m.d.sync += running.eq(0)
+        m.d.comb += [core.outputs.valid.eq(running & queue.r_rdy), core.outputs.payload.eq(queue.r_data + 1),
+                     queue.r_en.eq(running & core.outputs.ready), core.busy.eq(running | core.step)]
+        return m
+
+
+def test_link_commands_against_host():
+    serial = SimulatedSerial(EchoTop(), DIVISOR)
+    link = Link(serial)
+    assert link.write_config([(3, 0xDEADBEEF), (4, 7), (15, 1)]) == 3
+    assert list(link.read(3, 2)) == [0xDEADBEEF, 7]
+    assert list(link.read(15, 1)) == [1]
+    link.send([10, 20, 0xFFFF_FFFE])
+    outputs, cycles = link.step()
+    assert outputs == [11, 21, 0xFFFF_FFFF]
+    assert cycles >= 3
+    assert link.step() == ([], 2)  # the step cycle and one cycle of finding the queue empty
+    status = link.status()
+    assert (status.kind, status.version, status.unknown_commands, status.framing_errors) == ("xylo", 1, 0, 0)
+    assert 0 < status.clock <= serial.cycles
+
+
+def test_link_counts_unknown_command_bytes():
+    serial = SimulatedSerial(EchoTop(), DIVISOR)
+    serial.write(b"\x00\x7f")
+    link = Link(serial)
+    assert link.status().unknown_commands == 2
+    link.write_config([(0, 5)])
+    assert list(link.read(0, 1)) == [5]
+
+
+def test_uart_pair_round_trip():
+    """Transmitter into receiver: every byte value arrives, back to back, with no errors."""
+    m = Module()
+    m.submodules.tx = tx = UARTTransmitter(5)
+    m.submodules.rx = rx = UARTReceiver(5)
+    m.d.comb += rx.rx.eq(tx.tx)
+    received, errors = [], []
+
+    async def bench(ctx):
+        ctx.set(rx.stream.ready, 1)
+        for value in range(256):
+            ctx.set(tx.stream.payload, value)
+            ctx.set(tx.stream.valid, 1)
+            await ctx.tick().until(tx.stream.ready)
+        ctx.set(tx.stream.valid, 0)
+        await ctx.tick().repeat(100)
+
+    async def monitor(ctx):
+        async for _clk, _rst, valid, payload, error in ctx.tick().sample(rx.stream.valid, rx.stream.payload, rx.error):
+            if valid:
+                received.append(payload)
+            if error:
+                errors.append(len(received))
+
+    sim = Simulator(m)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.add_testbench(monitor, background=True)
+    sim.run()
+    assert received == list(range(256)) and errors == []
+
+
+def test_protocol_encoding():
+    assert encode(Command.WRITE, 0x0102, 0xA0B0C0D0) == bytes([1, 2, 1, 0, 0, 0xD0, 0xC0, 0xB0, 0xA0])
+    assert encode(Command.STEP) == b"\x03"
+    assert decode_reply(bytes([0x82, 5, 0, 0, 1])) == (Reply.DONE, 0x01000005)
+
+
+def test_protocol_encoding_wrong():
+    with pytest.raises(ValueError, match="WRITE: expected 2 payload words, got 1"):
+        encode(Command.WRITE, 1)
+    with pytest.raises(ValueError, match="EVENT: payload word -1 is outside the range 0..4294967295"):
+        encode(Command.EVENT, -1)
+    with pytest.raises(ValueError, match="unknown tag byte 0x42"):
+        decode_reply(b"\x42\x00\x00\x00\x00")
+
+
+@pytest.mark.filterwarnings("ignore::amaranth.hdl.UnusedElaboratable")
+def test_uart_divisor_wrong():
+    with pytest.raises(ValueError, match="divisor: 2 clock cycles per bit is below the minimum of 4"):
+        UARTReceiver(2)
