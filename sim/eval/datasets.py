@@ -43,8 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-#: The project's event array (specksim's): x, y, timestamp (µs), polarity/channel, all uint32.
-EVENT_DTYPE = np.dtype([("x", "<u4"), ("y", "<u4"), ("t", "<u4"), ("p", "<u4")])
+from ..dynapcnn.model import INPUT_EVENT_DTYPE as EVENT_DTYPE  # x, y, t (µs), p: uint32, as specksim
 
 #: N-MNIST / N-Caltech101 binary format constants.
 NMNIST_EVENT_BYTES = 5
