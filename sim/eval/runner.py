@@ -183,9 +183,11 @@ def evaluate(evaluator: Evaluator, dataset, out: str | Path, *, workers: int = 2
     began = time.perf_counter()
     done_before = sum(manifest.shards[i]["samples"] for i in manifest.shards)
     client = cluster = None
+    n_workers = 0
     try:
         if pending and (scheduler is not None or workers > 0):
             client, cluster = _connect(scheduler, workers, dashboard)
+            n_workers = len(client.nthreads())
             finished = _run_dask(client, evaluator, dataset, pending)
         else:
             finished = _run_serial(evaluator, dataset, pending)
@@ -204,8 +206,7 @@ def evaluate(evaluator: Evaluator, dataset, out: str | Path, *, workers: int = 2
     results = _collect(out, manifest, total)
     write_table(results, out / f"results{TABLE_SUFFIX}")
     summary = summarize(results, evaluator)
-    summary["run"] = {"workers": 0 if scheduler is None and workers == 0 else workers,
-                      "scheduler": scheduler if isinstance(scheduler, str) else None,
+    summary["run"] = {"workers": n_workers, "scheduler": scheduler if isinstance(scheduler, str) else None,
                       "shards": len(bounds), "shards_resumed": len(bounds) - len(pending),
                       "samples_this_run": total - done_before, "seconds_this_run": round(elapsed, 3),
                       "samples_per_s": round((total - done_before) / elapsed, 3) if total > done_before else None}
