@@ -13,8 +13,8 @@ from .chips import DynapcnnEvaluator, XyloEvaluator, load_config, make_evaluator
 from .cost import CostModel
 from .datasets import (EVENT_DTYPE, FolderDataset, MalformedSample, NpzDataset, TonicDataset, open_dataset,
                        read_nmnist_bin, save_events_npz, save_rasters_npz, write_nmnist_bin)
-from .runner import evaluate, local_cluster
+from .runner import dask_client, evaluate, local_cluster
 
 __all__ = ["EVENT_DTYPE", "CostModel", "DynapcnnEvaluator", "FolderDataset", "MalformedSample", "NpzDataset",
-           "TonicDataset", "XyloEvaluator", "evaluate", "load_config", "local_cluster", "make_evaluator",
+           "TonicDataset", "XyloEvaluator", "dask_client", "evaluate", "load_config", "local_cluster", "make_evaluator",
            "open_dataset", "read_nmnist_bin", "save_events_npz", "save_rasters_npz", "write_nmnist_bin"]

@@ -30,6 +30,7 @@ CPU time of a plain loop on the project's machines. Scripts that start one need 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -182,26 +183,19 @@ def evaluate(evaluator: Evaluator, dataset, out: str | Path, *, workers: int = 2
     pending = {i: b for i, b in bounds.items() if i not in manifest.shards}
     began = time.perf_counter()
     done_before = sum(manifest.shards[i]["samples"] for i in manifest.shards)
-    client = cluster = None
     n_workers = 0
-    try:
-        if pending and (scheduler is not None or workers > 0):
-            client, cluster = _connect(scheduler, workers, dashboard)
+    with (dask_client(scheduler, workers, dashboard) if pending else contextlib.nullcontext()) as client:
+        if client is None:
+            finished = _run_serial(evaluator, dataset, pending)
+        else:
             n_workers = len(client.nthreads())
             finished = _run_dask(client, evaluator, dataset, pending)
-        else:
-            finished = _run_serial(evaluator, dataset, pending)
         with _progress(progress, total, done_before) as bar:
             for shard, table in finished:
                 manifest.record(shard, table)
                 bar.update(len(table))
                 if on_shard is not None:
                     on_shard(shard, table)
-    finally:
-        if client is not None and client is not scheduler:
-            client.close()
-        if cluster is not None:
-            cluster.close()
     elapsed = time.perf_counter() - began
     results = _collect(out, manifest, total)
     write_table(results, out / f"results{TABLE_SUFFIX}")
@@ -215,15 +209,23 @@ def evaluate(evaluator: Evaluator, dataset, out: str | Path, *, workers: int = 2
     return summary
 
 
-def _connect(scheduler, workers: int, dashboard: str | None):
+@contextlib.contextmanager
+def dask_client(scheduler=None, workers: int = 2, dashboard: str | None = DEFAULT_DASHBOARD):
+    """A Dask client for ``scheduler`` (an address, or a client used as it is), else for a new local
+    cluster of ``workers`` processes (:func:`local_cluster`), else None (``workers`` 0: run serially).
+    What this opens, it closes."""
     from dask.distributed import Client
 
-    if scheduler is None:
-        cluster = local_cluster(workers, dashboard)
-        return Client(cluster), cluster
-    if isinstance(scheduler, str):
-        return Client(scheduler), None
-    return scheduler, None
+    if scheduler is not None and not isinstance(scheduler, str):
+        yield scheduler
+    elif scheduler is not None:
+        with Client(scheduler) as client:
+            yield client
+    elif workers > 0:
+        with local_cluster(workers, dashboard) as cluster, Client(cluster) as client:
+            yield client
+    else:
+        yield None
 
 
 def _progress(enabled: bool, total: int, initial: int):
