@@ -15,6 +15,10 @@ array holding a JSON object::
                            "shape": [T, N]}},
      "meta": {...}}
 
+Event tables: a field whose first axis is named ``row`` is a table of events, one row per event, whose
+column 0 is the time index (the input event or step that caused it). Two tables may differ in length;
+:func:`diff` compares them row by row and dates a difference by that column.
+
 CSV form (small traces, and the form a user's own C/HLS model can write): one row per value,
 columns ``field,<axis 0>,<axis 1>,...,value`` for each field in turn, for example::
 
@@ -30,6 +34,7 @@ indices. Rows left out are zero, so a sparse implementation need write only non-
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from collections.abc import Mapping, Sequence
@@ -81,6 +86,10 @@ class Trace:
                 raise ValueError(f"field {name}: {array.ndim} dimensions but axes {axes}")
             self.fields[name] = array
             self.axes[name] = axes
+
+    def is_table(self, name: str) -> bool:
+        """Whether field ``name`` is an event table (first axis ``row``, column 0 the time index)."""
+        return self.axes[name][:1] == ("row",)
 
     # ----------------------------------------------------------------- files
     def header(self) -> dict:
@@ -225,31 +234,70 @@ class TraceDiff:
         return "\n".join(lines)
 
 
+def _first_table_difference(a: np.ndarray, b: np.ndarray) -> tuple[int, int] | None:
+    """(row, time index) of the first row where two event tables differ, or ``None``."""
+    rows = min(len(a), len(b))
+    differ = np.flatnonzero(np.any(a[:rows] != b[:rows], axis=1)) if rows else np.zeros(0, int)
+    if len(differ):
+        row = int(differ[0])
+        return row, int(min(a[row, 0], b[row, 0]))
+    if len(a) != len(b):
+        longer = a if len(a) > len(b) else b
+        return rows, int(longer[rows, 0])
+    return None
+
+
+def _table_difference(name: str, a: np.ndarray, b: np.ndarray, names: tuple[str, str],
+                      counts: dict[str, int]) -> tuple[int, Difference] | None:
+    found = _first_table_difference(a, b)
+    if found is None:
+        return None
+    row, time = found
+    def describe(table: np.ndarray) -> object:
+        return tuple(int(v) for v in table[row]) if row < len(table) else "no event"
+
+    return time, Difference(field=name, index=(time, row), axes=("event", "row"),
+                            a=describe(a), b=describe(b), counts=counts, names=names)
+
+
 def diff(a: Trace, b: Trace, fields: Sequence[str] | None = None) -> TraceDiff:
     """Compare two traces of the same configuration and report where they first part.
 
     Refuses (``ValueError``, saying why) traces of different chips or configurations, and fields of
-    different shapes or axes. Fields present in only one trace are listed, not compared; a CSV trace
-    without a ``config_digest`` line is taken to be of the other trace's configuration.
+    different shapes or axes (event tables, whose first axis is ``row``, may differ in length). Fields
+    present in only one trace are listed, not compared; a CSV trace without a ``config_digest`` line is
+    taken to be of the other trace's configuration. The earliest difference in time wins, then field order.
     """
     if a.chip != b.chip:
         raise ValueError(f"traces of different chips: {a.chip} and {b.chip}")
     if a.config_digest and b.config_digest and a.config_digest != b.config_digest:
         raise ValueError(f"traces of different configurations: digest {a.config_digest[:12]}... against "
                          f"{b.config_digest[:12]}...")
-    names = [n for n in (fields or a.fields) if n in b.fields]
     if fields:
         unknown = [n for n in fields if n not in a.fields or n not in b.fields]
         if unknown:
             raise ValueError(f"fields not in both traces: {unknown}")
+    names = [n for n in (fields or a.fields) if n in b.fields]
     for name in names:
-        if a.fields[name].shape != b.fields[name].shape:
-            raise ValueError(f"field {name}: shapes differ, {a.fields[name].shape} against {b.fields[name].shape}")
         if a.axes[name] != b.axes[name]:
             raise ValueError(f"field {name}: axes differ, {a.axes[name]} against {b.axes[name]}")
-    first = first_difference({n: a.fields[n] for n in names}, {n: b.fields[n] for n in names},
-                             axes={n: a.axes[n] for n in names}, names=(a.model, b.model))
-    counts = first.counts if first else {n: 0 for n in names}
+        shape_a, shape_b = a.fields[name].shape, b.fields[name].shape
+        if (shape_a[1:] if a.is_table(name) else shape_a) != (shape_b[1:] if a.is_table(name) else shape_b):
+            raise ValueError(f"field {name}: shapes differ, {shape_a} against {shape_b}")
+    arrays = [n for n in names if not a.is_table(n)]
+    first = first_difference({n: a.fields[n] for n in arrays}, {n: b.fields[n] for n in arrays},
+                             axes={n: a.axes[n] for n in arrays}, names=(a.model, b.model))
+    counts = dict(first.counts) if first else {n: 0 for n in arrays}
+    best = (first.index[0], names.index(first.field), first) if first else None
+    for name in (n for n in names if a.is_table(n)):
+        ta, tb = a.fields[name], b.fields[name]
+        rows = min(len(ta), len(tb))
+        counts[name] = int(np.count_nonzero(np.any(ta[:rows] != tb[:rows], axis=1))) + abs(len(ta) - len(tb))
+        found = _table_difference(name, ta, tb, (a.model, b.model), counts)
+        if found and (best is None or (found[0], names.index(name)) < best[:2]):
+            best = (found[0], names.index(name), found[1])
+    counts = {n: counts[n] for n in names}
+    first = None if best is None else dataclasses.replace(best[2], counts=counts)
     return TraceDiff(first=first, counts=counts, compared=tuple(names),
                      only_in_a=tuple(n for n in a.fields if n not in b.fields),
                      only_in_b=tuple(n for n in b.fields if n not in a.fields))
@@ -267,3 +315,56 @@ def xylo_trace(config, raster: np.ndarray, out: np.ndarray, rec: Mapping[str, np
     return Trace(chip="xylo", model=model, config_digest=config.digest(),
                  fields={k: np.asarray(v).astype(np.int64) for k, v in fields.items()}, axes=axes, units=units,
                  meta={"dt": config.dt, "version_rules": config.version})
+
+
+#: Columns of the ``out_events`` table of a DYNAP-CNN trace.
+DYNAPCNN_EVENT_COLUMNS = ("event", "core", "feature", "x", "y")
+
+
+def dynapcnn_trace(config, events: np.ndarray, membrane_cores=(), order: str = "depth-first",
+                   model: str = "numpy") -> Trace:
+    """A DYNAP-CNN trace of the event-driven model, one input event at a time.
+
+    Fields (time axis ``event``, the index of the input event):
+        in_count (event, core): events that reached each of the nine cores;
+        out_count (event, core): output events each core emitted;
+        out_events (row, column): every core's output events (un-pooled, whether monitored or not) in
+            emission order, columns :data:`DYNAPCNN_EVENT_COLUMNS`;
+        membrane_core<n> (event, feature, x, y): core n's membranes after each input event, for the
+            cores in ``membrane_cores``.
+    """
+    from .dynapcnn import DynapcnnSim
+    from .dynapcnn.config import N_CORES
+
+    traced = config.replace(cores=tuple(None if c is None else c.replace(monitor_enable=True) for c in config.cores))
+    sim = DynapcnnSim(traced, order=order)
+    for core in membrane_cores:
+        if core not in config.used_cores:
+            raise ValueError(f"membrane_cores: core {core} is not a used core {config.used_cores}")
+    n = len(events)
+    in_count = np.zeros((n, N_CORES), np.int64)
+    out_count = np.zeros((n, N_CORES), np.int64)
+    membranes = {core: np.zeros((n, *config.cores[core].neurons_initial_value.shape), np.int64)
+                 for core in membrane_cores}
+    rows = []
+    before = sim.counters
+    for i in range(n):
+        out = sim(events[i:i + 1])
+        out = out[out["layer"] < N_CORES]
+        rows.append(np.column_stack([np.full(len(out), i), out["layer"], out["feature"], out["x"], out["y"]]))
+        after = sim.counters
+        in_count[i] = after["events_in"] - before["events_in"]
+        out_count[i] = after["events_out"] - before["events_out"]
+        before = after
+        for core in membrane_cores:
+            membranes[core][i] = sim.membranes(core)
+    fields = {"in_count": in_count, "out_count": out_count,
+              "out_events": np.concatenate(rows).astype(np.int64) if rows else np.zeros((0, 5), np.int64)}
+    axes = {"in_count": ("event", "core"), "out_count": ("event", "core"), "out_events": ("row", "column")}
+    for core, values in membranes.items():
+        fields[f"membrane_core{core}"] = values
+        axes[f"membrane_core{core}"] = ("event", "feature", "x", "y")
+    units = {"in_count": "count", "out_count": "count", "out_events": "index"}
+    return Trace(chip="dynapcnn", model=model, config_digest=config.digest(), fields=fields, axes=axes,
+                 units=units | {f"membrane_core{c}": "LSB" for c in membrane_cores},
+                 meta={"order": order, "out_events_columns": list(DYNAPCNN_EVENT_COLUMNS)})
