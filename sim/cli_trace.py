@@ -1,6 +1,7 @@
 """``spikegate trace``: record traces and find where two of them part.
 
     spikegate trace record xylo CONFIG.json RASTER.npy --out run.npz   # numpy model
+    spikegate trace record dynapcnn CONFIG.json EVENTS.npy --out run.npz [--membranes 0 3]
     spikegate trace diff A.npz B.npz [--field Vmem ...]                # or .csv traces
 
 ``diff`` exits 0 when the traces agree, 1 when they differ (printing the first difference and a
@@ -24,9 +25,12 @@ def register(subparsers) -> None:
     diff.add_argument("--field", action="append", help="compare only this field (repeatable)")
     diff.set_defaults(func=run_diff)
     record = commands.add_parser("record", help="run a model and write its trace")
-    record.add_argument("chip", choices=["xylo"])
+    record.add_argument("chip", choices=["xylo", "dynapcnn"])
     record.add_argument("config", type=Path, help="register configuration (JSON)")
-    record.add_argument("input", type=Path, help="input raster (.npy, (T, Nin) counts)")
+    record.add_argument("input", type=Path,
+                        help="input: Xylo raster (.npy, (T, Nin) counts) or DYNAP-CNN events (.npy, x/y/t/p records)")
+    record.add_argument("--membranes", type=int, nargs="*", default=[],
+                        help="DYNAP-CNN cores whose membranes are recorded after every input event")
     record.add_argument("--out", type=Path, required=True, help="trace file (.npz or .csv)")
     record.set_defaults(func=run_record)
 
@@ -44,12 +48,19 @@ def run_diff(args) -> int:
 
 
 def run_record(args) -> int:
-    from .trace import xylo_trace
-    from .xylo import XyloConfig, XyloSim
+    from .trace import dynapcnn_trace, xylo_trace
 
-    config = XyloConfig.load(args.config)
-    raster = np.load(args.input)
-    out, _, rec = XyloSim(config).evolve(raster, record=True)
-    path = xylo_trace(config, raster, out, rec).save(args.out)
+    data = np.load(args.input)
+    if args.chip == "xylo":
+        from .xylo import XyloConfig, XyloSim
+
+        config = XyloConfig.load(args.config)
+        out, _, rec = XyloSim(config).evolve(data, record=True)
+        trace = xylo_trace(config, data, out, rec)
+    else:
+        from .dynapcnn.config import ChipConfig
+
+        trace = dynapcnn_trace(ChipConfig.load(args.config), data, membrane_cores=args.membranes)
+    path = trace.save(args.out)
     print(f"wrote {path}")
     return 0

@@ -88,3 +88,15 @@ def test_xylo_trace_of_a_wrong_threshold_names_neuron_and_step():
 def test_dynapcnn_trace_wrong_core():
     with pytest.raises(ValueError, match=r"membrane_cores: core 2 is not a used core \(1, 4\)"):
         dynapcnn_trace(two_core_chip(), input_events(3), membrane_cores=(2,))
+
+
+def test_cli_record_and_diff_dynapcnn(tmp_path, capsys):
+    from spikegate.sim.cli import main
+
+    chip = two_core_chip()
+    chip.save(tmp_path / "chip.json")
+    np.save(tmp_path / "events.npy", input_events(50))
+    assert main(["trace", "record", "dynapcnn", str(tmp_path / "chip.json"), str(tmp_path / "events.npy"),
+                 "--out", str(tmp_path / "a.npz"), "--membranes", "4"]) == 0
+    assert main(["trace", "diff", str(tmp_path / "a.npz"), str(tmp_path / "a.npz")]) == 0
+    assert "traces agree on 4 fields" in capsys.readouterr().out
