@@ -48,13 +48,21 @@ class Reference:
 
     def evolve(self, raster: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """``(out, rec)`` in spikegate's layout: (T, N) arrays named as :class:`XyloSim` records."""
-        out = np.array(self.layer.evolve(np.asarray(raster).tolist()), dtype=np.int64).reshape(-1, self.n_outputs)
+        out = self.run(raster)
+        return out, self.records()
+
+    def run(self, raster: np.ndarray) -> np.ndarray:
+        """xylosim's ``evolve`` alone: the (T, Nout) output spikes."""
+        return np.array(self.layer.evolve(np.asarray(raster).tolist()), dtype=np.int64).reshape(-1, self.n_outputs)
+
+    def records(self) -> dict[str, np.ndarray]:
+        """The records of the last ``run``, read from the layer and converted to numpy."""
         rec = {}
         for name, attribute in RECORDS.items():
             value = np.array(getattr(self.layer, attribute), dtype=np.int64)
             width = self.n_outputs if name.endswith("_out") else self.n_hidden
             rec[name] = value.reshape(width, -1).T if name in TRANSPOSED else value.reshape(-1, width)
-        return out, rec
+        return rec
 
 
 def random_config(rng: np.random.Generator, n_in: int, n_hid: int, n_out: int, version: int,

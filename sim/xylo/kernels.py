@@ -27,6 +27,7 @@ import numpy as np
 from numba import njit, prange
 
 MAX_SPIKES = 31
+BLOCK = 64  #: hidden neurons per block of the threshold scan
 
 
 @njit(inline="always")
@@ -45,7 +46,7 @@ def wrap(x):
 def leak(x, d):
     """``x >> d`` (towards −inf), but 1 where ``x > 0`` and the shift gives 0 (spec §2)."""
     s = x >> d
-    return 1 if (x > 0 and s == 0) else s
+    return s + ((x > 0) & (s == 0))
 
 
 @njit(inline="always")
@@ -55,6 +56,31 @@ def membrane(v, current, d, bias, v2):
         a = sat(current + wrap(-leak(v, d)))
         return sat(v + sat(a + bias))
     return sat(v - leak(v, d) + current)
+
+
+@njit(inline="always")
+def decay(x, dash):
+    """Step 4 on a row of accumulators: ``x ← x − leak(x, dash)``."""
+    for n in range(x.shape[0]):
+        x[n] -= leak(x[n], dash[n])
+
+
+@njit(inline="always")
+def copy_row(source, destination):
+    """Record: the first ``len(destination)`` values of ``source``."""
+    for n in range(destination.shape[0]):
+        destination[n] = source[n]
+
+
+@njit(inline="always")
+def flag_blocks(vmem, threshold, candidates):
+    """``candidates[b]``: whether block b (:data:`BLOCK` neurons) holds a neuron with ``V ≥ threshold``."""
+    for block in range(candidates.shape[0]):
+        base = block * BLOCK
+        margin = -65536
+        for k in range(BLOCK):
+            margin = max(margin, vmem[base + k] - threshold[base + k])
+        candidates[block] = margin >= 0
 
 
 @njit(cache=True)
@@ -67,11 +93,13 @@ def run_sample(counts, isyn, vmem, isyn_out, vmem_out, spikes, out, rec, record,
         isyn: (2, Nhid) int32 Isyn, Isyn2; vmem: (Nhid,) int32; isyn_out, vmem_out: (Nout,) int32.
         spikes: (Nhid,) int32 hidden spike counts of the previous step (0..31).
         out: (T, Nout) int16 output spikes, written.
-        rec: (Isyn, Isyn2, Vmem, Spikes, Isyn_out, Vmem_out) int16 arrays of (T, N), written when ``record``.
+        rec: (Isyn, Isyn2, Vmem, Spikes, Isyn_out, Vmem_out) int16 arrays of (T, N) when ``record``,
+            else of (1, N): a scratch row written every step. Spikes (and Isyn2 when synapse 2 is
+            unused) must be zero on entry: only non-zero counts are written.
         hidden: (dash_syn, dash_syn_2, dash_mem, threshold, bias, alias_target) per hidden neuron.
         readout: (dash_syn_out, dash_mem_out, threshold_out, bias_out, weights_out (Nhid, Nout) shifted).
         w_in: (Nin, 2, Nhid) int32 shifted input weights; in_used: (Nin, 2) bool, any weight non-zero.
-        fanout: (ptr (Nhid+1,), target, synapse, weight) recurrent CSR, weights shifted, targets ascending.
+        fanout: (ptr (Nhid+1,), target, synapse, weight) recurrent CSR, weights shifted.
         v2: the Xylo Audio 2 membrane rule; syn2: synapse 2 is used (else Isyn2 stays 0 and is skipped).
     """
     dash_syn, dash_syn_2, dash_mem, threshold, bias, alias = hidden
@@ -79,24 +107,27 @@ def run_sample(counts, isyn, vmem, isyn_out, vmem_out, spikes, out, rec, record,
     ptr, target, synapse, weight = fanout
     rec_isyn, rec_isyn2, rec_vmem, rec_spikes, rec_isyn_out, rec_vmem_out = rec
     n_steps, n_in = counts.shape
-    n_hid, n_out = w_out.shape
-    active = np.empty(n_hid, np.int64)  # hidden neurons with a non-zero count, ascending
+    n_pad = vmem.shape[0]
+    n_out = w_out.shape[1]
+    candidates = np.zeros(n_pad // BLOCK, np.bool_)
+    active = np.empty(n_pad, np.int64)  # hidden neurons with a non-zero count, ascending
     n_active = 0
-    for n in range(n_hid):
+    for n in range(n_pad):
         if spikes[n] > 0:
             active[n_active] = n
             n_active += 1
     for t in range(n_steps):
+        row = t if record else 0
         # 2. hidden synaptic input: input channels, then previous-step spikes, saturating per source
         for i in range(n_in):
             c = counts[t, i]
             if c > 0:
                 for s in range(2):
                     if in_used[i, s]:
-                        row = isyn[s]
+                        acc = isyn[s]
                         w = w_in[i, s]
-                        for n in range(n_hid):
-                            row[n] = sat(row[n] + c * w[n])
+                        for n in range(n_pad):
+                            acc[n] = sat(acc[n] + c * w[n])
         for k in range(n_active):
             j = active[k]
             count = spikes[j]
@@ -109,71 +140,77 @@ def run_sample(counts, isyn, vmem, isyn_out, vmem_out, spikes, out, rec, record,
             count = spikes[j]
             for o in range(n_out):
                 isyn_out[o] = sat(isyn_out[o] + count * w_out[j, o])
-        # 4-5. synaptic decay and membranes
+        # 4-5. synaptic decay and membranes (separate simple loops: each compiles to vector code)
         i1, i2 = isyn[0], isyn[1]
-        for n in range(n_hid):
-            a = i1[n] - leak(i1[n], dash_syn[n])
-            i1[n] = a
-            if syn2:
-                b = i2[n] - leak(i2[n], dash_syn_2[n])
-                i2[n] = b
-                a += b
-            vmem[n] = membrane(vmem[n], a, dash_mem[n], bias[n], v2)
+        decay(i1, dash_syn)
+        copy_row(i1, rec_isyn[row])
+        if syn2:
+            decay(i2, dash_syn_2)
+            copy_row(i2, rec_isyn2[row])
+            for n in range(n_pad):
+                vmem[n] = membrane(vmem[n], i1[n] + i2[n], dash_mem[n], bias[n], v2)
+        else:
+            for n in range(n_pad):
+                vmem[n] = membrane(vmem[n], i1[n], dash_mem[n], bias[n], v2)
+        copy_row(vmem, rec_vmem[row])
+        flag_blocks(vmem, threshold, candidates)
         for o in range(n_out):
             a = isyn_out[o] - leak(isyn_out[o], dash_syn_out[o])
             isyn_out[o] = a
             vmem_out[o] = membrane(vmem_out[o], a, dash_mem_out[o], bias_out[o], v2)
-        # 6. hidden spikes, ascending, with alias pushes
+        # 6. hidden spikes, ascending, with alias pushes; only blocks holding a candidate are scanned
         for k in range(n_active):
             spikes[active[k]] = 0
         n_active = 0
         unsorted = False
-        for n in range(n_hid):
-            v, th, count = vmem[n], threshold[n], spikes[n]
-            if v >= th and count < MAX_SPIKES:
-                if th > 0:
-                    fire = min(v // th, MAX_SPIKES - count)
-                    v -= fire * th
-                    count += fire
-                else:
-                    while count < MAX_SPIKES and v >= th:
-                        v = wrap(v - th)
-                        count += 1
-                vmem[n] = v
-                spikes[n] = count
-            if count > 0:
-                active[n_active] = n
-                n_active += 1
-                b = alias[n]
-                if b >= 0:
-                    if b < n and spikes[b] == 0:
-                        active[n_active] = b
-                        n_active += 1
-                        unsorted = True
-                    spikes[b] = min(spikes[b] + count, MAX_SPIKES)
+        for block in range(candidates.shape[0]):
+            if not candidates[block]:
+                continue
+            for n in range(block * BLOCK, block * BLOCK + BLOCK):
+                v, th, count = vmem[n], threshold[n], spikes[n]
+                if v >= th and count < MAX_SPIKES:
+                    if th > 0:
+                        fire = min(v // th, MAX_SPIKES - count)
+                        v -= fire * th
+                        count += fire
+                    else:
+                        while count < MAX_SPIKES and v >= th:
+                            v = wrap(v - th)
+                            count += 1
+                    vmem[n] = v
+                    rec_vmem[row, n] = v
+                    spikes[n] = count
+                if count > 0:
+                    active[n_active] = n
+                    n_active += 1
+                    b = alias[n]
+                    if b >= 0:
+                        if b < n and spikes[b] == 0:
+                            active[n_active] = b
+                            n_active += 1
+                            unsorted = True
+                        if b > n:
+                            candidates[b // BLOCK] = True
+                        spikes[b] = min(spikes[b] + count, MAX_SPIKES)
         if unsorted:
             active[:n_active] = np.sort(active[:n_active])
+        for k in range(n_active):
+            rec_spikes[row, active[k]] = spikes[active[k]]
         # 7. readout spikes
         for o in range(n_out):
             if vmem_out[o] >= threshold_out[o]:
                 out[t, o] = 1
                 vmem_out[o] = wrap(vmem_out[o] - threshold_out[o])
-        if record:
-            rec_isyn[t] = i1
-            rec_isyn2[t] = i2
-            rec_vmem[t] = vmem
-            for k in range(n_active):
-                rec_spikes[t, active[k]] = spikes[active[k]]
-            rec_isyn_out[t] = isyn_out
-            rec_vmem_out[t] = vmem_out
+            rec_isyn_out[row, o] = isyn_out[o]
+            rec_vmem_out[row, o] = vmem_out[o]
 
 
 @njit(cache=True, parallel=True)
 def run_batch(counts, isyn, vmem, isyn_out, vmem_out, spikes, out, rec, record, hidden, readout, w_in, in_used,
               fanout, v2, syn2):
-    """:func:`run_sample` over a batch: every array argument gains a leading batch axis B
-    (``counts`` (B, T, Nin), states (B, ...), ``out`` and records (B, T, N); when ``record`` is
-    false the records may have T = 0). Samples run in parallel."""
+    """:func:`run_sample` over a batch: every array argument but the config gains a leading batch
+    axis B (``counts`` (B, T, Nin), states (B, ...), ``out`` and records (B, T or 1, N)). Samples
+    run in parallel."""
     rec_isyn, rec_isyn2, rec_vmem, rec_spikes, rec_isyn_out, rec_vmem_out = rec
     for b in prange(counts.shape[0]):
         run_sample(counts[b], isyn[b], vmem[b], isyn_out[b], vmem_out[b], spikes[b], out[b],

@@ -62,7 +62,7 @@ class XyloSim:
     reset_all = reset_state  # xylosim's name
 
     def _zero_state(self, batch: int) -> dict[str, np.ndarray]:
-        n_hid, n_out = self.config.n_hidden, self.config.n_outputs
+        n_hid, n_out = padded_size(self.config.n_hidden), self.config.n_outputs
         return {"isyn": np.zeros((batch, 2, n_hid), np.int32), "vmem": np.zeros((batch, n_hid), np.int32),
                 "isyn_out": np.zeros((batch, n_out), np.int32), "vmem_out": np.zeros((batch, n_out), np.int32),
                 "spikes": np.zeros((batch, n_hid), np.int32)}
@@ -73,7 +73,8 @@ class XyloSim:
         state = {"Isyn": internal["isyn"][:, 0], "Isyn2": internal["isyn"][:, 1], "Vmem": internal["vmem"],
                  "Isyn_out": internal["isyn_out"], "Vmem_out": internal["vmem_out"], "Spikes": internal["spikes"]}
         unbatched = self._state is None or not self._batched
-        return {name: (v[0] if unbatched else v).astype(np.int16) for name, v in state.items()}
+        n = {name: self.config.n_outputs if name.endswith("_out") else self.config.n_hidden for name in state}
+        return {name: (v[0] if unbatched else v)[..., :n[name]].astype(np.int16) for name, v in state.items()}
 
     # ----------------------------------------------------------------- evolve
     def evolve(self, raster, record: bool = False) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -100,12 +101,14 @@ class XyloSim:
             self._state = self._zero_state(batch)
         self._batched = batched
         n_hid, n_out = self.config.n_hidden, self.config.n_outputs
-        steps = n_steps if record else 0
-        rec = tuple(np.zeros((batch, steps, n), np.int16) for n in (n_hid,) * 4 + (n_out,) * 2)
+        rows = n_steps if record else 1
+        rec = tuple(np.zeros((batch, rows, n), np.int16) for n in (n_hid,) * 4 + (n_out,) * 2)
         out = np.zeros((batch, n_steps, n_out), np.int16)
-        s = self._state
-        kernels.run_batch(counts, s["isyn"], s["vmem"], s["isyn_out"], s["vmem_out"], s["spikes"], out, rec,
-                          record, *self._params)
+        arrays = (counts, *(self._state[k] for k in ("isyn", "vmem", "isyn_out", "vmem_out", "spikes")), out)
+        if batch == 1:  # no thread start-up for a single sample
+            kernels.run_sample(*(a[0] for a in arrays), tuple(r[0] for r in rec), record, *self._params)
+        else:
+            kernels.run_batch(*arrays, rec, record, *self._params)
         recorded = dict(zip(RECORDS, rec)) if record else {}
         if not batched:
             out = out[0]
@@ -153,20 +156,33 @@ class XyloSim:
         return f"XyloSim({self.config!r})"
 
 
+def _padded(value: np.ndarray, size: int, fill: int) -> np.ndarray:
+    """``value`` (..., N) as contiguous int32, extended along its last axis to ``size`` with ``fill``."""
+    pad = [(0, 0)] * (value.ndim - 1) + [(0, size - value.shape[-1])]
+    return np.ascontiguousarray(np.pad(value.astype(np.int32), pad, constant_values=fill))
+
+
 def _kernel_params(config: XyloConfig) -> tuple:
     """The config as the arrays :func:`kernels.run_batch` takes after the state: weights shifted
-    (shifts 0..7 never overflow 16 bits), recurrent weights as a CSR fan-out list."""
-    hidden = (config.dash_syn, config.dash_syn_2, config.dash_mem, config.threshold, config.bias,
-              config.alias_target)
-    hidden = tuple(np.ascontiguousarray(a, dtype=np.int32) for a in hidden)
+    (shifts 0..7 never overflow 16 bits), recurrent weights as a CSR fan-out list, hidden arrays
+    padded to whole blocks with neurons that never fire (threshold 32767, no input)."""
+    n_pad = padded_size(config.n_hidden)
+    hidden = tuple(_padded(a, n_pad, fill) for a, fill in (
+        (config.dash_syn, 0), (config.dash_syn_2, 0), (config.dash_mem, 0), (config.threshold, 32767),
+        (config.bias, 0), (config.alias_target, -1)))
     w_out = config.weights_out.astype(np.int32) << config.weight_shift_out
     readout = tuple(np.ascontiguousarray(a, dtype=np.int32) for a in (
         config.dash_syn_out, config.dash_mem_out, config.threshold_out, config.bias_out, w_out))
-    w_in = np.ascontiguousarray(np.transpose(config.weights_in.astype(np.int32) << config.weight_shift_in, (0, 2, 1)))
+    w_in = _padded(np.transpose(config.weights_in.astype(np.int32) << config.weight_shift_in, (0, 2, 1)), n_pad, 0)
     in_used = np.any(w_in != 0, axis=2)
     lists = config.fanout()
-    entries = np.concatenate(lists) if lists else np.zeros((0, 3), np.int64)
+    entries = np.concatenate(lists)
     ptr = np.concatenate([[0], np.cumsum([len(fan) for fan in lists])]).astype(np.int64)
     fanout = (ptr, entries[:, 0].astype(np.int32), entries[:, 1].astype(np.int32),
               (entries[:, 2] << config.weight_shift_rec).astype(np.int32))
     return hidden, readout, w_in, in_used, fanout, config.version == 2, config.uses_syn2
+
+
+def padded_size(n_hidden: int) -> int:
+    """Hidden neurons rounded up to whole blocks of the compiled step loop."""
+    return -(-n_hidden // kernels.BLOCK) * kernels.BLOCK
