@@ -148,7 +148,7 @@ def local_cluster(workers: int, dashboard: str | None = DEFAULT_DASHBOARD):
 
     with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                            dashboard_address=dashboard, silence_logs=logging.ERROR)
+                            dashboard_address=dashboard, silence_logs=logging.CRITICAL)
 
 
 # ------------------------------------------------------------------------------------------ run

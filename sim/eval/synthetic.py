@@ -145,7 +145,7 @@ def open_synthetic(spec: str):
 
 
 # ------------------------------------------------------------------------------- bundled networks
-def _line_kernel(orientation: int, size: int = 5, on: int = 3, off: int = -1) -> np.ndarray:
+def line_kernel(orientation: int, size: int = 5, on: int = 3, off: int = -1) -> np.ndarray:
     """A ``[kx][ky]`` kernel: ``on`` along a line through the centre at ``orientation`` x 45 degrees
     (the bars of :class:`SyntheticDVS`, image y downwards), ``off`` elsewhere."""
     kx, ky = np.mgrid[0:size, 0:size] - size // 2
@@ -161,7 +161,7 @@ def dynapcnn_network():
     from ..dynapcnn.config import ChipConfig, CoreConfig, Destination, DvsLayerConfig
 
     size, classes = SyntheticDVS.size, SyntheticDVS.n_classes
-    detectors = np.stack([np.stack([_line_kernel(k)] * 2) for k in range(classes)])
+    detectors = np.stack([np.stack([line_kernel(k)] * 2) for k in range(classes)])
     core0 = CoreConfig.from_weights(detectors, (size, size), padding=(2, 2), threshold_high=24, threshold_low=-64,
                                     destinations=[Destination(layer=1, enable=True, pooling=4)])
     pooled = size // 4
