@@ -3,8 +3,8 @@
 Everything here works on flat arrays prepared by :mod:`spikegate.sim.dynapcnn.model`:
 
 - ``params[core, P_*]``: int64 table of one row per core (columns below);
-- ``weights``: int32, per core ``[c][ky][kx][f]`` from offset ``P_WOFF`` (features innermost, so that one
-  input event updates all features of a neuron position in one contiguous pass);
+- ``weights``: int32, per core ``[c][ky][k-1-kx][f]`` from offset ``P_WOFF`` (features innermost and kx reversed,
+  so that one input event updates the neurons of a row in contiguous passes);
 - ``biases``: int32, per core ``[f]`` from ``P_BOFF``;
 - ``state``: int32 membranes, per core ``[oy][ox][f]`` from ``P_VOFF``, always within int16;
 - spikes: int64 ``(n, 3)`` rows of (f, ox, oy) in emission order;
@@ -73,10 +73,11 @@ def update_event(params, weights, state, core, x, y, c, spikes, n, hit, counters
     then the threshold rule; spikes are appended to ``spikes`` from row ``n`` in the order f, then oy, then ox,
     ascending. Returns the new spike count.
 
-    Neurons are updated position by position, all features of a position in one contiguous pass (``hit``,
-    one flag per feature, notes which reached threshold_high); the spikes of the event are then put in
-    f-major order by a stable sort on f. Each neuron takes exactly one addition, so the states and the spike
-    order equal visiting the neurons in f-major order.
+    Neurons are updated in contiguous runs, all features innermost: one run per row of reached positions when
+    stride.x is 1, one per position otherwise (``hit`` notes which neurons of the run reached threshold_high,
+    and those then take the threshold rule). The spikes, found in (oy, ox, f) order, are put in f-major order
+    by a stable sort on f. Each neuron takes exactly one addition, so the states and the spike order equal
+    visiting the neurons one by one in f-major order.
     """
     nf, k = params[core, P_F], params[core, P_K]
     sx, sy, wout = params[core, P_SX], params[core, P_SY], params[core, P_WOUT]
@@ -90,24 +91,28 @@ def update_event(params, weights, state, core, x, y, c, spikes, n, hit, counters
     thh, thl = params[core, P_THH], params[core, P_THL]
     woff, voff = params[core, P_WOFF], params[core, P_VOFF]
     first = n
-    row_h = hit[:nf]
+    # with stride 1 the neurons of one row and their weights ([kx] stored reversed) are contiguous: one run per
+    # row; otherwise one run per position
+    run, n_runs = ((ox_hi - ox_lo + 1) * nf, 1) if sx == 1 else (nf, ox_hi - ox_lo + 1)
+    row_h = hit[:run]
     for oy in range(oy_lo, oy_hi + 1):
         ky = ay - oy * sy
-        for ox in range(ox_lo, ox_hi + 1):
-            w0 = woff + ((c * k + ky) * k + (ax - ox * sx)) * nf
-            v0 = voff + (oy * wout + ox) * nf
-            row_v, row_w = state[v0:v0 + nf], weights[w0:w0 + nf]
+        for r in range(n_runs):
+            ox0 = ox_lo + r
+            w0 = woff + ((c * k + ky) * k + k - 1 - ax + ox0 * sx) * nf
+            v0 = voff + (oy * wout + ox0) * nf
+            row_v, row_w = state[v0:v0 + run], weights[w0:w0 + run]
             any_hit = False
-            for f in range(nf):
-                v = _saturate(row_v[f] + row_w[f])
+            for j in range(run):
+                v = _saturate(row_v[j] + row_w[j])
                 fired = v >= thh
-                row_h[f] = fired
+                row_h[j] = fired
                 any_hit |= fired
-                row_v[f] = v if fired else max(v, thl)
+                row_v[j] = v if fired else max(v, thl)
             if any_hit:
-                for f in range(nf):
-                    if row_h[f]:
-                        n = _fire(params, state, core, v0 + f, spikes, n, f, ox, oy, counters)
+                for j in range(run):
+                    if row_h[j]:
+                        n = _fire(params, state, core, v0 + j, spikes, n, j % nf, ox0 + j // nf, oy, counters)
     if n - first > 1:
         _sort_by_feature(spikes, first, n)
     return n

@@ -135,13 +135,13 @@ class DynapcnnSim:
                 column = kernels.P_D0EN + kernels.P_DEST_COLUMNS * d
                 params[i, column:column + kernels.P_DEST_COLUMNS] = (
                     destination.enable, destination.layer, destination.pooling, destination.feature_shift)
-            weights.append(np.ascontiguousarray(core.weights.transpose(1, 3, 2, 0), dtype=np.int32).ravel())
+            weights.append(np.ascontiguousarray(core.weights.transpose(1, 3, 2, 0)[:, :, ::-1], dtype=np.int32).ravel())
             biases.append(core.biases.astype(np.int32))
             offsets["w"] += weights[-1].size
             offsets["b"] += core.features
             offsets["v"] += core.n_neurons
             frames += max(_event_frame(core), core.n_neurons if core.leak_enable else 0)
-            hit = max(hit, core.features)
+            hit = max(hit, _event_frame(core))
         self._params = params
         self._weights = np.concatenate(weights or [np.zeros(0, np.int32)])
         self._biases = np.concatenate(biases or [np.zeros(0, np.int32)])
