@@ -1,0 +1,83 @@
+"""Payload layouts of the DYNAP-CNN hardware's streams and the layouts of its register files.
+
+Widths follow the chip's limits (spec §1): input maps ≤ 128 (7-bit coordinates), neuron maps ≤ 64,
+≤ 1024 features (10-bit channel numbers), nine cores plus the DVS layer (4-bit layer numbers),
+int16 states and thresholds, int8 weights.
+"""
+
+from amaranth.hdl import signed, unsigned
+from amaranth.lib import data
+
+COORD = unsigned(7)  #: an x or y coordinate (input maps up to 128)
+CHANNEL = unsigned(10)  #: a channel or feature number (up to 1024)
+LAYER = unsigned(4)  #: a core index 0..8, or 9 for the DVS layer
+STATE = signed(16)  #: membrane, threshold, bias
+WEIGHT = signed(8)
+TIMESTAMP = unsigned(32)
+
+#: An event entering a core: input position (x, y) and channel; ``leak`` = 1 makes it a leak tick
+#: (the other fields are then ignored).
+CoreInput = data.StructLayout({"x": COORD, "y": COORD, "channel": CHANNEL, "leak": 1})
+
+#: An event leaving a core or the DVS layer: position and feature (channel for the DVS layer).
+Event = data.StructLayout({"x": COORD, "y": COORD, "feature": CHANNEL})
+
+#: An event on its way to core ``target`` (the router's output).
+Route = data.StructLayout({"target": LAYER, "x": COORD, "y": COORD, "channel": CHANNEL, "leak": 1})
+
+#: A monitor (host) copy of an event: the emitting layer (core, or 9 for the DVS layer) and the event.
+Monitor = data.StructLayout({"layer": LAYER, "feature": CHANNEL, "x": COORD, "y": COORD})
+
+#: A monitor record leaving the chip: a :data:`Monitor` plus the timestamp of the input item that caused it.
+MonitorOut = data.StructLayout({"layer": LAYER, "feature": CHANNEL, "x": COORD, "y": COORD, "t": TIMESTAMP})
+
+#: An input item of the chip: an event (x, y, p) entering the DVS layer, or, with ``leak`` = 1, one leak
+#: tick of core ``core``; ``t`` (µs) stamps every output record it causes.
+ChipInput = data.StructLayout({"x": COORD, "y": COORD, "p": CHANNEL, "t": TIMESTAMP, "leak": 1, "core": LAYER})
+
+#: One synaptic (or leak) operation of a core's update pipeline: the neuron (f, ox, oy) and its
+#: neuron-memory address, the kernel-memory address of its weight, and whether it is a leak update
+#: (then the operand is ``biases[f]``).
+def op_layout(neuron_bits: int, kernel_bits: int) -> data.StructLayout:
+    return data.StructLayout({"neuron_addr": neuron_bits, "kernel_addr": kernel_bits, "feature": CHANNEL,
+                              "x": unsigned(6), "y": unsigned(6), "leak": 1})
+
+
+#: One route of a core or of the DVS layer (samna ``CNNLayerDestination``).
+Destination = data.StructLayout({"enable": 1, "layer": LAYER, "pooling": unsigned(3), "feature_shift": CHANNEL})
+
+#: The routing registers shared by cores and the DVS layer (input of :class:`EventRouter`).
+RouteFields = data.StructLayout({"monitor_enable": 1, "destinations": data.ArrayLayout(Destination, 2)})
+
+_Size = lambda width: data.StructLayout({"x": width, "y": width})  # noqa: E731
+
+#: All registers of one core, named as samna's ``CnnLayerConfig`` fields.
+CoreFields = data.StructLayout({
+    "dimensions": data.StructLayout({
+        "input_shape": data.StructLayout({"size": _Size(unsigned(8)), "feature_count": unsigned(11)}),
+        "output_shape": data.StructLayout({"size": _Size(unsigned(7)), "feature_count": unsigned(11)}),
+        "padding": _Size(unsigned(3)),
+        "stride": _Size(unsigned(4)),
+        "kernel_size": unsigned(5),
+    }),
+    "threshold_high": STATE,
+    "threshold_low": STATE,
+    "return_to_zero": 1,
+    "leak_enable": 1,
+    "monitor_enable": 1,
+    "destinations": data.ArrayLayout(Destination, 2),
+})
+
+#: All registers of the DVS layer, named as samna's ``DvsLayerConfig`` fields.
+DvsFields = data.StructLayout({
+    "merge": 1,
+    "pooling": _Size(unsigned(3)),
+    "origin": _Size(COORD),
+    "cut": _Size(COORD),
+    "mirror_x": 1,
+    "mirror_y": 1,
+    "mirror_diagonal": 1,
+    "pass_sensor_events": 1,
+    "monitor_enable": 1,
+    "destinations": data.ArrayLayout(Destination, 2),
+})
