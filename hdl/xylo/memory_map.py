@@ -1,0 +1,319 @@
+"""The host's view of :class:`~spikegate.hdl.xylo.XyloCore`: its size parameters, the address map of
+the configuration/read-back ports, and the encoder from a :class:`XyloConfig` to configuration writes.
+
+Pure Python (no Amaranth): the core, :func:`spikegate.hdl.xylo.simulate`, the cocotb testbench, the
+FPGA host driver and test-vector export all use this one module.
+
+Address map
+-----------
+
+A port address is ``region << 16 | offset`` (21 bits); data words are 16 bits. Every region can be
+written through the configuration port and read through the read-back port, while the core is idle.
+
+===========  ====  ============================================  ==========================================
+region       id    offset                                        16-bit word
+===========  ====  ============================================  ==========================================
+CTRL         0     0 WSHIFT_IN, 1 WSHIFT_REC, 2 WSHIFT_OUT       3-bit weight shifts
+             0     3 CLEAR                                       write: zero all state; reads 0
+             0     4 CYCLES_LO, 5 CYCLES_HI (read only)          clock cycles of the last time step
+W_IN         1     ``channel << hidden_bits | neuron``           ``w_syn2 << 8 | w_syn1`` (int8 each)
+FAN          2     entry ``e`` (0..max_synapses-1)               ``target[7:0] << 8 | weight`` (int8)
+MISC         3     raw word, three parts (below)                 packed
+THRESHOLD    4     neuron                                        int16
+DASH         5     neuron                                        ``dash_syn_2 << 8 | dash_syn << 4 | dash_mem``
+ALIAS        6     neuron                                        ``1 << 10 | target``, or 0 for none
+BIAS         7     neuron (version 2 cores only)                 int16
+THRESHOLD_OUT 8    readout neuron                                int16
+DASH_OUT     9     readout neuron                                ``dash_syn_out << 4 | dash_mem_out``
+BIAS_OUT     10    readout neuron (version 2 cores only)         int16
+ISYN         16    neuron                                        int16 state
+ISYN2        17    neuron                                        int16 state
+VMEM         18    neuron                                        int16 state
+SPIKES       19    neuron                                        spike count of the last step (0..31)
+ISYN_OUT     20    readout neuron                                int16 state
+VMEM_OUT     21    readout neuron                                int16 state
+===========  ====  ============================================  ==========================================
+
+``MISC`` holds, one after the other: the fan-out entries' high bits (entry ``e`` in word ``e >> 2``, bits
+``3·(e & 3)``: ``syn << 2 | target[9:8]``), the readout weights (hidden neuron ``j``, readout ``o`` in word
+:attr:`XyloCoreParams.misc_out_base` ``+ j·out_words + (o >> 1)``, byte ``o & 1``) and the fan-out list
+lengths (neuron ``j`` in word :attr:`XyloCoreParams.misc_len_base` ``+ j``). The fan-out list of neuron ``j``
+starts where the list of ``j - 1`` ends (entry 0 for neuron 0), entries in ascending (target, synapse).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import numpy as np
+
+from spikegate.sim.xylo.config import (MAX_FANOUT, MAX_HIDDEN, MAX_INPUTS, MAX_OUTPUTS, MAX_RECURRENT_SYNAPSES,
+                                       VERSIONS, XyloConfig)
+
+#: Width of a port address: a 5-bit region and a 16-bit offset.
+ADDRESS_BITS = 21
+OFFSET_BITS = 16
+DATA_BITS = 16
+#: Width of the fan-out target field (fixed whatever the core size: up to 1024 neurons).
+TARGET_BITS = 10
+#: Fan-out entries whose high bits share one MISC word.
+FANHI_PER_WORD = 4
+
+
+class Region(enum.IntEnum):
+    """Regions of the address map (the top 5 address bits)."""
+    CTRL = 0
+    W_IN = 1
+    FAN = 2
+    MISC = 3
+    THRESHOLD = 4
+    DASH = 5
+    ALIAS = 6
+    BIAS = 7
+    THRESHOLD_OUT = 8
+    DASH_OUT = 9
+    BIAS_OUT = 10
+    ISYN = 16
+    ISYN2 = 17
+    VMEM = 18
+    SPIKES = 19
+    ISYN_OUT = 20
+    VMEM_OUT = 21
+
+
+class Ctrl(enum.IntEnum):
+    """Offsets of the registers in :attr:`Region.CTRL`."""
+    WSHIFT_IN = 0
+    WSHIFT_REC = 1
+    WSHIFT_OUT = 2
+    CLEAR = 3
+    CYCLES_LO = 4
+    CYCLES_HI = 5
+
+
+#: Recorded array name (``XyloSim.evolve``) -> state region holding it.
+STATE_REGIONS = {"Isyn": Region.ISYN, "Isyn2": Region.ISYN2, "Vmem": Region.VMEM, "Spikes": Region.SPIKES,
+                 "Isyn_out": Region.ISYN_OUT, "Vmem_out": Region.VMEM_OUT}
+
+
+def address(region: Region, offset: int) -> int:
+    """The port address of ``offset`` in ``region``."""
+    if not 0 <= offset < 1 << OFFSET_BITS:
+        raise ValueError(f"offset: {offset} is outside the 16-bit range 0..{(1 << OFFSET_BITS) - 1}")
+    return int(region) << OFFSET_BITS | offset
+
+
+def _bits(n: int) -> int:
+    """Bits needed to count 0..n-1 (at least 1)."""
+    return max(1, (n - 1).bit_length())
+
+
+@dataclass(frozen=True)
+class XyloCoreParams:
+    """Size parameters of one :class:`~spikegate.hdl.xylo.XyloCore` and the memory layout derived from them.
+
+    Attributes:
+        n_inputs: input channels (1..16).
+        n_hidden: hidden neurons (1..1000).
+        n_outputs: readout neurons (1..8).
+        max_fanout: recurrent (target, synapse) entries per hidden neuron (1..64).
+        max_synapses: recurrent entries in total, the depth of the fan-out list (1..32000).
+        version: 1 (Xylo v1 membrane rule) or 2 (Xylo Audio 2 rule with biases).
+    """
+
+    n_inputs: int = MAX_INPUTS
+    n_hidden: int = MAX_HIDDEN
+    n_outputs: int = MAX_OUTPUTS
+    max_fanout: int = MAX_FANOUT
+    max_synapses: int = MAX_RECURRENT_SYNAPSES
+    version: int = 1
+
+    def __post_init__(self):
+        for name, limit in (("n_inputs", MAX_INPUTS), ("n_hidden", MAX_HIDDEN), ("n_outputs", MAX_OUTPUTS),
+                            ("max_fanout", MAX_FANOUT), ("max_synapses", MAX_RECURRENT_SYNAPSES)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise TypeError(f"{name}: expected an integer, got {value!r}")
+            if not 1 <= value <= limit:
+                raise ValueError(f"{name}: {value} is outside the chip's range 1..{limit}")
+        if self.version not in VERSIONS:
+            raise ValueError(f"version: {self.version!r} is not one of {VERSIONS}")
+
+    @classmethod
+    def for_config(cls, config: XyloConfig) -> "XyloCoreParams":
+        """The smallest core that holds ``config`` (fan-out limits taken from its recurrent weights)."""
+        fanout = np.count_nonzero(config.weights_rec, axis=(1, 2))
+        return cls(n_inputs=config.n_inputs, n_hidden=config.n_hidden, n_outputs=config.n_outputs,
+                   max_fanout=max(1, int(fanout.max())), max_synapses=max(1, int(fanout.sum())),
+                   version=config.version)
+
+    # -------------------------------------------------------------- derived layout
+    @property
+    def hidden_bits(self) -> int:
+        """Width of a hidden neuron index."""
+        return _bits(self.n_hidden)
+
+    @property
+    def output_bits(self) -> int:
+        """Width of a readout neuron index."""
+        return _bits(self.n_outputs)
+
+    @property
+    def input_bits(self) -> int:
+        """Width of an input channel index."""
+        return _bits(self.n_inputs)
+
+    @property
+    def synapse_bits(self) -> int:
+        """Width of a fan-out entry index."""
+        return max(1, self.max_synapses.bit_length())
+
+    @property
+    def length_bits(self) -> int:
+        """Width of a fan-out list length (0..max_fanout)."""
+        return max(1, self.max_fanout.bit_length())
+
+    @property
+    def w_in_depth(self) -> int:
+        """Words of the input weight memory (``n_inputs << hidden_bits``; 16384, one SPRAM, at full size)."""
+        return self.n_inputs << self.hidden_bits
+
+    @property
+    def out_words(self) -> int:
+        """MISC words per hidden neuron holding its readout weights (two int8 per word)."""
+        return (self.n_outputs + 1) // 2
+
+    @property
+    def misc_out_base(self) -> int:
+        """First MISC word of the readout weights (after the fan-out high bits)."""
+        return -(-self.max_synapses // FANHI_PER_WORD)
+
+    @property
+    def misc_len_base(self) -> int:
+        """First MISC word of the fan-out list lengths."""
+        return self.misc_out_base + self.n_hidden * self.out_words
+
+    @property
+    def misc_depth(self) -> int:
+        """Words of the MISC memory (13000 at full size)."""
+        return self.misc_len_base + self.n_hidden
+
+    def region_depth(self, region: Region) -> int:
+        """Number of valid offsets in ``region``."""
+        return {Region.CTRL: len(Ctrl), Region.W_IN: self.w_in_depth, Region.FAN: self.max_synapses,
+                Region.MISC: self.misc_depth, Region.BIAS: self.n_hidden if self.version == 2 else 0,
+                Region.BIAS_OUT: self.n_outputs if self.version == 2 else 0,
+                }.get(region, self.n_outputs if region in _READOUT_REGIONS else self.n_hidden)
+
+    def check_config(self, config: XyloConfig) -> None:
+        """Refuse a config that this core cannot hold, naming the field and the limit."""
+        if not isinstance(config, XyloConfig):
+            raise TypeError(f"config: expected a XyloConfig, got {type(config).__name__}")
+        for name, value, limit in (("Nin", config.n_inputs, self.n_inputs), ("Nhid", config.n_hidden, self.n_hidden),
+                                   ("Nout", config.n_outputs, self.n_outputs)):
+            if value != limit:
+                raise ValueError(f"{name}: the config has {value}, the core is built for {limit}")
+        if config.version != self.version:
+            raise ValueError(f"version: the config is version {config.version}, the core version {self.version}")
+        fanout = np.count_nonzero(config.weights_rec, axis=(1, 2))
+        if fanout.max() > self.max_fanout:
+            pre = int(np.argmax(fanout))
+            raise ValueError(f"weights_rec: neuron {pre} has {int(fanout[pre])} recurrent targets, over the core's "
+                             f"max_fanout of {self.max_fanout}")
+        if fanout.sum() > self.max_synapses:
+            raise ValueError(f"weights_rec: {int(fanout.sum())} recurrent synapses in total, over the core's "
+                             f"max_synapses of {self.max_synapses}")
+
+
+_READOUT_REGIONS = (Region.THRESHOLD_OUT, Region.DASH_OUT, Region.BIAS_OUT, Region.ISYN_OUT, Region.VMEM_OUT)
+
+
+def _u16(values) -> list[int]:
+    return [int(v) & 0xFFFF for v in np.asarray(values).ravel()]
+
+
+def _region_writes(region: Region, words) -> list[tuple[int, int]]:
+    return [(address(region, offset), word) for offset, word in enumerate(words)]
+
+
+def config_writes(config: XyloConfig, params: XyloCoreParams | None = None) -> list[tuple[int, int]]:
+    """Every ``(address, data)`` write that loads ``config`` into a core built with ``params``.
+
+    Covers the weight shifts, every weight memory word (zeros included, so a reload replaces an
+    older config) and every per-neuron parameter. It does not touch the state; write
+    ``address(Region.CTRL, Ctrl.CLEAR)`` to zero it.
+    """
+    params = params or XyloCoreParams.for_config(config)
+    params.check_config(config)
+    n_hid = config.n_hidden
+    writes = [(address(Region.CTRL, Ctrl.WSHIFT_IN), config.weight_shift_in),
+              (address(Region.CTRL, Ctrl.WSHIFT_REC), config.weight_shift_rec),
+              (address(Region.CTRL, Ctrl.WSHIFT_OUT), config.weight_shift_out)]
+    w_in = np.zeros((params.n_inputs, 1 << params.hidden_bits), np.int64)
+    w = config.weights_in.astype(np.int64) & 0xFF
+    w_in[:, :n_hid] = w[:, :, 1] << 8 | w[:, :, 0]
+    writes += _region_writes(Region.W_IN, w_in.ravel().tolist())
+    writes += _region_writes(Region.FAN, fan_words(config, params))
+    writes += _region_writes(Region.MISC, misc_words(config, params))
+    writes += _region_writes(Region.THRESHOLD, _u16(config.threshold))
+    dash = config.dash_syn_2.astype(np.int64) << 8 | config.dash_syn.astype(np.int64) << 4 | config.dash_mem
+    writes += _region_writes(Region.DASH, dash.tolist())
+    alias = [(1 << TARGET_BITS | a[0]) if a else 0 for a in config.aliases]
+    writes += _region_writes(Region.ALIAS, alias)
+    writes += _region_writes(Region.THRESHOLD_OUT, _u16(config.threshold_out))
+    dash_out = config.dash_syn_out.astype(np.int64) << 4 | config.dash_mem_out
+    writes += _region_writes(Region.DASH_OUT, dash_out.tolist())
+    if params.version == 2:
+        writes += _region_writes(Region.BIAS, _u16(config.bias))
+        writes += _region_writes(Region.BIAS_OUT, _u16(config.bias_out))
+    return writes
+
+
+def _fanout_entries(config: XyloConfig) -> tuple[np.ndarray, np.ndarray]:
+    """All fan-out entries as an (E, 3) array of (target, synapse, weight), and each neuron's length."""
+    lists = config.fanout()
+    lengths = np.array([len(f) for f in lists], np.int64)
+    entries = np.concatenate(lists) if lengths.sum() else np.zeros((0, 3), np.int64)
+    return entries, lengths
+
+
+def fan_words(config: XyloConfig, params: XyloCoreParams) -> list[int]:
+    """The FAN region: per entry ``target[7:0] << 8 | weight``, padded with zeros to ``max_synapses``."""
+    entries, _ = _fanout_entries(config)
+    words = np.zeros(params.max_synapses, np.int64)
+    words[:len(entries)] = (entries[:, 0] & 0xFF) << 8 | (entries[:, 2] & 0xFF)
+    return words.tolist()
+
+
+def misc_words(config: XyloConfig, params: XyloCoreParams) -> list[int]:
+    """The MISC region: fan-out high bits, readout weights, fan-out lengths (see the module docstring)."""
+    entries, lengths = _fanout_entries(config)
+    words = np.zeros(params.misc_depth, np.int64)
+    high = entries[:, 1] << 2 | entries[:, 0] >> 8
+    for e, h in enumerate(high.tolist()):
+        words[e // FANHI_PER_WORD] |= h << 3 * (e % FANHI_PER_WORD)
+    w_out = config.weights_out.astype(np.int64) & 0xFF
+    for o in range(config.n_outputs):
+        rows = params.misc_out_base + np.arange(config.n_hidden) * params.out_words + o // 2
+        words[rows] |= w_out[:, o] << 8 * (o % 2)
+    words[params.misc_len_base:params.misc_len_base + config.n_hidden] = lengths
+    return words.tolist()
+
+
+# ------------------------------------------------------------------ read-back
+def state_addresses(params: XyloCoreParams) -> dict[str, list[int]]:
+    """Per recorded array name, the read-back addresses of its values in neuron order."""
+    return {name: [address(region, i) for i in range(params.region_depth(region))]
+            for name, region in STATE_REGIONS.items()}
+
+
+def decode_state(params: XyloCoreParams, words: dict[str, list[int]]) -> dict[str, np.ndarray]:
+    """Turn the words read at :func:`state_addresses` into int16 arrays named as ``XyloSim`` records them."""
+    state = {}
+    for name, values in words.items():
+        array = np.asarray(values, np.int64)
+        if name == "Spikes":
+            array = array & 0x1F
+        state[name] = ((array + 0x8000) & 0xFFFF).astype(np.int64) - 0x8000
+    return {name: state[name].astype(np.int16) for name in ("Isyn", "Isyn2", "Vmem", "Spikes", "Isyn_out", "Vmem_out")}
