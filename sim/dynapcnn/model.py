@@ -242,13 +242,14 @@ class DynapcnnSim:
         dvs = self.config.dvs_layer
         destinations = [(d, dest) for d, dest in enumerate(dvs.destinations) if dest.enable]
         if dvs.merge:
-            _check_values("p", p, DVS_POLARITIES - 1, "is not a DVS polarity 0..1 (the DVS layer merges them)")
+            _check_values("p", p, DVS_POLARITIES - 1, " is not a DVS polarity 0..1 (the DVS layer merges them)")
         else:
             for _, dest in destinations:
                 channels = self.config.cores[dest.layer].channels
+                shift = f" (+ feature_shift {dest.feature_shift})" if dest.feature_shift else ""
                 _check_values("p", p + dest.feature_shift, channels - 1,
-                              f"(+ feature_shift {dest.feature_shift}) is outside core {dest.layer}'s input channels "
-                              f"0..{channels - 1}", offset=dest.feature_shift)
+                              f"{shift} is outside core {dest.layer}'s input channels 0..{channels - 1}",
+                              offset=dest.feature_shift)
         channel = np.zeros_like(p) if dvs.merge else p
         px, py = x // dvs.pooling.x, y // dvs.pooling.y
         inside = (px >= dvs.origin.x) & (px <= dvs.cut.x) & (py >= dvs.origin.y) & (py <= dvs.cut.y)
@@ -292,8 +293,8 @@ def _checked_events(events) -> tuple[np.ndarray, ...]:
             index = int(np.argmax(value < 0))
             raise ValueError(f"events: field {name} value {int(value[index])} at event {index} is negative")
         fields.append(value)
-    _check_values("x", fields[0], DVS_SIZE - 1, f"is outside the DVS input map 0..{DVS_SIZE - 1}")
-    _check_values("y", fields[1], DVS_SIZE - 1, f"is outside the DVS input map 0..{DVS_SIZE - 1}")
+    _check_values("x", fields[0], DVS_SIZE - 1, f" is outside the DVS input map 0..{DVS_SIZE - 1}")
+    _check_values("y", fields[1], DVS_SIZE - 1, f" is outside the DVS input map 0..{DVS_SIZE - 1}")
     return tuple(fields)
 
 
@@ -302,4 +303,4 @@ def _check_values(name: str, values: np.ndarray, hi: int, why: str, offset: int 
     bad = values > hi
     if np.any(bad):
         index = int(np.argmax(bad))
-        raise ValueError(f"events: field {name} value {int(values[index]) - offset} at event {index} {why}")
+        raise ValueError(f"events: field {name} value {int(values[index]) - offset} at event {index}{why}")
