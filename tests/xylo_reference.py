@@ -66,10 +66,11 @@ class Reference:
 
 
 def random_config(rng: np.random.Generator, n_in: int, n_hid: int, n_out: int, version: int,
-                  regime: str = "medium") -> XyloConfig:
+                  regime: str = "medium", max_fanout: int | None = None) -> XyloConfig:
     """A random valid config; ``regime`` picks parameter ranges: ``"quiet"`` (small weights, high
     thresholds), ``"medium"``, or ``"saturated"`` (large weights and shifts, low thresholds: multi-spike,
-    the 31 cap and 16-bit saturation)."""
+    the 31 cap and 16-bit saturation). Each neuron gets 0..``max_fanout`` recurrent (target, synapse)
+    entries (default: a random limit up to 64); the total is trimmed to 32000."""
     big = regime == "saturated"
     quiet = regime == "quiet"
 
@@ -80,7 +81,7 @@ def random_config(rng: np.random.Generator, n_in: int, n_hid: int, n_out: int, v
     w_in = weights((n_in, n_hid, 2), rng.uniform(0.2, 1.0))
     if rng.random() < 0.3:
         w_in[:, :, 1] = 0
-    fan = int(rng.integers(0, min(n_hid * 2, 64) + 1))
+    fan = int(rng.integers(0, min(n_hid * 2, 64) + 1)) if max_fanout is None else max_fanout
     w_rec = np.zeros((n_hid, n_hid, 2), np.int64)
     for pre in range(n_hid):
         k = int(rng.integers(0, fan + 1))
