@@ -211,3 +211,25 @@ def test_eval_cli_wrong(tmp_path, capsys):
         make_evaluator(load_config("bundled:dynapcnn"), output_core=5)
     with pytest.raises(MalformedSample, match="missing"):
         dvs_evaluator().evaluate(None, np.zeros(3, [("x", int)]))
+
+
+def test_timestepped_mode_counts_and_predicts_from_the_time_stepped_model(tmp_path):
+    from spikegate.sim.dynapcnn.timestepped import DynapcnnTimeStepped
+
+    dataset = open_dataset("synthetic:dvs:8")
+    summary = evaluate(make_evaluator(load_config("bundled:dynapcnn"), mode="timestep", dt_us=1000), dataset,
+                       tmp_path / "ts", workers=0, progress=False)
+    stepped = read_table(tmp_path / "ts" / f"results{TABLE_SUFFIX}")
+    evaluate(dvs_evaluator(), dataset, tmp_path / "ev", workers=0, progress=False)
+    driven = read_table(tmp_path / "ev" / f"results{TABLE_SUFFIX}")
+    assert summary["evaluator"]["mode"] == "timestep" and summary["evaluator"]["dt_us"] == 1000
+    # the input core sees the same events either way, so it does the same updates
+    assert (stepped["sops_core0"] == driven["sops_core0"]).all() and (stepped["n_input"] == driven["n_input"]).all()
+    model = DynapcnnTimeStepped(load_config("bundled:dynapcnn"))
+    for index in (0, 3):
+        events = dataset.load(index)
+        raster = np.zeros((6, 2, 16, 16), np.int64)
+        np.add.at(raster, (events["t"] // 1000, events["p"], events["y"], events["x"]), 1)
+        spikes = model(raster[None]).spikes
+        assert [stepped.loc[index, f"out_{k}"] for k in range(4)] == spikes[1].sum(dim=(0, 1, 3, 4)).int().tolist()
+        assert stepped.loc[index, "events_core0"] == int(spikes[0].sum())

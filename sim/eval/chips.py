@@ -27,8 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..dynapcnn.config import DVS_POLARITIES, DVS_SIZE
 from .cost import DEFAULT_COSTS, CostModel, dynapcnn_cycles, xylo_cycles
-from .datasets import as_events
+from .datasets import MalformedSample, as_events
 
 XYLO_RULES = ("spikes", "vmem")
 DYNAPCNN_MODES = ("event", "timestep")
@@ -149,25 +150,61 @@ class DynapcnnEvaluator(Evaluator):
 
     def evaluate(self, simulator, events) -> dict:
         events = as_events(events)
+        if self.mode == "timestep":
+            return self._evaluate_timestepped(simulator, events)
         simulator.reset_states()
-        if self.mode == "event":
-            out = simulator(events)
-            counts = np.bincount(out["feature"][out["layer"] == self.output_core].astype(np.int64),
-                                 minlength=self.n_outputs)
-        else:
-            counts = simulator(self.raster(events))[self.output_core].sum(axis=(0, 2, 3))
-        counters = simulator.counters
-        used = self.config.used_cores
+        out = simulator(events)
+        counts = np.bincount(out["feature"][out["layer"] == self.output_core].astype(np.int64),
+                             minlength=self.n_outputs)
+        counters, used = simulator.counters, self.config.used_cores
         sops = {f"core{c}": int(counters["synops"][c]) for c in used}
         emitted = {f"core{c}": int(counters["events_out"][c]) for c in used}
         return _result(counts, sops, emitted, events.size, dynapcnn_cycles(sops, emitted), self.costs)
 
+    def _evaluate_timestepped(self, simulator, events: np.ndarray) -> dict:
+        """The time-stepped model on the binned events. SOPs count, as the event-driven model does, the
+        updates of on-map neurons that each input count causes: per core, features x the sum over its
+        neuron map of the input counts within each receptive field (a convolution with a ones kernel)."""
+        import torch
+        from torch.nn import functional
+
+        for field in ("x", "y"):  # p is a polarity or, without a DVS stage, a channel: the model checks it
+            if events.size and events[field].max() >= DVS_SIZE:
+                raise MalformedSample(f"events: {field} = {int(events[field].max())} is outside the DVS input "
+                                      f"map 0..{DVS_SIZE - 1}")
+        raster = self.raster(events)
+        spikes = simulator(raster[None]).spikes
+        counts = spikes[self.output_core].sum(dim=(0, 1, 3, 4)).cpu().numpy()
+        # the input counts of every core over the whole sample, routed as the model routes a step
+        inputs = {c: torch.zeros((1, self.config.cores[c].channels, *self.config.cores[c].input_map[::-1]),
+                                 dtype=simulator.dtype, device=simulator.device) for c in self.config.used_cores}
+        totals = torch.as_tensor(raster.sum(axis=0)[None], dtype=simulator.dtype, device=simulator.device)
+        simulator._route(simulator._dvs(totals), self.config.dvs_layer.destinations, inputs)
+        for core in simulator.order:
+            simulator._route(spikes[core].sum(dim=1), self.config.cores[core].destinations, inputs)
+        sops, emitted = {}, {}
+        for core in self.config.used_cores:
+            config = self.config.cores[core]
+            dims, k = config.dimensions, config.dimensions.kernel_size
+            ones = torch.ones((1, 1, k, k), dtype=simulator.dtype, device=simulator.device)
+            footprint = functional.conv2d(inputs[core].sum(dim=1, keepdim=True), ones, stride=(dims.stride.y, dims.stride.x),
+                                          padding=(dims.padding.y, dims.padding.x))
+            sops[f"core{core}"] = int(round(float(footprint.sum()))) * config.features
+            emitted[f"core{core}"] = int(round(float(spikes[core].sum())))
+        return _result(counts, sops, emitted, events.size, dynapcnn_cycles(sops, emitted), self.costs)
+
     def raster(self, events: np.ndarray) -> np.ndarray:
-        """(T, polarities, height, width) counts of ``dt_us`` steps; T covers the last event."""
-        width, height = self.config.dvs_layer.output_map
+        """(T, channels, height, width) counts of ``dt_us`` steps over the sensor area the DVS layer
+        keeps (events outside it are cropped, as the chip does); T covers the last event. Channels: 2
+        when the DVS layer merges polarities, else the highest channel (p) + 1."""
+        dvs = self.config.dvs_layer
+        width, height = (min(DVS_SIZE, (cut + 1) * pool) for cut, pool in
+                         ((dvs.cut.x, dvs.pooling.x), (dvs.cut.y, dvs.pooling.y)))
+        channels = DVS_POLARITIES if dvs.merge else int(events["p"].max()) + 1 if events.size else 1
         steps = int(events["t"].max()) // self.dt_us + 1 if events.size else 1
-        raster = np.zeros((steps, 2, height, width), np.int64)
-        np.add.at(raster, (events["t"] // self.dt_us, events["p"], events["y"], events["x"]), 1)
+        raster = np.zeros((steps, channels, height, width), np.int64)
+        kept = (events["x"] < width) & (events["y"] < height)
+        np.add.at(raster, (events["t"][kept] // self.dt_us, events["p"][kept], events["y"][kept], events["x"][kept]), 1)
         return raster
 
 
