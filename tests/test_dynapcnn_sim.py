@@ -456,3 +456,41 @@ def test_empty_input(order):
     net = DynapcnnSim(pool_chain(0), order)
     assert len(net(np.zeros(0, INPUT_EVENT_DTYPE))) == 0 and len(net.leak_tick()) == 0
     assert all(not v.any() for v in net.counters.values())
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_matches_sinabs_one_event_per_step(seed):
+    """sinabs' time-stepped DynapcnnNetwork forward equals the event-driven model with one input event per step
+    when no update can reach 2·threshold (|weights| < threshold_high): then sinabs' multi-spike rule emits one
+    spike at most, and nothing saturates."""
+    from sinabs_support import import_sinabs
+    found = import_sinabs()
+    if found is None:
+        pytest.skip("sinabs is not installed")
+    sinabs, dynapcnn = found
+    import torch
+    from sinabs.layers import IAFSqueeze
+    rng = np.random.default_rng(seed)
+    weights = rng.integers(-127, 128, (4, 2, 3, 3))
+    weights.flat[0] = 127  # sinabs' discretization then keeps the weights (scale 1)
+    stride, padding = int(rng.choice([1, 2])), int(rng.integers(0, 3))
+    chip = single(weights, (9, 7), threshold_high=200, threshold_low=-150, stride=(stride, stride),
+                  padding=(padding, padding))
+    batch = np.zeros(400, INPUT_EVENT_DTYPE)
+    batch["x"], batch["y"], batch["p"] = rng.integers(0, 9, 400), rng.integers(0, 7, 400), rng.integers(0, 2, 400)
+    batch["t"] = np.arange(len(batch))
+    out = DynapcnnSim(chip)(batch)
+    conv = torch.nn.Conv2d(2, 4, 3, stride=stride, padding=padding, bias=False)
+    with torch.no_grad():
+        conv.weight.copy_(torch.tensor(weights.transpose(0, 1, 3, 2), dtype=torch.float32))
+    network = dynapcnn.DynapcnnNetwork(torch.nn.Sequential(conv, IAFSqueeze(batch_size=1, spike_threshold=200.0,
+                                                                            min_v_mem=-150.0)),
+                                       input_shape=(2, 7, 9), discretize=True)
+    raster = torch.zeros(len(batch), 2, 7, 9)
+    raster[np.arange(len(batch)), batch["p"].astype(int), batch["y"].astype(int), batch["x"].astype(int)] = 1
+    with torch.no_grad():
+        expected = network(raster).numpy().astype(np.int64)
+    got = np.zeros_like(expected)
+    np.add.at(got, (out["t"].astype(int), out["feature"].astype(int), out["y"].astype(int), out["x"].astype(int)), 1)
+    assert expected.sum() > 20
+    assert_same({"spikes": got}, {"spikes": expected}, axes=("step", "f", "y", "x"), names=("model", "sinabs"))
