@@ -358,13 +358,13 @@ def random_case(seed: int):
     return cfg, random_raster(rng, int(rng.integers(20, 200)), n_in, rng.uniform(0.05, 3.0))
 
 
-FEATURES = ("multi-spike", "31 cap", "Vmem +sat", "Vmem -sat", "Isyn sat", "negative Isyn", "syn2", "aliases",
+FEATURES = ("multi-spike", "31 cap", "Vmem >= 16384", "Vmem -sat", "Isyn sat", "negative Isyn", "syn2", "aliases",
             "both versions", "readout spikes")
 
 
 def features(cfg, rec, out) -> set:
     found = {"multi-spike"} if np.any(rec["Spikes"] > 1) else set()
-    checks = {"31 cap": np.any(rec["Spikes"] == 31), "Vmem +sat": np.any(rec["Vmem"] == 32767),
+    checks = {"31 cap": np.any(rec["Spikes"] == 31), "Vmem >= 16384": np.any(rec["Vmem"] >= 16384),
               "Vmem -sat": np.any(rec["Vmem"] == -32768), "Isyn sat": np.any(np.abs(rec["Isyn"]) >= 32766),
               "negative Isyn": np.any(rec["Isyn"] < 0), "syn2": np.any(rec["Isyn2"] != 0),
               "aliases": any(cfg.aliases) and np.any(rec["Spikes"] > 0), "readout spikes": np.any(out)}
