@@ -203,6 +203,9 @@ def test_eval_cli_wrong(tmp_path, capsys):
     (tmp_path / "c.json").write_text('{"format": "other"}')
     assert main(["eval", str(tmp_path / "c.json"), "synthetic:dvs", "--workers", "0", "--out", str(tmp_path)]) == 2
     assert "'format' is 'other', not a spikegate Xylo or DYNAP-CNN config" in capsys.readouterr().out
+    save_events_npz(tmp_path / "empty.npz", [], [])
+    with pytest.raises(ValueError, match="no samples to evaluate"):
+        evaluate(dvs_evaluator(), open_dataset(tmp_path / "empty.npz"), tmp_path / "e", workers=0)
     with pytest.raises(ValueError, match="shard_size: value 0 is below the minimum 1"):
         evaluate(dvs_evaluator(), open_dataset("synthetic:dvs:4"), tmp_path, shard_size=0)
     with pytest.raises(ValueError, match=r"rule: value 'max' is not one of \('spikes', 'vmem'\)"):

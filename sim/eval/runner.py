@@ -173,9 +173,11 @@ def evaluate(evaluator: Evaluator, dataset, out: str | Path, *, workers: int = 2
         raise ValueError(f"shard_size: value {shard_size} is below the minimum 1")
     if workers < 0:
         raise ValueError(f"workers: value {workers} is below the minimum 0")
+    total = len(dataset)
+    if total == 0:
+        raise ValueError(f"dataset {dataset.describe()}: no samples to evaluate")
     out = Path(out)
     (out / "shards").mkdir(parents=True, exist_ok=True)
-    total = len(dataset)
     run = {"evaluator": evaluator.describe(), "dataset": dataset.describe(), "samples": total,
            "shard_size": shard_size, "table": TABLE_SUFFIX}
     manifest = Manifest.open(out, run, overwrite)
