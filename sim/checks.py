@@ -25,7 +25,7 @@ def as_int_array(name: str, value, shape: tuple[int, ...] | None = None, dtype=n
         if not np.all(np.isfinite(array)) or np.any(array != np.round(array)):
             bad = np.argwhere(~np.isfinite(array) | (array != np.round(array)))[0]
             raise TypeError(
-                f"{name}: expected integer values, got {array[tuple(bad)]!r} at index {tuple(int(i) for i in bad)}"
+                f"{name}: expected integer values, got {array[tuple(bad)].item()!r} at index {tuple(int(i) for i in bad)}"
             )
     if shape is not None and array.shape != tuple(shape):
         raise ValueError(f"{name}: expected shape {tuple(shape)}, got {array.shape}")

@@ -140,11 +140,11 @@ class XyloConfig:
         n_out = weights_out.shape[1]
         weights_rec = np.zeros((n_hid, n_hid, 2), np.int64) if self.weights_rec is None else as_int_array(
             "weights_rec", self.weights_rec)
-        if weights_rec.ndim == 2:
-            weights_rec = np.stack([weights_rec, np.zeros_like(weights_rec)], axis=-1)
-        if weights_rec.shape != (n_hid, n_hid, 2):
+        if weights_rec.shape not in ((n_hid, n_hid), (n_hid, n_hid, 2)):
             raise ValueError(
                 f"weights_rec: expected shape (Nhid, Nhid) or (Nhid, Nhid, 2) with Nhid={n_hid}, got {weights_rec.shape}")
+        if weights_rec.ndim == 2:
+            weights_rec = np.stack([weights_rec, np.zeros_like(weights_rec)], axis=-1)
         arrays = {"weights_in": weights_in, "weights_rec": weights_rec, "weights_out": weights_out}
         for name, size in (("dash_mem", n_hid), ("dash_syn", n_hid), ("dash_syn_2", n_hid), ("threshold", n_hid),
                            ("bias", n_hid), ("dash_mem_out", n_out), ("dash_syn_out", n_out),
@@ -170,7 +170,7 @@ class XyloConfig:
                 raise TypeError(f"{name}: expected an integer, got {value!r}")
             self._set(name, int(value))
         self._set("aliases", self._normalise_aliases(self.aliases, n_hid))
-        if self.version not in VERSIONS:
+        if isinstance(self.version, (bool, np.bool_)) or self.version not in VERSIONS:
             raise ValueError(f"version: value {self.version!r} is not one of {VERSIONS} (1 = Xylo v1, 2 = Xylo Audio 2)")
         self._set("version", int(self.version))
         self._set("dt", float(self.dt))
