@@ -132,6 +132,9 @@ def _core(layer: Layer, destinations: tuple[tuple[int, int], ...], monitor: bool
                               f"below {0.5 / s} become 0; give the spiking layer a min_v_mem", stacklevel=4)
             weight, bias, thresholds = (disc.quantize(a, s) for a in (weight, bias, thresholds))
             state = None if state is None else disc.quantize(state, s)
+            if thresholds[1] < 1:
+                raise ValueError(f"spike_threshold {spike.threshold} becomes threshold_high {thresholds[1]} at scale "
+                                 f"{s}; the cores need a threshold of at least 1 (give the spiking layer a min_v_mem)")
         weight, bias, thresholds = (as_int_array(name, a) for name, a in
                                     (("weights", weight), ("biases", bias), ("thresholds", thresholds)))
         initial = None if state is None else as_int_array("neurons_initial_value", state[0].transpose(0, 2, 1))

@@ -381,9 +381,9 @@ def _nir_op(node, name: str):
                              f"compute dense, undilated convolutions")
         kernel = np.asarray(node.weight).shape[2:]
         stride = _pair(node.stride)
-        if node.padding == "valid":
+        if isinstance(node.padding, str) and node.padding == "valid":
             padding = (0, 0)
-        elif node.padding == "same":
+        elif isinstance(node.padding, str):  # "same"
             if stride != (1, 1) or kernel[0] % 2 == 0 or kernel[1] % 2 == 0:
                 raise ValueError(f"{name}: padding 'same' needs stride 1 and an odd kernel, got stride {stride}, "
                                  f"kernel {kernel}")
