@@ -147,8 +147,10 @@ def local_cluster(workers: int, dashboard: str | None = DEFAULT_DASHBOARD):
     from dask.distributed import LocalCluster
 
     with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+        # without a dashboard the scheduler still serves /health: on a free local port, not 8787
+        http = {} if dashboard is not None else {"scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"}}
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                            dashboard_address=dashboard, silence_logs=logging.CRITICAL)
+                            dashboard_address=dashboard, silence_logs=logging.CRITICAL, **http)
 
 
 # ------------------------------------------------------------------------------------------ run
