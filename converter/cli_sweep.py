@@ -281,6 +281,8 @@ def run(args) -> int:
             from spikegate.sim.eval.synthetic import SyntheticDVS
 
             input_shape = (2, SyntheticDVS.size, SyntheticDVS.size)
+        if chip == "dynapcnn" and input_shape is None and hasattr(model, "modules"):
+            raise ValueError("--input-shape: give C,H,W for a torch model")
         options = run_options(args)
         table, best = sweep(chip, model, open_dataset_arg(args), grid, args.out, input_shape=input_shape,
                             eval_options=model_options(args), scheduler=options.pop("scheduler"),

@@ -96,3 +96,6 @@ def test_sweep_cli_wrong(tmp_path, capsys):
     assert "bundled models are ['bundled:dynapcnn', 'bundled:xylo']" in capsys.readouterr().out
     assert main(["sweep", "net.nir", "synthetic:dvs", "--workers", "0", "--out", str(tmp_path)]) == 2
     assert "a NIR graph needs --chip dynapcnn or --chip xylo" in capsys.readouterr().out
+    torch.save(bundled_model("dynapcnn"), tmp_path / "net.pt")
+    assert main(["sweep", str(tmp_path / "net.pt"), "synthetic:dvs", "--workers", "0", "--out", str(tmp_path)]) == 2
+    assert "--input-shape: give C,H,W for a torch model" in capsys.readouterr().out
