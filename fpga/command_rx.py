@@ -18,8 +18,8 @@ class CommandReceiver(wiring.Component):
         unknown: Out(1), one-cycle strobe: a byte that is no command was dropped where a command
             byte was expected.
 
-    Throughput: one byte per cycle while ``commands`` is ready; a complete command is offered the
-    cycle after its last byte and holds the byte stream until accepted.
+    Throughput: one byte per cycle; a complete command is offered the cycle after its last byte,
+    and no byte is taken while it waits to be accepted.
     """
 
     def __init__(self):
@@ -37,14 +37,16 @@ class CommandReceiver(wiring.Component):
 
         with m.If(self.commands.ready):
             m.d.sync += self.commands.valid.eq(0)
-        m.d.comb += self.bytes.ready.eq(~self.commands.valid | self.commands.ready)
+        # Accepting bytes does not wait on ``commands.ready`` and loading ``command``/``args`` does
+        # not depend on the byte's value: that keeps the byte decode off the enable paths.
+        m.d.comb += self.bytes.ready.eq(~self.commands.valid)
         byte = self.bytes.payload
         with m.If(self.bytes.valid & self.bytes.ready):
             with m.If(left == 0):
+                m.d.sync += command.eq(byte)
                 with m.Switch(byte):
                     for code, words in PAYLOAD_WORDS.items():
                         with m.Case(code):
-                            m.d.sync += [command.eq(byte), args.eq(0)]
                             if words:
                                 m.d.sync += left.eq(4 * words)
                             else:

@@ -28,6 +28,8 @@ from pathlib import Path
 from amaranth.hdl import Cat, Elaboratable, Module, Signal, Value
 from amaranth.lib import wiring
 
+from .board import BOARDS
+
 #: Environment of the YoWASP tools. ``OPENFPGALOADER``/``DFU_SUFFIX`` are checked by some
 #: platforms even when nothing is programmed; ``true`` makes build-only runs work.
 ENVIRONMENT = {
@@ -52,20 +54,10 @@ def setup_environment() -> None:
         os.environ.setdefault(name, value)
 
 
-def _icebreaker():
-    from amaranth_boards.icebreaker import ICEBreakerPlatform
-    return ICEBreakerPlatform()
-
-
-def _ulx3s_85f():
-    from amaranth_boards.ulx3s import ULX3S_85F_Platform
-    return ULX3S_85F_Platform()
-
-
-#: Bare-core targets: name -> (board platform factory whose device it uses, harness pins).
+#: Bare-core targets: name -> the board whose device (and clock pin, UART pins) the harness uses.
 TARGETS = {
-    "ice40-up5k": _icebreaker,
-    "ecp5-85f": _ulx3s_85f,
+    "ice40-up5k": BOARDS["icebreaker"],
+    "ecp5-85f": BOARDS["ulx3s"],
 }
 
 # nextpnr's names for the resources a report gives, per family.
@@ -218,7 +210,7 @@ def synthesize(core: wiring.Component, target: str, build_dir, *, spram: bool = 
     """
     if target not in TARGETS:
         raise ValueError(f"target: {target!r} is not one of {tuple(TARGETS)}")
-    return build(TARGETS[target](), SerialHarness(core), build_dir, spram=spram, timing_allow_fail=True)
+    return build(TARGETS[target].platform(), SerialHarness(core), build_dir, spram=spram, timing_allow_fail=True)
 
 
 def write_report(report: dict, out_dir, text: str, stem: str = "report") -> tuple[Path, Path]:

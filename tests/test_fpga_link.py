@@ -1,4 +1,5 @@
-"""The UART host link (UART, packets, protocol engine) against the host driver, in simulation.
+"""The UART host link (UART, packets, protocol engine) against the host driver, in simulation,
+and the gate-level link (Icarus on the iCE40 netlist) on the same commands.
 
 A small test core stands in for a neuromorphic core here: configuration writes go to a 16-word
 memory that READ reads back, input words are queued and on STEP come back as output words plus one
@@ -12,6 +13,8 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 from amaranth.sim import Simulator
 
+from spikegate.fpga.engine import core_signature
+from spikegate.fpga.gatelevel import GateLevelLink, synthesize_netlist
 from spikegate.fpga.host import Link
 from spikegate.fpga.link import HostLink
 from spikegate.fpga.protocol import Command, Reply, decode_reply, encode, ident_word
@@ -22,8 +25,40 @@ from spikegate.fpga.uart_tx import UARTTransmitter
 DIVISOR = 4
 
 
+class EchoCore(wiring.Component):
+    """A 16-word config memory that READ reads back, and an input queue echoed (+1) on step."""
+
+    def __init__(self):
+        super().__init__(core_signature().flip())
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.mem = mem = Memory(shape=32, depth=16, init=[])
+        m.submodules.queue = queue = fifo.SyncFIFOBuffered(width=32, depth=8)
+        write, read = mem.write_port(), mem.read_port()
+        m.d.comb += [write.addr.eq(self.config.payload.addr), write.data.eq(self.config.payload.data),
+                     write.en.eq(self.config.valid), self.config.ready.eq(1),
+                     queue.w_data.eq(self.events.payload), queue.w_en.eq(self.events.valid),
+                     self.events.ready.eq(queue.w_rdy),
+                     read.addr.eq(self.read_addr.payload), self.read_addr.ready.eq(~self.read_data.valid),
+                     read.en.eq(self.read_addr.valid & self.read_addr.ready)]
+        with m.If(self.read_addr.valid & self.read_addr.ready):
+            m.d.sync += self.read_data.valid.eq(1)
+        with m.Elif(self.read_data.ready):
+            m.d.sync += self.read_data.valid.eq(0)
+        m.d.comb += self.read_data.payload.eq(read.data)
+        running = Signal()
+        with m.If(self.step):
+            m.d.sync += running.eq(1)
+        with m.Elif(~queue.r_rdy):
+            m.d.sync += running.eq(0)
+        m.d.comb += [self.outputs.valid.eq(running & queue.r_rdy), self.outputs.payload.eq(queue.r_data + 1),
+                     queue.r_en.eq(running & self.outputs.ready), self.busy.eq(running | self.step)]
+        return m
+
+
 class EchoTop(wiring.Component):
-    """HostLink plus a 16-word config memory and an event queue echoed (+1) on step."""
+    """HostLink in front of EchoCore."""
 
     def __init__(self):
         super().__init__({"rx": In(1, init=1), "tx": Out(1, init=1)})
@@ -31,35 +66,14 @@ class EchoTop(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         m.submodules.link = link = HostLink(DIVISOR, ident_word("xylo"), rx_depth=16)
-        m.submodules.mem = mem = Memory(shape=32, depth=16, init=[])
-        m.submodules.queue = queue = fifo.SyncFIFOBuffered(width=32, depth=8)
-        write, read = mem.write_port(), mem.read_port()
-        core = link.core
-        m.d.comb += [link.rx.eq(self.rx), self.tx.eq(link.tx),
-                     write.addr.eq(core.config.payload.addr), write.data.eq(core.config.payload.data),
-                     write.en.eq(core.config.valid), core.config.ready.eq(1),
-                     queue.w_data.eq(core.events.payload), queue.w_en.eq(core.events.valid),
-                     core.events.ready.eq(queue.w_rdy),
-                     read.addr.eq(core.read_addr.payload), core.read_addr.ready.eq(~core.read_data.valid),
-                     read.en.eq(core.read_addr.valid & core.read_addr.ready)]
-        with m.If(core.read_addr.valid & core.read_addr.ready):
-            m.d.sync += core.read_data.valid.eq(1)
-        with m.Elif(core.read_data.ready):
-            m.d.sync += core.read_data.valid.eq(0)
-        m.d.comb += core.read_data.payload.eq(read.data)
-        running = Signal()
-        with m.If(core.step):
-            m.d.sync += running.eq(1)
-        with m.Elif(~queue.r_rdy):
-            m.d.sync += running.eq(0)
-        m.d.comb += [core.outputs.valid.eq(running & queue.r_rdy), core.outputs.payload.eq(queue.r_data + 1),
-                     queue.r_en.eq(running & core.outputs.ready), core.busy.eq(running | core.step)]
+        m.submodules.core = core = EchoCore()
+        wiring.connect(m, link.core, core)
+        m.d.comb += [link.rx.eq(self.rx), self.tx.eq(link.tx)]
         return m
 
 
-def test_link_commands_against_host():
-    serial = SimulatedSerial(EchoTop(), DIVISOR)
-    link = Link(serial)
+def exercise(link):
+    """The commands every link must run the same way, on EchoCore."""
     assert link.write_config([(3, 0xDEADBEEF), (4, 7), (15, 1)]) == 3
     assert list(link.read(3, 2)) == [0xDEADBEEF, 7]
     assert list(link.read(15, 1)) == [1]
@@ -68,9 +82,29 @@ def test_link_commands_against_host():
     assert outputs == [11, 21, 0xFFFF_FFFF]
     assert cycles >= 3
     assert link.step() == ([], 2)  # the step cycle and one cycle of finding the queue empty
+    link.send([5])
+    assert link.sync() == ([], 0)  # nothing runs without a step
+    assert link.step() == ([6], 3)
+
+
+def test_link_commands_against_host():
+    serial = SimulatedSerial(EchoTop(), DIVISOR)
+    link = Link(serial)
+    exercise(link)
     status = link.status()
     assert (status.kind, status.version, status.unknown_commands, status.framing_errors) == ("xylo", 1, 0, 0)
     assert 0 < status.clock <= serial.cycles
+
+
+def test_gate_level_link_runs_the_same_commands(tmp_path):
+    """The Icarus gate-level link on the iCE40 netlist of EchoCore answers as the UART link does."""
+    netlist, stat = synthesize_netlist(EchoCore(), tmp_path)
+    assert "SB_RAM40_4K" in stat
+    link = GateLevelLink(netlist, tmp_path)
+    try:
+        exercise(link)
+    finally:
+        link.close()
 
 
 def test_link_counts_unknown_command_bytes():

@@ -1,0 +1,68 @@
+"""A design on a board: its PLL, its UART pins, and the boards this package builds for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from amaranth.hdl import Elaboratable, Module
+
+
+@dataclass(frozen=True)
+class Board:
+    """A supported board: its amaranth-boards platform and the defaults of a build on it."""
+
+    name: str
+    platform: Callable  #: returns a new platform object
+    clock_hz: float     #: default ``sync`` frequency asked of the PLL
+    baud: int           #: default UART rate
+
+
+def _icebreaker():
+    from amaranth_boards.icebreaker import ICEBreakerPlatform
+    return ICEBreakerPlatform()
+
+
+def _ulx3s_85f():
+    from amaranth_boards.ulx3s import ULX3S_85F_Platform
+    return ULX3S_85F_Platform()
+
+
+#: Boards by command-line name. The iCEBreaker's FTDI channel B is its UART; the ULX3S's FTDI is.
+BOARDS = {
+    "icebreaker": Board("icebreaker", _icebreaker, clock_hz=30e6, baud=1_000_000),
+    "ulx3s": Board("ulx3s", _ulx3s_85f, clock_hz=50e6, baud=1_000_000),
+}
+
+
+def uart_divisor(clock_hz: float, baud: int) -> int:
+    """Clock cycles per UART bit; refuses rates the receiver cannot sample (divisor < 4) or whose
+    rounding error exceeds 2 % (a UART frame tolerates about 4 % in total)."""
+    divisor = round(clock_hz / baud)
+    if divisor < 4:
+        raise ValueError(f"baud: {baud} needs at least 4 clock cycles per bit at {clock_hz / 1e6:.3f} MHz "
+                         f"(at most {int(clock_hz // 4)} baud)")
+    error = abs(clock_hz / divisor - baud) / baud
+    if error > 0.02:
+        raise ValueError(f"baud: {baud} is {error:.1%} off at {clock_hz / 1e6:.3f} MHz with divisor {divisor} "
+                         f"(limit 2%)")
+    return divisor
+
+
+class BoardTop(Elaboratable):
+    """The top level of a bitstream: ``design`` clocked by the board PLL, on the board's UART.
+
+    ``design`` is a component with ``rx`` (In(1)) and ``tx`` (Out(1)) members, built for the UART
+    divisor of the PLL frequency; ``pll`` is the :class:`.pll.BoardPLL` that makes its clock.
+    """
+
+    def __init__(self, design, pll):
+        self.design, self.pll = design, pll
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.pll = self.pll
+        m.submodules.design = self.design
+        uart = platform.request("uart", 0)
+        m.d.comb += [self.design.rx.eq(uart.rx.i), uart.tx.o.eq(self.design.tx)]
+        return m
