@@ -226,7 +226,8 @@ def growth_plot(results: list[dict], path: Path) -> None:
     events = [r["input_events"] for r in results]
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(events, [r["event_driven"]["seconds"] for r in results], "o-", label="spikegate DynapcnnSim (depth-first)")
-    ax.plot(events, [r["bins_1ms"]["seconds"] for r in results], "s-", label=f"{results[0]['reference'][:28]}, 1 ms bins")
+    ax.plot(events, [r["bins_1ms"]["seconds"] for r in results], "s-",
+            label=f"{results[0]['reference'][:28]}, 1 ms bins")
     per_step = [(r["input_events"], r["one_event_per_step"]["seconds"]) for r in results if "one_event_per_step" in r]
     ax.plot(*zip(*per_step), "^-", label="same, one event per step")
     for r in results:

@@ -118,7 +118,7 @@ def test_kernel_not_square_wrong():
     (dict(neurons_initial_value=np.zeros((2, 3, 4))), r"neurons_initial_value: expected shape \(2, 4, 4\)"),
     (dict(threshold_high=32768), r"threshold_high: value 32768 is outside the int16 range -32768\.\.32767"),
     (dict(threshold_low=-32769), r"threshold_low: value -32769 is outside the int16 range"),
-    (dict(weights=np.full((2, 1, 3, 3), 0.5)), r"weights: expected integer values, got .*0\.5.* at index \(0, 0, 0, 0\)"),
+    (dict(weights=np.full((2, 1, 3, 3), 0.5)), r"weights: expected integer values, got .*0\.5.* at index \(0, 0,"),
     (dict(return_to_zero=1), r"return_to_zero: expected a bool, got 1"),
     (dict(destinations=(Destination(),) * 3), r"destinations: 3 entries given; the limit is 2"),
 ])

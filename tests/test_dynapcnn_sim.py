@@ -203,7 +203,8 @@ class Reference:
                     ky = y + dims.padding.y - oy * dims.stride.y
                     if 0 <= kx < dims.kernel_size and 0 <= ky < dims.kernel_size:
                         self.counters["synops"][i] += 1
-                        self.threshold(i, f, ox, oy, _saturate(self.v[i][f, ox, oy] + int(core.weights[f, c, kx, ky])), t)
+                        v = _saturate(self.v[i][f, ox, oy] + int(core.weights[f, c, kx, ky]))
+                        self.threshold(i, f, ox, oy, v, t)
 
     def tick(self, i, t):
         core = self.chip.cores[i]
@@ -428,7 +429,7 @@ def test_bad_input_wrong():
         net(bad)
     with pytest.raises(ValueError, match=r"events: field x value 128 at event 1 is outside the DVS input map 0\.\.127"):
         net(events((0, 0, 0), (128, 0, 0)))
-    with pytest.raises(ValueError, match=r"events: field p value 1 at event 0 is outside core 0's input channels 0\.\.0"):
+    with pytest.raises(ValueError, match=r"field p value 1 at event 0 is outside core 0's input channels 0\.\.0"):
         net(events((0, 0, 1)))
     with pytest.raises(ValueError, match=r"events: field p value 2 at event 1 is not a DVS polarity 0\.\.1"):
         DynapcnnSim(dvs_chip(monitor=False))(events((0, 0, 1), (0, 0, 2)))
@@ -442,7 +443,7 @@ def test_config_wrong():
     core = CoreConfig.from_weights([[[[1]]]], (1, 1), threshold_high=1, threshold_low=0)
     loop = ChipConfig(cores={2: core.replace(destinations=(Destination(5, True),)),
                              5: core.replace(destinations=(Destination(2, True),))})
-    with pytest.raises(ValueError, match=r"cores \[2, 5\]: their destinations form a routing loop"):
+    with pytest.raises(ValueError, match=r"cores \[2, 5\] sit on or behind a routing loop"):
         DynapcnnSim(loop)
     net = DynapcnnSim(pool_chain(0))
     with pytest.raises(ValueError, match=r"cores: core 0 is not a used core with leak_enable \(those are \(\)\)"):

@@ -85,7 +85,8 @@ def topological_order(config: ChipConfig) -> tuple[int, ...]:
                 heapq.heappush(ready, target)
     if len(order) != len(used):
         loop = sorted(set(used) - set(order))
-        raise ValueError(f"cores {loop}: their destinations form a routing loop; DynapcnnSim needs acyclic routing")
+        raise ValueError(f"cores {loop} sit on or behind a routing loop of enabled destinations; the models need "
+                         f"acyclic routing")
     return tuple(order)
 
 
@@ -135,7 +136,8 @@ class DynapcnnSim:
                 column = kernels.P_D0EN + kernels.P_DEST_COLUMNS * d
                 params[i, column:column + kernels.P_DEST_COLUMNS] = (
                     destination.enable, destination.layer, destination.pooling, destination.feature_shift)
-            weights.append(np.ascontiguousarray(core.weights.transpose(1, 3, 2, 0)[:, :, ::-1], dtype=np.int32).ravel())
+            layout = core.weights.transpose(1, 3, 2, 0)[:, :, ::-1]  # [c][ky][k-1-kx][f]
+            weights.append(np.ascontiguousarray(layout, dtype=np.int32).ravel())
             biases.append(core.biases.astype(np.int32))
             offsets["w"] += weights[-1].size
             offsets["b"] += core.features
