@@ -28,6 +28,15 @@ needs_sinabs = pytest.mark.skipif(SINABS is None, reason="sinabs is not installe
 N_RANDOM = 40  #: random networks compared with sinabs
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """Small tensors: torch's thread pool only costs time, and under xdist the two workers share two cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def conv(weights, bias=None, **kwargs) -> nn.Conv2d:
     """A Conv2d with the given float weights [f][c][ky][kx] (and bias)."""
     weights = torch.tensor(weights, dtype=torch.float32)
@@ -212,8 +221,7 @@ def test_placement_explicit_and_monitors():
 
 
 def test_config_survives_json(tmp_path):
-    torch.manual_seed(0)
-    config = from_torch(seed_network(), (1, 28, 28))
+    config = from_torch(nir_chain()[1], (2, 8, 8), monitor_layers="all")
     config.save(tmp_path / "seed.json")
     assert ChipConfig.load(tmp_path / "seed.json") == config
 
@@ -507,3 +515,47 @@ def test_matching_equals_sinabs_on_random_fits():
                 mapping.recover_mapping(graph, len(fits))
         else:
             assert ours == mapping.recover_mapping(graph, len(fits)), fits
+
+
+# ------------------------------------------------------------------------------------------------ CLI
+def test_cli_run_end_to_end(tmp_path, capsys):
+    import json
+
+    from spikegate.sim.cli import main
+
+    assert main(["dynapcnn", "run", "--events", "400", "--chunk", "150", "--out", str(tmp_path), "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "placement (layer -> core): {0: 0, 1: 3, 2: 5, 3: 6, 4: 1}" in printed
+    assert "65536/65536" in printed and "total synaptic operations" in printed
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    config = ChipConfig.load(tmp_path / "seed_config.json")
+    assert summary["digest"] == config.digest() and summary["input_events"] == 400
+    assert summary["synops"] == sum(summary["synops_per_core"].values()) > 0
+    assert (tmp_path / "output_counts.png").stat().st_size > 1000
+
+
+def test_cli_convert(tmp_path, capsys):
+    from spikegate.sim.cli import main
+
+    graph, model = nir_chain()
+    nir.write(tmp_path / "chain.nir", graph)
+    assert main(["dynapcnn", "convert", str(tmp_path / "chain.nir"), "--out", str(tmp_path / "a.json")]) == 0
+    torch.save(model, tmp_path / "chain.pt")
+    assert main(["dynapcnn", "convert", str(tmp_path / "chain.pt"), "--input-shape", "2", "8", "8",
+                 "--ordering", "7", "8", "--out", str(tmp_path / "b.json")]) == 0
+    a, b = ChipConfig.load(tmp_path / "a.json"), ChipConfig.load(tmp_path / "b.json")
+    assert a.layer_to_core == {0: 0, 1: 1} and b.layer_to_core == {0: 7, 1: 8}
+    assert a.cores[0] == b.cores[7].replace(destinations=a.cores[0].destinations)
+    assert "placement (layer -> core): {0: 7, 1: 8}" in capsys.readouterr().out
+
+
+def test_cli_wrong(tmp_path, capsys):
+    from spikegate.sim.cli import main
+
+    torch.save(nir_chain()[1], tmp_path / "chain.pt")
+    assert main(["dynapcnn", "convert", str(tmp_path / "chain.pt"), "--out", str(tmp_path / "x.json")]) == 2
+    assert "--input-shape C H W is required for a torch model" in capsys.readouterr().out
+    assert main(["dynapcnn", "convert", str(tmp_path / "chain.pt"), "--input-shape", "2", "8", "8",
+                 "--ordering", "7", "7", "--out", str(tmp_path / "x.json")]) == 2
+    assert "core 7 is given to both layer 0 and layer 1" in capsys.readouterr().out
+    assert main(["dynapcnn", "run", "--events", "0", "--out", str(tmp_path)]) == 2

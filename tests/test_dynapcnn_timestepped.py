@@ -1,0 +1,296 @@
+"""The time-stepped batch model (spikegate.sim.dynapcnn.timestepped): spec §7.1.
+
+Hand-computed single-neuron and routing cases; the DVS layer's raster transform against the event-driven
+model on networks where every input event causes exactly one spike (both models must then agree); and,
+where sinabs can be imported, sinabs' DynapcnnNetwork forward on the seed network and seeded random
+networks: identical spike counts per layer and step, and identical final membranes.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from torch.nn import functional
+
+from sinabs_support import import_sinabs
+from sinabs_support.networks import random_model, seed_network
+from spikegate.converter.dynapcnn import from_torch
+from spikegate.sim.compare import assert_same
+from spikegate.sim.dynapcnn import (INPUT_EVENT_DTYPE, ChipConfig, CoreConfig, Destination, DvsLayerConfig,
+                                    DynapcnnSim, Size)
+from spikegate.sim.dynapcnn.timestepped import DynapcnnTimeStepped
+
+SINABS = import_sinabs()
+needs_sinabs = pytest.mark.skipif(SINABS is None, reason="sinabs is not installed")
+N_RANDOM = 20  #: random networks compared with sinabs' forward
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """Small tensors: torch's thread pool only costs time, and under xdist the two workers share two cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def single_neuron(weight: int, threshold: int = 5, low: int = -10, bias: int = 0, zero: bool = False) -> ChipConfig:
+    core = CoreConfig.from_weights([[[[weight]]]], (1, 1), threshold_high=threshold, threshold_low=low,
+                                   biases=[bias], return_to_zero=zero, monitor_enable=True)
+    return ChipConfig(cores={0: core}, dvs_layer=DvsLayerConfig.direct([0], (1, 1)), layer_to_core={0: 0})
+
+
+def run_counts(config: ChipConfig, counts) -> tuple[list, list]:
+    """Spikes per step and final membrane of core 0 for a one-pixel input of ``counts`` per step."""
+    raster = torch.tensor(counts, dtype=torch.float32).reshape(1, -1, 1, 1, 1)
+    result = DynapcnnTimeStepped(config, device="cpu")(raster)
+    return result.spikes[0].ravel().tolist(), result.membranes[0].ravel().tolist()
+
+
+# ----------------------------------------------------------------------------------------- hand cases
+def test_several_spikes_per_step_and_subtract():
+    """w = 3, θ = 5: V = 3, 6 → 1 spike (V 1), 4, 13 → 2 spikes (V 3)."""
+    assert run_counts(single_neuron(3), [1, 1, 1, 3]) == ([0, 1, 0, 2], [3])
+
+
+def test_return_to_zero():
+    # V = 3, 6 → spike, 0, 3, 12 → 2 spikes, 0
+    assert run_counts(single_neuron(3, zero=True), [1, 1, 1, 3]) == ([0, 1, 0, 2], [0])
+
+
+def test_threshold_low_clamps():
+    """w = −3, θ_low = −4: V = −3, −6 → −4, −10 → −4; then +3·3 = 5 → 1 spike, V 0."""
+    assert run_counts(single_neuron(-3, low=-4), [1, 1, 2, 0]) == ([0, 0, 0, 0], [-4])
+    config = ChipConfig(cores={0: single_neuron(-3, low=-4).cores[0].replace(weights=np.array([[[[3]]]]))},
+                        dvs_layer=DvsLayerConfig.direct([0], (1, 1)), layer_to_core={0: 0})
+    assert run_counts(config, [0, 3]) == ([0, 1], [4])
+
+
+def test_bias_is_added_every_step():
+    """leak_enable with bias 2, θ = 5, no input: V = 2, 4, 6 → spike (1), 3, 5 → spike (0)."""
+    config = single_neuron(0, bias=2)
+    assert config.cores[0].leak_enable
+    assert run_counts(config, [0, 0, 0, 0, 0]) == ([0, 0, 1, 0, 1], [0])
+
+
+def identity_core(size: tuple[int, int], channels: int = 1, features: int | None = None, threshold: int = 1,
+                  **kwargs) -> CoreConfig:
+    """A 1x1 convolution passing channel c to feature c with weight = threshold: one spike per input event."""
+    features = channels if features is None else features
+    weights = np.zeros((features, channels, 1, 1), np.int64)
+    for c in range(min(channels, features)):
+        weights[c, c] = threshold
+    return CoreConfig.from_weights(weights, size, threshold_high=threshold, threshold_low=-threshold, **kwargs)
+
+
+def test_pooling_feature_shift_and_merge():
+    """DVS → cores 0 and 1 (identity), core 0 → core 2 pooled by 2, core 1 → core 2 pooled by 2 with
+    feature_shift 1: core 2 (2 channels, identity) sees the pooled input on both of its features."""
+    cores = {0: identity_core((4, 4), destinations=[Destination(layer=2, enable=True, pooling=2)]),
+             1: identity_core((4, 4), destinations=[Destination(layer=2, enable=True, pooling=2, feature_shift=1)]),
+             2: identity_core((2, 2), channels=2, monitor_enable=True)}
+    config = ChipConfig(cores=cores, dvs_layer=DvsLayerConfig.direct([0, 1], (4, 4)), layer_to_core={0: 0, 1: 1, 2: 2})
+    rng = np.random.default_rng(0)
+    raster = torch.from_numpy(rng.integers(0, 3, (2, 3, 1, 4, 4)).astype(np.float32))
+    result = DynapcnnTimeStepped(config, device="cpu")(raster)
+    pooled = functional.avg_pool2d(raster.reshape(6, 1, 4, 4), 2, divisor_override=1).reshape(2, 3, 1, 2, 2)
+    assert torch.equal(result.spikes[0], raster) and torch.equal(result.spikes[1], raster)
+    assert torch.equal(result.spikes[2], torch.cat([pooled, pooled], 2))
+
+
+def test_two_sources_into_one_channel_add():
+    cores = {0: identity_core((3, 3), destinations=[Destination(layer=2, enable=True)]),
+             1: identity_core((3, 3), destinations=[Destination(layer=2, enable=True)]),
+             2: identity_core((3, 3), threshold=2, monitor_enable=True)}
+    config = ChipConfig(cores=cores, dvs_layer=DvsLayerConfig.direct([0, 1], (3, 3)), layer_to_core={0: 0, 1: 1, 2: 2})
+    raster = torch.ones((1, 2, 1, 3, 3))
+    # core 2: weight 2, θ 2 on an input of 1 + 1 per step: 2 spikes per step
+    assert torch.equal(DynapcnnTimeStepped(config, device="cpu")(raster).spikes[2], 2 * raster)
+
+
+def test_stride_padding_equal_a_plain_convolution():
+    rng = np.random.default_rng(2)
+    weights = rng.integers(-20, 21, (3, 2, 3, 3))
+    core = CoreConfig.from_weights(weights, (7, 6), threshold_high=10 ** 4, threshold_low=-(10 ** 4), stride=(2, 1),
+                                   padding=(1, 2), monitor_enable=True)
+    config = ChipConfig(cores={0: core}, dvs_layer=DvsLayerConfig.direct([0], (7, 6)), layer_to_core={0: 0})
+    raster = torch.from_numpy(rng.integers(0, 3, (1, 1, 2, 6, 7)).astype(np.float32))
+    expected = functional.conv2d(raster[:, 0], torch.from_numpy(weights.transpose(0, 1, 3, 2)).float(),
+                                 stride=(1, 2), padding=(2, 1))
+    result = DynapcnnTimeStepped(config, device="cpu")(raster)
+    assert torch.equal(result.membranes[0], expected)
+    assert torch.equal(DynapcnnTimeStepped(config, device="cpu", dtype=torch.float64)(raster).membranes[0],
+                       expected.double())
+
+
+def test_torch_modules_equal_the_model_on_integer_networks():
+    """spikegate's IAF / SumPool2d torch modules, run as an nn.Sequential on a (T, C, H, W) raster, equal the
+    time-stepped model of the same network converted without discretization (integer weights)."""
+    from torch import nn
+
+    from spikegate.converter.dynapcnn import IAF, SumPool2d
+
+    total = 0
+    for seed in range(6):
+        model, shape = random_model(seed, "spikegate")
+        for module in model:
+            if isinstance(module, (nn.Conv2d, nn.Linear)):
+                with torch.no_grad():
+                    module.weight.copy_(torch.round(module.weight * 20))
+                    if module.bias is not None:
+                        module.bias.copy_(torch.round(module.bias * 5))
+            if isinstance(module, IAF):
+                module.spike_threshold = float(round(module.spike_threshold * 20))
+                module.min_v_mem = None if module.min_v_mem is None else float(round(module.min_v_mem * 20))
+        model = nn.Sequential(*[m for m in model if not isinstance(m, nn.BatchNorm2d)])
+        while isinstance(model[-1], (nn.AvgPool2d, SumPool2d)):  # the chip's exit has no pooling
+            model = nn.Sequential(*list(model)[:-1])
+        model = nn.Sequential(*[SumPool2d(m.kernel_size) if isinstance(m, nn.AvgPool2d) else m for m in model])
+        raster = torch.randint(0, 3, (6, *shape), generator=torch.Generator().manual_seed(seed)).float()
+        with torch.no_grad():
+            expected = model(raster)
+        config = from_torch(model, shape, discretize=False)
+        result = DynapcnnTimeStepped(config, device="cpu")(raster[None])
+        exit_core = config.layer_to_core[max(config.layer_to_core)]
+        assert torch.equal(result.spikes[exit_core][0].reshape(expected.shape), expected), seed
+        total += int(expected.sum())
+    assert total > 100
+
+
+# ------------------------------------------------------------------- against the event-driven model
+def raster_events(raster: np.ndarray, step_us: int = 1000) -> np.ndarray:
+    """One event per count of a (T, C, H, W) raster, in (t, c, y, x) order, t = step · step_us."""
+    t, c, y, x = np.nonzero(raster)
+    repeat = raster[t, c, y, x]
+    events = np.zeros(int(repeat.sum()), INPUT_EVENT_DTYPE)
+    for name, values in (("t", t * step_us), ("p", c), ("y", y), ("x", x)):
+        events[name] = np.repeat(values, repeat)
+    return events
+
+
+@pytest.mark.parametrize("dvs", [
+    DvsLayerConfig(merge=True, pooling=Size(2, 2), origin=Size(1, 2), cut=Size(6, 5), mirror_x=True),
+    DvsLayerConfig(pooling=Size(1, 2), origin=Size(0, 1), cut=Size(7, 5), mirror_y=True, mirror_diagonal=True),
+    DvsLayerConfig(pooling=Size(4, 4), cut=Size(2, 2)),
+])
+def test_dvs_layer_equals_the_event_driven_model(dvs):
+    """Identity cores (one spike per input event, chained with pooling 2): per step and position, the spike
+    counts of the time-stepped model equal the binned output events of DynapcnnSim."""
+    channels = 1 if dvs.merge else 2
+    width, height = dvs.output_map
+    dvs = DvsLayerConfig(**{**dvs.__dict__, "destinations": (Destination(layer=4, enable=True),)})
+    cores = {4: identity_core((width, height), channels, destinations=[Destination(layer=7, enable=True, pooling=2)],
+                              monitor_enable=True),
+             7: identity_core((width // 2, height // 2), channels, monitor_enable=True)}
+    config = ChipConfig(cores=cores, dvs_layer=dvs, layer_to_core={0: 4, 1: 7})
+    rng = np.random.default_rng(3)
+    raster = rng.integers(0, 3, (5, 2 if dvs.merge else channels, 14, 15)) * (rng.random((5, 1, 14, 15)) < 0.5)
+    result = DynapcnnTimeStepped(config, device="cpu")(torch.from_numpy(raster[None]))
+    out = DynapcnnSim(config)(raster_events(raster))
+    for core in (4, 7):
+        spikes = result.spikes[core][0].numpy().astype(np.int64)
+        binned = np.zeros_like(spikes)
+        mine = out[out["layer"] == core]
+        np.add.at(binned, (mine["t"] // 1000, mine["feature"], mine["y"], mine["x"]), 1)
+        assert_same({"spikes": spikes}, {"spikes": binned}, axes=("step", "feature", "y", "x"),
+                    names=("time-stepped", "DynapcnnSim"), context=f"core {core}")
+    assert result.spikes[7].sum() > 0
+
+
+# ------------------------------------------------------------------------------------ against sinabs
+def assert_forward_equals_sinabs(net, config: ChipConfig, raster: torch.Tensor, context: str) -> int:
+    """sinabs' forward (return_complete) against ours, pooled as sinabs pools each layer's output; returns
+    the number of output spikes compared."""
+    with torch.no_grad():
+        theirs = net(raster, return_complete=True)
+    result = DynapcnnTimeStepped(config, device="cpu")(raster[None])
+    total = 0
+    for index, core in config.layer_to_core.items():
+        (_, reference), = theirs[index].items()
+        pooling = net.dynapcnn_layers[index].pool[0][0]
+        spikes = result.spikes[core][0]
+        if pooling > 1:
+            spikes = functional.avg_pool2d(spikes, pooling, divisor_override=1)
+        v_mem = net.dynapcnn_layers[index].spk_layer.v_mem.reshape(result.membranes[core].shape)
+        assert_same({"spikes": spikes.numpy()}, {"spikes": reference.numpy()}, axes=("step", "f", "y", "x"),
+                    names=("spikegate", "sinabs"), context=f"{context}, layer {index}")
+        assert_same({"v_mem": result.membranes[core].numpy()}, {"v_mem": v_mem.numpy()}, axes=("batch", "f", "y", "x"),
+                    names=("spikegate", "sinabs"), context=f"{context}, layer {index}")
+        total += int(reference.sum())
+    return total
+
+
+@needs_sinabs
+def test_seed_network_forward_equals_sinabs():
+    sinabs, dynapcnn = SINABS
+    from sinabs.from_torch import from_model
+
+    torch.manual_seed(0)
+    ann = seed_network()
+    net = dynapcnn.DynapcnnNetwork(from_model(ann, add_spiking_output=True, batch_size=1).spiking_model,
+                                   input_shape=(1, 28, 28), discretize=True)
+    raster = torch.randint(0, 3, (12, 1, 28, 28), generator=torch.Generator().manual_seed(1)).float()
+    assert assert_forward_equals_sinabs(net, from_torch(ann, (1, 28, 28)), raster, "seed network") > 0
+
+
+@needs_sinabs
+def test_random_networks_forward_equals_sinabs():
+    sinabs, dynapcnn = SINABS
+    import sinabs.layers as sl
+    from sinabs.from_torch import from_model
+
+    total = 0
+    for seed in range(N_RANDOM):
+        kind = ("relu", "sinabs")[seed % 2]
+        model, shape = random_model(seed, kind, sl)
+        snn = from_model(model, add_spiking_output=True, batch_size=1).spiking_model if kind == "relu" else model
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            net = dynapcnn.DynapcnnNetwork(snn, input_shape=shape, discretize=True)
+            config = from_torch(model, shape)
+        raster = torch.randint(0, 4, (8, *shape), generator=torch.Generator().manual_seed(seed)).float()
+        total += assert_forward_equals_sinabs(net, config, raster, f"seed {seed} ({kind})")
+    assert total > 10000
+
+
+# ---------------------------------------------------------------------------------------------- errors
+def test_raster_wrong():
+    model = DynapcnnTimeStepped(single_neuron(3), device="cpu")
+    cases = [
+        (torch.zeros((1, 1, 1, 1)), ValueError, r"raster: expected 5 axes"),
+        (-torch.ones((1, 1, 1, 1, 1)), ValueError, r"raster: value -1.0 at index \(0, 0, 0, 0, 0\) is not a "
+                                                   r"non-negative integer"),
+        (torch.full((1, 1, 1, 1, 1), 0.5), ValueError, r"value 0.5 .* is not a non-negative integer"),
+        (torch.zeros((1, 1, 2, 1, 1)), ValueError, r"raster: 2 channels .* more than core 0's 1 input channels"),
+        (torch.zeros((1, 1, 1, 129, 1)), ValueError, r"raster: y size 129 is over the DVS input map of 128"),
+        (torch.zeros((1, 1, 1, 1, 1), dtype=torch.bool), TypeError, r"raster: expected integer event counts"),
+    ]
+    for raster, error, message in cases:
+        with pytest.raises(error, match=message):
+            model(raster)
+    merged = single_neuron(3).replace(dvs_layer=DvsLayerConfig(merge=True, cut=Size(0, 0), destinations=(
+        Destination(layer=0, enable=True),)))
+    with pytest.raises(ValueError, match=r"raster: 3 channels, but the DVS layer merges 2 polarities"):
+        DynapcnnTimeStepped(merged, device="cpu")(torch.zeros((1, 1, 3, 1, 1)))
+
+
+def test_model_wrong():
+    with pytest.raises(ValueError, match=r"cores\[0\].threshold_high: value 0 must be > 0"):
+        DynapcnnTimeStepped(single_neuron(3, threshold=0, low=-1), device="cpu")
+    with pytest.raises(TypeError, match=r"chip_config: expected a ChipConfig"):
+        DynapcnnTimeStepped({}, device="cpu")
+    with pytest.raises(ValueError, match=r"dtype: value torch.int32"):
+        DynapcnnTimeStepped(single_neuron(3), dtype=torch.int32)
+
+
+def test_inexact_range_wrong():
+    """127 · 2^18 > 2^24: float32 can no longer hold every integer; float64 still can."""
+    config = single_neuron(127, threshold=32767, low=-32768)
+    raster = torch.full((1, 1, 1, 1, 1), 2.0 ** 18)
+    with pytest.raises(ValueError, match=r"reached 33292288, beyond the exact integer range 2\^24 of torch.float32"):
+        DynapcnnTimeStepped(config, device="cpu")(raster)
+    result = DynapcnnTimeStepped(config, device="cpu", dtype=torch.float64)(raster)
+    assert result.spikes[0].item() == 127 * 2 ** 18 // 32767
