@@ -174,11 +174,12 @@ def growth(path: Path, repeats: int) -> list[dict]:
                   f"{work:8.0f} additions/step, spikegate {row['spikegate_steps_per_s']:10,.0f} steps/s, "
                   f"xylosim {row['xylosim_steps_per_s']:8,.0f} steps/s, {row['ratio_per_sample']:.0f}x")
     fig, ax = plt.subplots(figsize=(6, 4))
-    for model, key in (("spikegate", "spikegate_s"), ("xylosim", "xylosim_s_per_sample")):
-        for n_hid, marker in ((100, "o"), (1000, "s")):
+    for model, key, color in (("spikegate", "spikegate_s", "C0"), ("xylosim", "xylosim_s_per_sample", "C3")):
+        for n_hid, marker, style in ((100, "o", "--"), (1000, "s", "-")):
             sel = [r for r in rows if r["n_hidden"] == n_hid]
             work = [sum(r["synaptic_events_per_step"].values()) * r["steps"] for r in sel]
-            ax.loglog(work, [r[key] for r in sel], marker=marker, label=f"{model}, {n_hid} neurons")
+            ax.loglog(work, [r[key] for r in sel], marker=marker, linestyle=style, color=color,
+                      label=f"{model}, {n_hid} neurons")
     ax.set_xlabel(f"synaptic additions in {STEPS} steps (1%, 10%, 50% hidden activity)")
     ax.set_ylabel("seconds (batch 1, every state recorded)")
     ax.set_title("Xylo model: time against work")

@@ -94,8 +94,8 @@ def run_sample(counts, isyn, vmem, isyn_out, vmem_out, spikes, out, rec, record,
         spikes: (Nhid,) int32 hidden spike counts of the previous step (0..31).
         out: (T, Nout) int16 output spikes, written.
         rec: (Isyn, Isyn2, Vmem, Spikes, Isyn_out, Vmem_out) int16 arrays of (T, N) when ``record``,
-            else of (1, N): a scratch row written every step. Spikes (and Isyn2 when synapse 2 is
-            unused) must be zero on entry: only non-zero counts are written.
+            else of (1, N), a scratch row that the spike and readout loops write to. Spikes (and
+            Isyn2 when synapse 2 is unused) must be zero on entry: only non-zero counts are written.
         hidden: (dash_syn, dash_syn_2, dash_mem, threshold, bias, alias_target) per hidden neuron.
         readout: (dash_syn_out, dash_mem_out, threshold_out, bias_out, weights_out (Nhid, Nout) shifted).
         w_in: (Nin, 2, Nhid) int32 shifted input weights; in_used: (Nin, 2) bool, any weight non-zero.
@@ -143,17 +143,19 @@ def run_sample(counts, isyn, vmem, isyn_out, vmem_out, spikes, out, rec, record,
         # 4-5. synaptic decay and membranes (separate simple loops: each compiles to vector code)
         i1, i2 = isyn[0], isyn[1]
         decay(i1, dash_syn)
-        copy_row(i1, rec_isyn[row])
         if syn2:
             decay(i2, dash_syn_2)
-            copy_row(i2, rec_isyn2[row])
             for n in range(n_pad):
                 vmem[n] = membrane(vmem[n], i1[n] + i2[n], dash_mem[n], bias[n], v2)
         else:
             for n in range(n_pad):
                 vmem[n] = membrane(vmem[n], i1[n], dash_mem[n], bias[n], v2)
-        copy_row(vmem, rec_vmem[row])
         flag_blocks(vmem, threshold, candidates)
+        if record:  # Vmem before the threshold step: the spike loop below records the neurons that fire
+            copy_row(i1, rec_isyn[row])
+            if syn2:
+                copy_row(i2, rec_isyn2[row])
+            copy_row(vmem, rec_vmem[row])
         for o in range(n_out):
             a = isyn_out[o] - leak(isyn_out[o], dash_syn_out[o])
             isyn_out[o] = a
