@@ -1,6 +1,6 @@
 """``XyloCore``: the Xylo LIF array (``shared/spec/xylo-core.md``) as a time-multiplexed Amaranth core."""
 
-from amaranth.hdl import Array, Cat, Module, Mux, Signal, signed
+from amaranth.hdl import Array, Cat, MemoryData, Module, Mux, Signal, signed
 from amaranth.lib import data, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -18,6 +18,32 @@ DRAIN_CYCLES = 5
 
 # Kinds of synaptic addition in the pipeline.
 _INPUT, _RECURRENT, _READOUT = 0, 1, 2
+
+
+def step_cycles(params: XyloCoreParams, active_inputs: int, active_sources: int, fanout_entries: int,
+                own_spikes: int, alias_pushes: int, output_spikes: int) -> int:
+    """Clock cycles one time step keeps :class:`XyloCore` busy (``step`` to ``done``, inclusive of
+    ``done``), when the readout spike stream is always ready.
+
+    Args:
+        active_inputs: input channels with a count > 0 this step (``A_in``).
+        active_sources: hidden neurons that spiked the step before (``A_rec``).
+        fanout_entries: recurrent fan-out entries of those neurons (``F``).
+        own_spikes: hidden spikes emitted this step by the neurons themselves, before aliasing (``K``).
+        alias_pushes: neurons with an alias target and a non-zero count this step (``P``).
+        output_spikes: readout spikes this step (``Ko``).
+
+    Version 1: ``Nin + 5 + 7·Nhid + 6·Nout + A_in·(Nhid + 5) + A_rec·(Nout + 5) + F + K + P + 2·Ko``;
+    version 2 adds ``2·(Nhid + Nout)`` (two more membrane states per neuron). Each phase: input
+    channels ``Nin + 1 + A_in·(Nhid + DRAIN)``; recurrent scan ``1 + Nhid + A_rec·(Nout + DRAIN) + F``;
+    hidden neurons ``1 + Nhid·6 + K + P``; readout neurons ``1 + Nout·6 + 2·Ko``; the end 1.
+    """
+    p = params
+    per_neuron = 6 + 2 * (p.version == 2)
+    return (p.n_inputs + 1 + active_inputs * (p.n_hidden + DRAIN_CYCLES)
+            + 1 + p.n_hidden + active_sources * (p.n_outputs + DRAIN_CYCLES) + fanout_entries
+            + 1 + p.n_hidden * per_neuron + own_spikes + alias_pushes
+            + 1 + p.n_outputs * per_neuron + 2 * output_spikes + 1)
 
 
 class XyloCore(wiring.Component):
@@ -47,12 +73,8 @@ class XyloCore(wiring.Component):
         readback_data: Out(stream) — payload ``data`` (16 bits): the word read, 2 cycles later.
         cycles: Out(32) — clock cycles of the last step (also at CTRL ``CYCLES_LO``/``CYCLES_HI``).
 
-    Cycles per step (``busy`` high; see ``docs/xylo-hdl.md``), with Nin inputs, ``A_in`` channels with
-    a count, ``A_rec`` hidden neurons that spiked the step before, ``F`` their fan-out entries,
-    ``K`` hidden spikes emitted this step (own, before aliasing), ``P`` alias pushes (neurons with an
-    alias and a count), ``Ko`` readout spikes: version 1
-    ``Nin + 1 + A_in·(Nhid + 5) + Nhid + 1 + A_rec·(Nout + 7) + F + Nhid·6 + K + P + Nout·6 + 2·Ko + 1``;
-    version 2 adds ``2·(Nhid + Nout)``.
+    Cycles per step: :func:`step_cycles` (one synaptic addition per cycle, one threshold subtraction
+    per cycle, a fixed number of cycles per neuron).
 
     Memories: input weights (``n_inputs << hidden_bits`` × 16: syn2|syn1 int8), fan-out list
     (``max_synapses`` × 16) and MISC (fan-out high bits, readout weights, list lengths) are
@@ -66,6 +88,21 @@ class XyloCore(wiring.Component):
         elif kwargs:
             raise TypeError("give either params or size keywords, not both")
         self._params = params
+        word = signed(STATE_BITS)
+        n_hid, n_out = params.n_hidden, params.n_outputs
+        shapes = {Region.ISYN: (word, n_hid), Region.ISYN2: (word, n_hid), Region.VMEM: (word, n_hid),
+                  Region.SPIKES: (6, n_hid), Region.THRESHOLD: (word, n_hid), Region.DASH: (12, n_hid),
+                  Region.ALIAS: (TARGET_BITS + 1, n_hid), Region.ISYN_OUT: (word, n_out),
+                  Region.VMEM_OUT: (word, n_out), Region.THRESHOLD_OUT: (word, n_out), Region.DASH_OUT: (8, n_out)}
+        if params.version == 2:
+            shapes |= {Region.BIAS: (word, n_hid), Region.BIAS_OUT: (word, n_out)}
+        self.w_in = SinglePortRAM(params.w_in_depth)
+        self.fan = SinglePortRAM(params.max_synapses)
+        self.misc = SinglePortRAM(params.misc_depth)
+        #: Region -> contents of its memory (block RAMs and :class:`SinglePortRAM`), for simulation.
+        self.memory_data = {region: MemoryData(shape=shape, depth=depth, init=[])
+                            for region, (shape, depth) in shapes.items()}
+        self.memory_data |= {Region.W_IN: self.w_in.data, Region.FAN: self.fan.data, Region.MISC: self.misc.data}
         super().__init__({
             "counts": In(stream.Signature(data.StructLayout({"channel": params.input_bits, "count": 8}))),
             "step": In(1),
@@ -86,26 +123,21 @@ class XyloCore(wiring.Component):
         p = self._params
         m = Module()
         n_hid, n_out, n_in = p.n_hidden, p.n_outputs, p.n_inputs
-        word = signed(STATE_BITS)
 
         # ------------------------------------------------------------ memories
-        def ram(name, shape, depth):
-            m.submodules[name] = mem = memory.Memory(shape=shape, depth=depth, init=[])
+        def ram(region):
+            m.submodules[region.name.lower()] = mem = memory.Memory(data=self.memory_data[region])
             return mem.write_port(), mem.read_port()
 
-        hidden = {Region.ISYN: ram("isyn", word, n_hid), Region.ISYN2: ram("isyn2", word, n_hid),
-                  Region.VMEM: ram("vmem", word, n_hid), Region.SPIKES: ram("spike_count", 6, n_hid),
-                  Region.THRESHOLD: ram("threshold", word, n_hid), Region.DASH: ram("dash", 12, n_hid),
-                  Region.ALIAS: ram("alias", TARGET_BITS + 1, n_hid)}
-        readout = {Region.ISYN_OUT: ram("isyn_out", word, n_out), Region.VMEM_OUT: ram("vmem_out", word, n_out),
-                   Region.THRESHOLD_OUT: ram("threshold_out", word, n_out), Region.DASH_OUT: ram("dash_out", 8, n_out)}
+        hidden = {region: ram(region) for region in (Region.ISYN, Region.ISYN2, Region.VMEM, Region.SPIKES,
+                                                      Region.THRESHOLD, Region.DASH, Region.ALIAS)}
+        readout = {region: ram(region) for region in (Region.ISYN_OUT, Region.VMEM_OUT, Region.THRESHOLD_OUT,
+                                                       Region.DASH_OUT)}
         if p.version == 2:
-            hidden[Region.BIAS] = ram("bias", word, n_hid)
-            readout[Region.BIAS_OUT] = ram("bias_out", word, n_out)
+            hidden[Region.BIAS] = ram(Region.BIAS)
+            readout[Region.BIAS_OUT] = ram(Region.BIAS_OUT)
         rams = hidden | readout
-        m.submodules.w_in = w_in = SinglePortRAM(p.w_in_depth)
-        m.submodules.fan = fan = SinglePortRAM(p.max_synapses)
-        m.submodules.misc = misc = SinglePortRAM(p.misc_depth)
+        m.submodules.w_in, m.submodules.fan, m.submodules.misc = w_in, fan, misc = self.w_in, self.fan, self.misc
         singles = {Region.W_IN: w_in, Region.FAN: fan, Region.MISC: misc}
         isyn_w, isyn_r = hidden[Region.ISYN]
         isyn2_w, isyn2_r = hidden[Region.ISYN2]
@@ -251,6 +283,15 @@ class XyloCore(wiring.Component):
         def scan(index):  # read source ``index``'s spike count and fan-out length
             return [count_r.addr.eq(index), misc.addr.eq(p.misc_len_base + index)]
 
+        def next_source(j):  # go on scanning at j + 1, or start the neuron updates after the last source
+            with m.If(j == n_hid - 1):
+                m.d.sync += n.eq(0)
+                m.next = "N_ADDR"
+            with m.Else():
+                m.d.sync += n.eq(j + 1)
+                m.d.comb += scan(j + 1)
+                m.next = "REC_TEST"
+
         m.d.comb += self.busy.eq(~idle)
         with m.If(~idle):
             m.d.sync += cycles.eq(cycles + 1)
@@ -295,12 +336,8 @@ class XyloCore(wiring.Component):
 
             # 2-3. hidden sources ascending that spiked the step before: fan-out list, then readout weights
             with m.State("REC_ADDR"):
-                with m.If(n == n_hid):
-                    m.d.sync += n.eq(0)
-                    m.next = "N_ADDR"
-                with m.Else():
-                    m.d.comb += scan(n)
-                    m.next = "REC_TEST"
+                m.d.comb += scan(n)
+                m.next = "REC_TEST"
             with m.State("REC_TEST"):
                 spiked = count_r.data[:5]
                 with m.If(spiked != 0):
@@ -309,10 +346,8 @@ class XyloCore(wiring.Component):
                     with m.If(length == 0):
                         m.next = "REC_OUT"
                 with m.Else():
-                    m.d.sync += [ptr.eq(ptr + length), n.eq(n + 1)]
-                    m.d.comb += scan(n + 1)
-                    with m.If(n == n_hid - 1):
-                        m.next = "REC_ADDR"
+                    m.d.sync += ptr.eq(ptr + length)
+                    next_source(n)
             with m.State("REC_STREAM"):
                 m.d.comb += [fan.addr.eq(entry), misc.addr.eq(entry >> 2), issue.eq(1),
                              issue_kind.eq(_RECURRENT), issue_count.eq(src_count), issue_lane.eq(entry[:2])]
@@ -327,8 +362,8 @@ class XyloCore(wiring.Component):
                     m.next = "REC_DRAIN"
             with m.State("REC_DRAIN"):
                 with m.If(~pipe_busy):
-                    m.d.sync += [ptr.eq(end), n.eq(n + 1)]
-                    m.next = "REC_ADDR"
+                    m.d.sync += ptr.eq(end)
+                    next_source(n)
 
             # 4-6. hidden neurons ascending: decay, membrane, spikes, alias push
             with m.State("N_ADDR"):

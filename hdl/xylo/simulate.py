@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from amaranth.hdl import Shape
 from amaranth.sim import Simulator
 
 from spikegate.sim.checks import check_range
 from spikegate.sim.xylo import XyloConfig
 
 from .core import XyloCore
-from .memory_map import Ctrl, Region, XyloCoreParams, address, config_writes, decode_state, state_addresses
+from .memory_map import OFFSET_BITS, Ctrl, Region, XyloCoreParams, address, config_writes, decode_state, state_addresses
 
 #: Largest input count accepted per channel and step (as ``XyloSim``; above 15 acts as 15).
 MAX_RASTER_COUNT = 255
@@ -34,6 +35,20 @@ async def write_words(ctx, core: XyloCore, writes) -> None:
     """Write ``(address, data)`` pairs through the configuration port, one per cycle."""
     for addr, value in writes:
         await send(ctx, core.config, addr=addr, data=value)
+
+
+async def load_words(ctx, core: XyloCore, writes) -> None:
+    """Put ``(address, data)`` pairs straight into the core's memories (simulation only, no clock
+    cycles); the CTRL registers still go through the configuration port."""
+    for addr, value in writes:
+        region = Region(addr >> OFFSET_BITS)
+        if region == Region.CTRL:
+            await send(ctx, core.config, addr=addr, data=value)
+            continue
+        data = core.memory_data[region]
+        if Shape.cast(data.shape).signed:
+            value -= (value & 0x8000) << 1
+        ctx.set(data[addr & 0xFFFF], value)
 
 
 async def read_words(ctx, core: XyloCore, addresses) -> list[int]:
@@ -100,7 +115,7 @@ def check_raster(config: XyloConfig, raster) -> np.ndarray:
 
 
 def simulate(config: XyloConfig, raster, record: bool = True, vcd: str | Path | None = None,
-             params: XyloCoreParams | None = None):
+             params: XyloCoreParams | None = None, load: str = "port"):
     """Load ``config`` into a :class:`XyloCore` through its configuration port and run ``raster``.
 
     Args:
@@ -109,6 +124,9 @@ def simulate(config: XyloConfig, raster, record: bool = True, vcd: str | Path | 
         record: read every state register back after every step (else only after the last).
         vcd: write a waveform to this ``.vcd`` path (and a GTKWave save file beside it, ``.gtkw``).
         params: the core's size (default: the smallest that holds ``config``).
+        load: ``"port"`` writes the config through the configuration port, one word per cycle;
+            ``"direct"`` puts the same words straight into the memories (no cycles: a full-size
+            config is about 64k words, half a minute in Amaranth's simulator).
 
     Returns:
         ``(out, state, rec, cycles)``: ``out``, ``state`` and ``rec`` as ``XyloSim(config).evolve(raster,
@@ -119,6 +137,8 @@ def simulate(config: XyloConfig, raster, record: bool = True, vcd: str | Path | 
         raise TypeError(f"config: expected a XyloConfig, got {type(config).__name__}")
     raster = check_raster(config, raster)
     params = params or XyloCoreParams.for_config(config)
+    if load not in ("port", "direct"):
+        raise ValueError(f"load: {load!r} is not one of ('port', 'direct')")
     writes = config_writes(config, params)
     core = XyloCore(params)
     n_steps = raster.shape[0]
@@ -128,7 +148,8 @@ def simulate(config: XyloConfig, raster, record: bool = True, vcd: str | Path | 
     final: dict[str, np.ndarray] = {}
 
     async def testbench(ctx):
-        await write_words(ctx, core, writes + [(address(Region.CTRL, Ctrl.CLEAR), 0)])
+        await (write_words if load == "port" else load_words)(ctx, core, writes)
+        await write_words(ctx, core, [(address(Region.CTRL, Ctrl.CLEAR), 0)])
         await ctx.tick().until(~core.busy)
         for t in range(n_steps):
             spiked, cycles[t] = await run_step(ctx, core, raster[t])

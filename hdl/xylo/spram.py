@@ -1,6 +1,6 @@
 """A single-port RAM that becomes iCE40 UltraPlus SPRAM on the UP5K and a plain ``Memory`` elsewhere."""
 
-from amaranth.hdl import ClockSignal, Instance, Module, Mux, Signal
+from amaranth.hdl import ClockSignal, Instance, MemoryData, Module, Mux, Signal
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -35,6 +35,8 @@ class SinglePortRAM(wiring.Component):
         if depth < 1:
             raise ValueError(f"depth: {depth} must be at least 1")
         self._depth = depth
+        #: The words, for simulation (a testbench may read or set ``data[addr]`` directly).
+        self.data = MemoryData(shape=SPRAM_WIDTH, depth=depth, init=[])
         super().__init__({
             "addr": In(max(1, (depth - 1).bit_length())),
             "we": In(1),
@@ -56,7 +58,7 @@ class SinglePortRAM(wiring.Component):
         if is_ultraplus(platform):
             self._spram(m)
         else:
-            m.submodules.mem = mem = memory.Memory(shape=SPRAM_WIDTH, depth=self._depth, init=[])
+            m.submodules.mem = mem = memory.Memory(data=self.data)
             wr = mem.write_port()
             rd = mem.read_port()
             m.d.comb += [wr.addr.eq(self.addr), wr.data.eq(self.wdata), wr.en.eq(self.we),
