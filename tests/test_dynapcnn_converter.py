@@ -15,8 +15,9 @@ import pytest
 import torch
 from torch import nn
 
-from sinabs_support import import_sinabs
-from sinabs_support.networks import random_model, seed_network
+from sinabs_support import import_sinabs, one_torch_thread  # noqa: F401 (autouse fixture)
+from sinabs_support.networks import sinabs_random_pairs, sinabs_seed_pair
+from spikegate.converter.dynapcnn.demo import seed_network
 from spikegate.converter.dynapcnn import IAF, SumPool2d, from_nir, from_torch, memory_summary
 from spikegate.converter.dynapcnn import discretize as disc
 from spikegate.converter.dynapcnn.placement import match
@@ -26,15 +27,6 @@ from spikegate.sim.dynapcnn import ChipConfig
 SINABS = import_sinabs()
 needs_sinabs = pytest.mark.skipif(SINABS is None, reason="sinabs is not installed")
 N_RANDOM = 40  #: random networks compared with sinabs
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Small tensors: torch's thread pool only costs time, and under xdist the two workers share two cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def conv(weights, bias=None, **kwargs) -> nn.Conv2d:
@@ -471,33 +463,16 @@ def assert_same_as_sinabs(config: ChipConfig, net, context: str) -> None:
 
 @needs_sinabs
 def test_seed_network_equals_sinabs():
-    sinabs, dynapcnn = SINABS
-    from sinabs.from_torch import from_model
-
-    torch.manual_seed(0)
-    ann = seed_network()
-    snn = from_model(ann, add_spiking_output=True, batch_size=1).spiking_model
-    net = dynapcnn.DynapcnnNetwork(snn, input_shape=(1, 28, 28), discretize=True)
-    assert_same_as_sinabs(from_torch(ann, (1, 28, 28)), net, "seed network")
+    net, config = sinabs_seed_pair()
+    assert_same_as_sinabs(config, net, "seed network")
 
 
 @needs_sinabs
 def test_random_networks_equal_sinabs():
     """ANNs (through sinabs' from_model) and SNNs of sinabs' IAFSqueeze/SumPool2d, biases, BatchNorm, pooling
     chains, Linear layers: every register field, placement, memory."""
-    sinabs, dynapcnn = SINABS
-    import sinabs.layers as sl
-    from sinabs.from_torch import from_model
-
-    for seed in range(N_RANDOM):
-        kind = ("relu", "sinabs")[seed % 2]
-        model, shape = random_model(seed, kind, sl)
-        snn = from_model(model, add_spiking_output=True, batch_size=1).spiking_model if kind == "relu" else model
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            net = dynapcnn.DynapcnnNetwork(snn, input_shape=shape, discretize=True)
-            config = from_torch(model, shape)
-        assert_same_as_sinabs(config, net, f"seed {seed} ({kind})")
+    for context, _, net, config in sinabs_random_pairs(N_RANDOM):
+        assert_same_as_sinabs(config, net, context)
 
 
 @needs_sinabs

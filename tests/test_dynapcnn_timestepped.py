@@ -8,15 +8,13 @@ networks: identical spike counts per layer and step, and identical final membran
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 import torch
 from torch.nn import functional
 
-from sinabs_support import import_sinabs
-from sinabs_support.networks import random_model, seed_network
+from sinabs_support import import_sinabs, one_torch_thread  # noqa: F401 (autouse fixture)
+from sinabs_support.networks import random_model, sinabs_random_pairs, sinabs_seed_pair
 from spikegate.converter.dynapcnn import from_torch
 from spikegate.sim.compare import assert_same
 from spikegate.sim.dynapcnn import (INPUT_EVENT_DTYPE, ChipConfig, CoreConfig, Destination, DvsLayerConfig,
@@ -26,15 +24,6 @@ from spikegate.sim.dynapcnn.timestepped import DynapcnnTimeStepped
 SINABS = import_sinabs()
 needs_sinabs = pytest.mark.skipif(SINABS is None, reason="sinabs is not installed")
 N_RANDOM = 20  #: random networks compared with sinabs' forward
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Small tensors: torch's thread pool only costs time, and under xdist the two workers share two cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def single_neuron(weight: int, threshold: int = 5, low: int = -10, bias: int = 0, zero: bool = False) -> ChipConfig:
@@ -225,34 +214,17 @@ def assert_forward_equals_sinabs(net, config: ChipConfig, raster: torch.Tensor, 
 
 @needs_sinabs
 def test_seed_network_forward_equals_sinabs():
-    sinabs, dynapcnn = SINABS
-    from sinabs.from_torch import from_model
-
-    torch.manual_seed(0)
-    ann = seed_network()
-    net = dynapcnn.DynapcnnNetwork(from_model(ann, add_spiking_output=True, batch_size=1).spiking_model,
-                                   input_shape=(1, 28, 28), discretize=True)
+    net, config = sinabs_seed_pair()
     raster = torch.randint(0, 3, (12, 1, 28, 28), generator=torch.Generator().manual_seed(1)).float()
-    assert assert_forward_equals_sinabs(net, from_torch(ann, (1, 28, 28)), raster, "seed network") > 0
+    assert assert_forward_equals_sinabs(net, config, raster, "seed network") > 0
 
 
 @needs_sinabs
 def test_random_networks_forward_equals_sinabs():
-    sinabs, dynapcnn = SINABS
-    import sinabs.layers as sl
-    from sinabs.from_torch import from_model
-
     total = 0
-    for seed in range(N_RANDOM):
-        kind = ("relu", "sinabs")[seed % 2]
-        model, shape = random_model(seed, kind, sl)
-        snn = from_model(model, add_spiking_output=True, batch_size=1).spiking_model if kind == "relu" else model
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            net = dynapcnn.DynapcnnNetwork(snn, input_shape=shape, discretize=True)
-            config = from_torch(model, shape)
+    for seed, (context, shape, net, config) in enumerate(sinabs_random_pairs(N_RANDOM)):
         raster = torch.randint(0, 4, (8, *shape), generator=torch.Generator().manual_seed(seed)).float()
-        total += assert_forward_equals_sinabs(net, config, raster, f"seed {seed} ({kind})")
+        total += assert_forward_equals_sinabs(net, config, raster, context)
     assert total > 10000
 
 

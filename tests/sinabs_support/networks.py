@@ -3,20 +3,14 @@ sinabs (or with hand rules when sinabs is absent). Test-only."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 from torch import nn
 
-from spikegate.converter.dynapcnn import IAF, SumPool2d
-
-
-def seed_network() -> nn.Sequential:
-    """The seed MNIST ANN of spec §8 (build it right after ``torch.manual_seed(0)``)."""
-    return nn.Sequential(
-        nn.Conv2d(1, 20, 5, 1, bias=False), nn.ReLU(), nn.AvgPool2d(2, 2),
-        nn.Conv2d(20, 32, 5, 1, bias=False), nn.ReLU(), nn.AvgPool2d(2, 2),
-        nn.Conv2d(32, 128, 3, 1, bias=False), nn.ReLU(), nn.AvgPool2d(2, 2),
-        nn.Flatten(), nn.Linear(128, 500, bias=False), nn.ReLU(), nn.Linear(500, 10, bias=False))
+from spikegate.converter.dynapcnn import IAF, SumPool2d, from_torch
+from spikegate.converter.dynapcnn.demo import seed_network
 
 
 def _spiking(rng, kind: str, sinabs_layers):
@@ -98,3 +92,36 @@ def random_model(seed: int, kind: str = "relu", sinabs_layers=None, bias_scale: 
             modules.append(_spiking(rng, kind, sinabs_layers))
     model = nn.Sequential(*modules).eval()
     return model, shape
+
+
+def sinabs_network(model: nn.Sequential, shape: tuple[int, int, int], ann: bool):
+    """sinabs' DynapcnnNetwork of ``model`` (an ANN goes through ``from_model(add_spiking_output=True)``)."""
+    from sinabs.backend.dynapcnn import DynapcnnNetwork
+    from sinabs.from_torch import from_model
+
+    snn = from_model(model, add_spiking_output=True, batch_size=1).spiking_model if ann else model
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return DynapcnnNetwork(snn, input_shape=shape, discretize=True)
+
+
+def sinabs_seed_pair():
+    """The seed network (torch.manual_seed(0)) as sinabs' DynapcnnNetwork and as spikegate's ChipConfig."""
+    torch.manual_seed(0)
+    ann = seed_network()
+    return sinabs_network(ann, (1, 28, 28), ann=True), from_torch(ann, (1, 28, 28))
+
+
+def sinabs_random_pairs(n: int):
+    """For seeds 0..n-1: (context, input shape, sinabs' DynapcnnNetwork, spikegate's ChipConfig) of
+    :func:`random_model`, ANNs for even seeds and SNNs of sinabs' layers for odd ones."""
+    import sinabs.layers as sl
+
+    for seed in range(n):
+        kind = ("relu", "sinabs")[seed % 2]
+        model, shape = random_model(seed, kind, sl)
+        net = sinabs_network(model, shape, ann=kind == "relu")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            config = from_torch(model, shape)
+        yield f"seed {seed} ({kind})", shape, net, config
