@@ -418,3 +418,21 @@ def test_batch_equals_per_sample_runs(seed):
         assert all(np.array_equal(second[1][k][b], ours[k][-1]) for k in second[1])
     unrecorded = XyloSim(cfg).evolve(batch)
     np.testing.assert_array_equal(unrecorded[0], np.concatenate([first[0], second[0]], axis=1))
+
+
+def test_compiled_code_is_loaded_from_cache():
+    """numba's cache=True: a second process runs both step loops without compiling them."""
+    import subprocess
+    import sys
+
+    sim = XyloSim(config())
+    sim.evolve(np.zeros((2, 1), int))
+    sim.reset_state()
+    sim.evolve(np.zeros((2, 2, 1), int))  # both loops compiled (or loaded) and saved in this process
+    code = ("import numpy as np; from spikegate.sim.xylo import XyloSim, kernels; "
+            "s = XyloSim.from_specification(weights_in=[[1]], weights_out=[[1]], threshold=1, threshold_out=1); "
+            "s.evolve(np.zeros((2, 1), int)); s.reset_state(); s.evolve(np.zeros((2, 2, 1), int)); "
+            "print(sum(kernels.run_sample.stats.cache_misses.values()), sum(kernels.run_batch.stats.cache_misses.values()),"
+            " sum(kernels.run_sample.stats.cache_hits.values()), sum(kernels.run_batch.stats.cache_hits.values()))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["0", "0", "1", "1"], result.stdout + result.stderr
