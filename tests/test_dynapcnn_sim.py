@@ -380,6 +380,42 @@ def test_graph_matches_reference(seed, order):
     run_both(random_graph(rng), order, rng, 40)
 
 
+def random_extreme_chip(rng) -> ChipConfig:
+    """One or two chained cores with values anywhere in their registers' ranges: full int8 weights, any int16
+    thresholds (negative threshold_high, threshold_low above threshold_high), states and biases near the
+    saturation limits, independent x/y strides up to 8 and paddings up to 7."""
+    size = (int(rng.integers(3, 11)), int(rng.integers(3, 11)))
+    first = size
+    cores, channels = {}, int(rng.integers(1, 3))
+    placement = [int(i) for i in rng.permutation(9)[:int(rng.integers(1, 3))]]
+    for n, index in enumerate(placement):
+        padding = (int(rng.integers(0, 8)), int(rng.integers(0, 8)))
+        k = int(rng.integers(1, min(size[0] + 2 * padding[0], size[1] + 2 * padding[1], 7) + 1))
+        features = int(rng.integers(1, 4))
+        low, high = sorted(int(v) for v in rng.integers(-32768, 32768, 2))
+        threshold_high = int(rng.choice([int(rng.integers(-100, 200)), high, 32767]))
+        core = CoreConfig.from_weights(
+            rng.integers(-128, 128, (features, channels, k, k)), size, threshold_high=threshold_high,
+            threshold_low=int(rng.choice([low, -32768, int(rng.integers(-100, 300))])),
+            stride=(int(rng.choice([1, 2, 4, 8])), int(rng.choice([1, 2, 4, 8]))), padding=padding,
+            return_to_zero=bool(rng.integers(2)), biases=rng.integers(-32768, 32768, features),
+            monitor_enable=True)
+        core = core.replace(neurons_initial_value=rng.choice([-32768, -32700, 0, 32700, 32767],
+                                                             core.neurons_initial_value.shape))
+        if n + 1 < len(placement):
+            core = core.replace(destinations=(Destination(placement[n + 1], True),))
+            size, channels = core.neuron_map, core.features
+        cores[index] = core
+    return ChipConfig(cores=cores, dvs_layer=DvsLayerConfig.direct([placement[0]], first))
+
+
+@pytest.mark.parametrize("seed", range(16))
+@pytest.mark.parametrize("order", ORDERS)
+def test_extreme_values_match_reference(seed, order):
+    rng = np.random.default_rng(2000 + seed)
+    run_both(random_extreme_chip(rng), order, rng, 30)
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_depth_and_breadth_first_agree_on_chains(seed):
     rng = np.random.default_rng(1000 + seed)
