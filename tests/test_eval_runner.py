@@ -152,7 +152,10 @@ def test_malformed_samples_are_reported_and_the_run_goes_on(client, tmp_path):
     for dataset, bad, reason in ((tmp_path / "data.npz", 2, "field x value 200 at event 3 is outside the DVS"),
                                  (tmp_path / "folder", 1, "b.bin: .*9 bytes is not a whole number")):
         out = tmp_path / f"out-{bad}"
-        summary = evaluate(dvs_evaluator(), open_dataset(dataset), out, scheduler=client, progress=False)
+        # the second run connects by address, as --scheduler tcp://HOST:PORT does
+        scheduler = client if bad == 2 else client.scheduler.address
+        summary = evaluate(dvs_evaluator(), open_dataset(dataset), out, scheduler=scheduler, progress=False)
+        assert summary["run"]["workers"] == 2
         results = read_table(out / f"results{TABLE_SUFFIX}")
         assert results["status"].tolist() == ["ok" if i != bad else "error" for i in range(len(results))]
         assert results.loc[bad, "prediction"] == -1 and not results.loc[bad, "correct"]
