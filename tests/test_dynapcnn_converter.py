@@ -471,8 +471,18 @@ def test_seed_network_equals_sinabs():
 def test_random_networks_equal_sinabs():
     """ANNs (through sinabs' from_model) and SNNs of sinabs' IAFSqueeze/SumPool2d, biases, BatchNorm, pooling
     chains, Linear layers: every register field, placement, memory."""
-    for context, _, net, config in sinabs_random_pairs(N_RANDOM):
+    for context, _, net, config in sinabs_random_pairs(range(N_RANDOM)):
         assert_same_as_sinabs(config, net, context)
+
+
+@needs_sinabs
+def test_initial_states_equal_sinabs():
+    """SNNs whose spiking layers hold a state: it joins the scale and becomes neurons_initial_value."""
+    states = 0
+    for context, _, net, config in sinabs_random_pairs(range(1, 24, 2), with_state=True):
+        assert_same_as_sinabs(config, net, context)
+        states += sum(int(np.abs(config.cores[c].neurons_initial_value).max() > 0) for c in config.used_cores)
+    assert states > 10
 
 
 @needs_sinabs

@@ -222,7 +222,7 @@ def test_seed_network_forward_equals_sinabs():
 @needs_sinabs
 def test_random_networks_forward_equals_sinabs():
     total = 0
-    for seed, (context, shape, net, config) in enumerate(sinabs_random_pairs(N_RANDOM)):
+    for seed, (context, shape, net, config) in enumerate(sinabs_random_pairs(range(N_RANDOM))):
         raster = torch.randint(0, 4, (8, *shape), generator=torch.Generator().manual_seed(seed)).float()
         total += assert_forward_equals_sinabs(net, config, raster, context)
     assert total > 10000

@@ -123,7 +123,7 @@ def _core(layer: Layer, destinations: tuple[tuple[int, int], ...], monitor: bool
     low = np.float32(disc.NO_MIN_V_MEM) if spike.min_v_mem is None else spike.min_v_mem
     thresholds = np.array([low, spike.threshold], np.float32)
     bias = np.zeros(weight.shape[0], np.float32) if layer.bias is None else layer.bias
-    state = None if spike.v_mem is None else spike.v_mem
+    state = spike.v_mem
     try:
         if discretize:
             s = disc.layer_scale(weight, layer.bias, thresholds, state)

@@ -112,14 +112,18 @@ def sinabs_seed_pair():
     return sinabs_network(ann, (1, 28, 28), ann=True), from_torch(ann, (1, 28, 28))
 
 
-def sinabs_random_pairs(n: int):
-    """For seeds 0..n-1: (context, input shape, sinabs' DynapcnnNetwork, spikegate's ChipConfig) of
-    :func:`random_model`, ANNs for even seeds and SNNs of sinabs' layers for odd ones."""
+def sinabs_random_pairs(seeds, with_state: bool = False):
+    """For each seed: (context, input shape, sinabs' DynapcnnNetwork, spikegate's ChipConfig) of
+    :func:`random_model`, ANNs for even seeds and SNNs of sinabs' layers for odd ones. ``with_state``: the
+    SNNs first run 3 steps of random input, so that their spiking layers carry a state (spec §4's V0)."""
     import sinabs.layers as sl
 
-    for seed in range(n):
+    for seed in seeds:
         kind = ("relu", "sinabs")[seed % 2]
         model, shape = random_model(seed, kind, sl)
+        if with_state and kind == "sinabs":
+            with torch.no_grad():
+                model(3 * torch.rand((3, *shape), generator=torch.Generator().manual_seed(seed)))
         net = sinabs_network(model, shape, ann=kind == "relu")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
