@@ -57,6 +57,8 @@ def register(subparsers) -> None:
                         help="values of one setting (repeatable); settings not given keep their default grid")
     parser.add_argument("--chip", choices=CHIPS, help="the chip of a .nir model")
     parser.add_argument("--input-shape", metavar="C,H,W", help="DYNAP-CNN input shape (default from the model)")
+    parser.add_argument("--dt", type=float, help="time step in seconds of a Xylo NIR graph (default: the converter's, "
+                        "1e-4 s as snnTorch exports)")
     parser.add_argument("--out", type=Path, default=Path("out/sweep"), help="output folder (default out/sweep)")
     add_model_options(parser)
     add_run_options(parser)
@@ -123,10 +125,11 @@ def load_model(spec: str, chip: str | None):
 
 
 # ----------------------------------------------------------------------------------- conversion
-def convert(chip: str, model, setting: dict, input_shape=None):
-    """The chip config of ``model`` converted with one ``setting`` (names as in the module docstring)."""
+def convert(chip: str, model, setting: dict, input_shape=None, dt: float | None = None):
+    """The chip config of ``model`` converted with one ``setting`` (names as in the module docstring);
+    ``input_shape`` (C, H, W) is for DYNAP-CNN torch models, ``dt`` (s) for Xylo NIR graphs."""
     if chip == "xylo":
-        return _convert_xylo(model, **setting)
+        return _convert_xylo(model, dt, **setting)
     return _convert_dynapcnn(model, input_shape, **setting)
 
 
@@ -170,15 +173,15 @@ def rescaled(model, weight_scale: float, threshold_scale: float, pooling: str):
     return model
 
 
-def _convert_xylo(model, scale=None, max_threshold=4096, dash_offset=0, weight_shift_offset=0):
+def _convert_xylo(model, dt, scale=None, max_threshold=4096, dash_offset=0, weight_shift_offset=0):
     from spikegate.sim.xylo import XyloConfig
 
     from .xylo import from_nir, to_xylo_spec
 
     if hasattr(model, "modules"):
-        spec = to_xylo_spec(model, scale=scale, max_threshold=int(max_threshold))
+        spec = to_xylo_spec(model, dt=dt, scale=scale, max_threshold=int(max_threshold))
     else:
-        spec = from_nir(model, scale=scale, max_threshold=int(max_threshold))
+        spec = from_nir(model, **({} if dt is None else {"dt": dt}), scale=scale, max_threshold=int(max_threshold))
     return requantized(XyloConfig.from_spec(**spec), int(dash_offset), int(weight_shift_offset))
 
 
@@ -228,8 +231,8 @@ def setting_name(setting: dict) -> str:
     return ",".join(f"{k}={'auto' if v is None else v}" for k, v in setting.items())
 
 
-def sweep(chip: str, model, dataset, grid: dict[str, list], out: Path, *, input_shape=None, eval_options=None,
-          scheduler=None, workers: int = 2, dashboard=None, **run_options):
+def sweep(chip: str, model, dataset, grid: dict[str, list], out: Path, *, input_shape=None, dt=None,
+          eval_options=None, scheduler=None, workers: int = 2, dashboard=None, **run_options):
     """Evaluate every combination of ``grid``; returns (table, best row). One Dask client serves all."""
     import pandas as pd
 
@@ -244,7 +247,7 @@ def sweep(chip: str, model, dataset, grid: dict[str, list], out: Path, *, input_
         for setting in settings:
             row = {name: ("auto" if v is None else v) for name, v in setting.items()}
             try:
-                config = convert(chip, model, setting, input_shape)
+                config = convert(chip, model, setting, input_shape, dt)
             except ValueError as error:
                 rows.append({**row, "status": f"conversion failed: {error}"})
                 continue
@@ -284,7 +287,7 @@ def run(args) -> int:
         if chip == "dynapcnn" and input_shape is None and hasattr(model, "modules"):
             raise ValueError("--input-shape: give C,H,W for a torch model")
         options = run_options(args)
-        table, best = sweep(chip, model, open_dataset_arg(args), grid, args.out, input_shape=input_shape,
+        table, best = sweep(chip, model, open_dataset_arg(args), grid, args.out, input_shape=input_shape, dt=args.dt,
                             eval_options=model_options(args), scheduler=options.pop("scheduler"),
                             workers=options.pop("workers"), dashboard=options.pop("dashboard"), **options)
     except (ValueError, FileNotFoundError) as error:
