@@ -32,21 +32,22 @@ BLOCK = 64  #: hidden neurons per block of the threshold scan
 
 @njit(inline="always")
 def sat(x):
-    """Clip to the signed 16-bit range."""
-    return min(max(x, -32768), 32767)
+    """Clip to the signed 16-bit range. ``x`` must fit in 32 bits (every sum of the model does):
+    narrowing it first lets the compiler use 32-bit vector lanes."""
+    return min(max(np.int32(x), np.int32(-32768)), np.int32(32767))
 
 
 @njit(inline="always")
 def wrap(x):
     """Keep the low 16 bits, two's complement."""
-    return ((x + 32768) & 0xFFFF) - 32768
+    return np.int32(((x + 32768) & 0xFFFF) - 32768)
 
 
 @njit(inline="always")
 def leak(x, d):
     """``x >> d`` (towards −inf), but 1 where ``x > 0`` and the shift gives 0 (spec §2)."""
-    s = x >> d
-    return s + ((x > 0) & (s == 0))
+    s = np.int32(x >> d)
+    return np.int32(s + ((x > 0) & (s == 0)))
 
 
 @njit(inline="always")
@@ -62,7 +63,7 @@ def membrane(v, current, d, bias, v2):
 def decay(x, dash):
     """Step 4 on a row of accumulators: ``x ← x − leak(x, dash)``."""
     for n in range(x.shape[0]):
-        x[n] -= leak(x[n], dash[n])
+        x[n] = np.int32(x[n] - leak(x[n], dash[n]))
 
 
 @njit(inline="always")
@@ -77,9 +78,9 @@ def flag_blocks(vmem, threshold, candidates):
     """``candidates[b]``: whether block b (:data:`BLOCK` neurons) holds a neuron with ``V ≥ threshold``."""
     for block in range(candidates.shape[0]):
         base = block * BLOCK
-        margin = -65536
+        margin = np.int32(-65536)
         for k in range(BLOCK):
-            margin = max(margin, vmem[base + k] - threshold[base + k])
+            margin = max(margin, np.int32(vmem[base + k] - threshold[base + k]))
         candidates[block] = margin >= 0
 
 
