@@ -15,7 +15,8 @@ import pytest
 import torch
 from torch import nn
 
-from sinabs_support import import_sinabs, one_torch_thread  # noqa: F401 (autouse fixture)
+from sinabs_support import import_sinabs
+from sinabs_support.fixtures import one_torch_thread  # noqa: F401 (autouse fixture)
 from sinabs_support.networks import sinabs_random_pairs, sinabs_seed_pair
 from spikegate.converter.dynapcnn.demo import seed_network
 from spikegate.converter.dynapcnn import IAF, SumPool2d, from_nir, from_torch, memory_summary

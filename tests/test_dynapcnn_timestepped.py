@@ -13,7 +13,8 @@ import pytest
 import torch
 from torch.nn import functional
 
-from sinabs_support import import_sinabs, one_torch_thread  # noqa: F401 (autouse fixture)
+from sinabs_support import import_sinabs
+from sinabs_support.fixtures import one_torch_thread  # noqa: F401 (autouse fixture)
 from sinabs_support.networks import random_model, sinabs_random_pairs, sinabs_seed_pair
 from spikegate.converter.dynapcnn import from_torch
 from spikegate.sim.compare import assert_same
@@ -221,8 +222,9 @@ def test_seed_network_forward_equals_sinabs():
 
 @needs_sinabs
 def test_random_networks_forward_equals_sinabs():
+    """ANNs (even seeds) and SNNs whose spiking layers start from a state (odd seeds: neurons_initial_value)."""
     total = 0
-    for seed, (context, shape, net, config) in enumerate(sinabs_random_pairs(range(N_RANDOM))):
+    for seed, (context, shape, net, config) in enumerate(sinabs_random_pairs(range(N_RANDOM), with_state=True)):
         raster = torch.randint(0, 4, (8, *shape), generator=torch.Generator().manual_seed(seed)).float()
         total += assert_forward_equals_sinabs(net, config, raster, context)
     assert total > 10000

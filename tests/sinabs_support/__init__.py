@@ -2,8 +2,8 @@
 
 sinabs imports SynSense's ``samna``, which cannot be installed; :func:`import_sinabs` puts the mock
 stand-in of ``standin/`` on ``sys.path`` (only when no real samna is importable) and imports sinabs'
-DYNAP-CNN back-end. The spikegate package never imports any of this. :func:`one_torch_thread` is a
-fixture the DYNAP-CNN test modules share.
+DYNAP-CNN back-end. The spikegate package never imports any of this. ``fixtures`` holds a fixture the
+DYNAP-CNN test modules share, ``networks`` their random networks.
 """
 
 import importlib
@@ -11,8 +11,6 @@ import importlib.util
 import sys
 from pathlib import Path
 
-import pytest
-import torch
 
 STANDIN = Path(__file__).parent / "standin"
 
@@ -27,12 +25,3 @@ def import_sinabs():
     importlib.import_module("sinabs.from_torch")
     return sinabs, importlib.import_module("sinabs.backend.dynapcnn")
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Small tensors: torch's thread pool only costs time, and under xdist the two workers share two cores.
-    Import it into a test module to use it there."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
