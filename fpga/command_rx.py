@@ -14,7 +14,7 @@ class CommandReceiver(wiring.Component):
         bytes: In(stream.Signature(8)), received bytes.
         commands: Out(stream.Signature(COMMAND_LAYOUT)), one payload per complete command:
             ``command`` (8 bits) and the argument words ``a``, ``b`` (32 bits each, little-endian on
-            the wire; unused ones are zero).
+            the wire; every command has none or two).
         unknown: Out(1), one-cycle strobe: a byte that is no command was dropped where a command
             byte was expected.
 
@@ -58,13 +58,6 @@ class CommandReceiver(wiring.Component):
                 m.d.sync += [args.eq(Cat(args[8:], byte)), left.eq(left - 1)]
                 with m.If(left == 1):
                     m.d.sync += self.commands.valid.eq(1)
-        # a one-word payload has been shifted into the upper half only: align it to a
-        m.d.comb += self.commands.payload.command.eq(command)
-        with m.Switch(command):
-            for code, words in PAYLOAD_WORDS.items():
-                if words == 1:
-                    with m.Case(code):
-                        m.d.comb += self.commands.payload.a.eq(args[32:])
-            with m.Default():
-                m.d.comb += [self.commands.payload.a.eq(args[:32]), self.commands.payload.b.eq(args[32:])]
+        m.d.comb += [self.commands.payload.command.eq(command),
+                     self.commands.payload.a.eq(args[:32]), self.commands.payload.b.eq(args[32:])]
         return m

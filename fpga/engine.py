@@ -1,6 +1,6 @@
 """Protocol engine: executes decoded commands against a core's ports."""
 
-from amaranth.hdl import Module, Signal
+from amaranth.hdl import Cat, Module, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -14,10 +14,10 @@ def core_signature() -> wiring.Signature:
     """The engine's core-facing ports, as the engine sees them (see :class:`ProtocolEngine`)."""
     return wiring.Signature({
         "config": Out(stream.Signature(CONFIG_LAYOUT)),
-        "events": Out(stream.Signature(32)),
+        "events": Out(stream.Signature(64)),
         "step": Out(1),
         "busy": In(1),
-        "outputs": In(stream.Signature(32)),
+        "outputs": In(stream.Signature(64)),
         "read_addr": Out(stream.Signature(32)),
         "read_data": In(stream.Signature(32)),
     })
@@ -36,11 +36,12 @@ class ProtocolEngine(wiring.Component):
         replies: Out(stream.Signature(REPLY_LAYOUT)), replies (:class:`.ReplyTransmitter`).
         config: Out(stream.Signature(CONFIG_LAYOUT)), configuration writes: ``addr``, ``data``
             (32 bits each; the core uses the low bits).
-        events: Out(stream.Signature(32)), input words (EVENT commands), in command order.
+        events: Out(stream.Signature(64)), input words (EVENT commands: ``b << 32 | a``), in order.
         step: Out(1), one-cycle strobe: start a time step (STEP).
         busy: In(1), high while the core computes or still holds input or output words.
-        outputs: In(stream.Signature(32)), the core's output words; forwarded as OUTPUT replies
-            whenever the engine is idle, waiting for the core, or waiting to hand on an input word.
+        outputs: In(stream.Signature(64)), the core's output words; each is forwarded as an OUTPUT
+            and an OUTPUT_HI reply whenever the engine is idle, waiting for the core, or waiting to
+            hand on an input word.
         read_addr: Out(stream.Signature(32)), read-back addresses (READ).
         read_data: In(stream.Signature(32)), one read-back word per address, in order.
         framing: In(1), strobe counted in ERRORS bits 16-31 (UART framing errors, overruns).
@@ -79,16 +80,23 @@ class ProtocolEngine(wiring.Component):
         with m.If(self.framing & (framing != 0xffff)):
             m.d.sync += framing.eq(framing + 1)
         m.d.comb += [self.config.payload.addr.eq(a), self.config.payload.data.eq(b),
-                     self.events.payload.eq(a), self.read_addr.payload.eq(a)]
+                     self.events.payload.eq(Cat(a, b)), self.read_addr.payload.eq(a)]
 
         def reply(tag, word):
             m.d.comb += [self.replies.valid.eq(1), self.replies.payload.tag.eq(tag),
                          self.replies.payload.word.eq(word)]
 
+        high = Signal()  # the low half of the pending output word has been sent
+
         def forward_output():
             with m.If(self.outputs.valid):
-                reply(Reply.OUTPUT, self.outputs.payload)
-                m.d.comb += self.outputs.ready.eq(self.replies.ready)
+                with m.If(high):
+                    reply(Reply.OUTPUT_HI, self.outputs.payload[32:])
+                    m.d.comb += self.outputs.ready.eq(self.replies.ready)
+                with m.Else():
+                    reply(Reply.OUTPUT, self.outputs.payload[:32])
+                with m.If(self.replies.ready):
+                    m.d.sync += high.eq(~high)
 
         with m.FSM():
             with m.State("IDLE"):

@@ -45,16 +45,16 @@ def synthesize_netlist(component, build_dir, name: str = "top") -> tuple[Path, s
     return build_dir / f"{name}_syn.v", (build_dir / f"{name}_stat.txt").read_text()
 
 
-# Ops on stdin, one per line, hexadecimal: "1 addr data" write, "2 word" input word, "3" step,
+# Ops on stdin, one per line, hexadecimal: "1 addr data" write, "2 low high" input word, "3" step,
 # "4 addr" read one word, "6" sync. Replies on stdout: "O word" per output word, "D cycles" after
 # step/sync, "V word" after read. Any other op ends the simulation.
 _TESTBENCH = """`timescale 1ns/1ps
 module tb;
   reg clk = 0, rst = 1;
   reg [63:0] config__payload = 0; reg config__valid = 0; wire config__ready;
-  reg [31:0] events__payload = 0; reg events__valid = 0; wire events__ready;
+  reg [63:0] events__payload = 0; reg events__valid = 0; wire events__ready;
   reg step = 0; wire busy;
-  wire [31:0] outputs__payload; wire outputs__valid; reg outputs__ready = 1;
+  wire [63:0] outputs__payload; wire outputs__valid; reg outputs__ready = 1;
   reg [31:0] read_addr__payload = 0; reg read_addr__valid = 0; wire read_addr__ready;
   wire [31:0] read_data__payload; wire read_data__valid; reg read_data__ready = 1;
   {name} dut(.clk(clk), .rst(rst),
@@ -88,8 +88,8 @@ module tb;
         while (!config__ready) @(negedge clk);
         @(negedge clk); config__valid = 0;
       end else if (op == 2) begin
-        n = $fscanf(fd, "%h", a);
-        events__payload = a; events__valid = 1; #1;
+        n = $fscanf(fd, "%h %h", a, b);
+        events__payload = {{b[31:0], a[31:0]}}; events__valid = 1; #1;
         while (!events__ready) @(negedge clk);
         @(negedge clk); events__valid = 0;
       end else if (op == 3 || op == 6) begin
@@ -153,7 +153,7 @@ class GateLevelLink:
         return len(lines)
 
     def send(self, words) -> None:
-        lines = [f"2 {int(w):x}" for w in words]
+        lines = [f"2 {int(w) & 0xFFFF_FFFF:x} {int(w) >> 32:x}" for w in words]
         if lines:
             self._send("\n".join(lines))
 

@@ -45,7 +45,10 @@ class Link:
         while True:
             tag, word = decode_reply(self.transport.read(REPLY_BYTES))
             if tag == Reply.OUTPUT:
-                self._outputs.append(word)
+                tag_hi, high = decode_reply(self.transport.read(REPLY_BYTES))
+                if tag_hi != Reply.OUTPUT_HI:
+                    raise ValueError(f"reply: expected OUTPUT_HI after OUTPUT, got {tag_hi.name}")
+                self._outputs.append(high << 32 | word)
             elif tag == expected:
                 return word
             else:
@@ -58,8 +61,8 @@ class Link:
         return len(packets)
 
     def send(self, words) -> None:
-        """Send input words (EVENT commands), in order."""
-        self.transport.write(b"".join(encode(Command.EVENT, int(w)) for w in words))
+        """Send 64-bit input words (EVENT commands), in order."""
+        self.transport.write(b"".join(encode(Command.EVENT, int(w) & 0xFFFF_FFFF, int(w) >> 32) for w in words))
 
     def _finish(self, command: Command) -> tuple[list[int], int]:
         self.transport.write(encode(command))
@@ -68,7 +71,7 @@ class Link:
         return outputs, cycles
 
     def step(self) -> tuple[list[int], int]:
-        """Run one core time step: ``(output words, busy cycles)``."""
+        """Run one core time step: ``(64-bit output words, busy cycles)``."""
         return self._finish(Command.STEP)
 
     def sync(self) -> tuple[list[int], int]:
@@ -88,3 +91,167 @@ class Link:
         kinds = {code: name for name, code in CORE_KINDS.items()}
         return Status(kind=kinds.get(ident >> 8 & 0xFF, f"unknown ({ident >> 8 & 0xFF})"), version=ident & 0xFF,
                       clock=clock, unknown_commands=errors & 0xFFFF, framing_errors=errors >> 16)
+
+
+def open_serial(port: str, baud: int = 1_000_000, timeout: float = 5.0) -> Link:
+    """A :class:`Link` over a serial port (pyserial)."""
+    from .transport import SerialTransport
+
+    return Link(SerialTransport(port, baud, timeout))
+
+
+class XyloBoard:
+    """A Xylo core on a board (or its simulation), with ``XyloSim``'s API.
+
+    ``link`` is a :class:`Link` (or any object with its methods, such as
+    :class:`.gatelevel.GateLevelLink`); ``params`` are the size parameters the design was built with
+    (the build report's ``core.params``). A config smaller than the core is padded (extra inputs
+    and neurons get zero weights and the largest threshold, so they never spike) and the results
+    are cut back to the config's sizes.
+
+    ``cycles`` holds the core's clock cycles of every step of the last :meth:`evolve`.
+    """
+
+    def __init__(self, link, params, config=None):
+        from spikegate.hdl.xylo import XyloCoreParams
+
+        self.link = link
+        self.params = params if isinstance(params, XyloCoreParams) else XyloCoreParams(**params)
+        self.config = None
+        self.cycles = np.zeros(0, np.int64)
+        if config is not None:
+            self.load(config)
+
+    @classmethod
+    def open(cls, port: str, params, config=None, baud: int = 1_000_000) -> "XyloBoard":
+        """A board on serial port ``port`` (the iCEBreaker's UART is its FTDI's second interface)."""
+        return cls(open_serial(port, baud), params, config)
+
+    def load(self, config) -> int:
+        """Write every register of ``config`` and clear the state; returns the words written."""
+        from spikegate.hdl.xylo import config_writes
+
+        from .xylo_pad import pad_config
+
+        writes = config_writes(pad_config(config, self.params), self.params)
+        self.link.write_config(writes)
+        self.config = config
+        self.reset_state()
+        return len(writes)
+
+    def reset_state(self) -> None:
+        """Zero every state register (the core's CLEAR) and wait until it is done."""
+        from spikegate.hdl.xylo import Ctrl, Region, address
+
+        self.link.write_config([(address(Region.CTRL, Ctrl.CLEAR), 0)])
+        self.link.sync()
+
+    reset_all = reset_state
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Every state register read back, cut to the config's sizes, int16 as ``XyloSim.state``."""
+        from spikegate.hdl.xylo import decode_state, state_addresses
+
+        words = {name: self.link.read(addrs[0], len(addrs)) for name, addrs in state_addresses(self.params).items()}
+        state = decode_state(self.params, words)
+        n_hid, n_out = self.config.n_hidden, self.config.n_outputs
+        return {name: value[:n_out] if name.endswith("_out") else value[:n_hid] for name, value in state.items()}
+
+    def evolve(self, raster, record: bool = False):
+        """Run ``raster`` (T, Nin) input counts; returns ``(out, state, rec)`` as ``XyloSim.evolve``."""
+        from spikegate.hdl.xylo.simulate import check_raster
+
+        from .xylo_adapter import input_word
+
+        if self.config is None:
+            raise ValueError("config: no network loaded; call load(config) first")
+        raster = check_raster(self.config, raster)
+        n_steps = raster.shape[0]
+        out = np.zeros((n_steps, self.config.n_outputs), np.int16)
+        self.cycles = np.zeros(n_steps, np.int64)
+        records = []
+        for t in range(n_steps):
+            self.link.send(input_word(c, int(n)) for c, n in enumerate(raster[t]) if n)
+            spiked, self.cycles[t] = self.link.step()
+            out[t, spiked] = 1
+            if record:
+                records.append(self.state())
+        state = records[-1] if records else self.state()
+        rec = {name: np.stack([r[name] for r in records]) for name in state} if record else {}
+        return out, state, rec
+
+
+class DynapcnnBoard:
+    """A DYNAP-CNN chip on a board (or its simulation), called like ``DynapcnnSim``.
+
+    ``link`` as for :class:`XyloBoard`; ``limits`` are the nine hardware core limits the design was
+    built with (the build report's ``core.limits``); ``config`` the
+    :class:`~spikegate.sim.dynapcnn.config.ChipConfig` to load. ``cycles`` holds the busy cycles of
+    the last call (chip time plus time waiting for the host to take output records).
+    """
+
+    def __init__(self, link, limits, config=None):
+        from spikegate.hdl.dynapcnn import CoreLimits
+
+        self.link = link
+        self.limits = tuple(None if l is None else l if isinstance(l, CoreLimits) else CoreLimits(**l)
+                            for l in limits)
+        self.config = None
+        self.cycles = 0
+        if config is not None:
+            self.load(config)
+
+    @classmethod
+    def open(cls, port: str, limits, config=None, baud: int = 1_000_000) -> "DynapcnnBoard":
+        return cls(open_serial(port, baud), limits, config)
+
+    def load(self, config) -> int:
+        """Write the DVS layer and every used core (registers, biases, kernels, initial membranes)."""
+        from spikegate.hdl.dynapcnn import chip_writes
+
+        writes = chip_writes(config, self.limits)
+        self.link.write_config(writes)
+        self.link.sync()
+        self.config = config
+        return len(writes)
+
+    def reset_states(self) -> None:
+        """Membranes back to each core's ``neurons_initial_value`` (rewritten through the port)."""
+        from spikegate.hdl.dynapcnn.memory_map import NEURONS, address, neuron_offsets
+
+        for i in self.config.used_cores:
+            core = self.config.cores[i]
+            self.link.write_config((address(i, NEURONS, int(o)), int(v) & 0xFFFF) for o, v in
+                                   zip(neuron_offsets(core).ravel(), core.neurons_initial_value.ravel()))
+        self.link.sync()
+
+    def __call__(self, events: np.ndarray, leak_ticks=()) -> np.ndarray:
+        """Run input events (``INPUT_EVENT_DTYPE``; leak ticks as in
+        :func:`spikegate.hdl.dynapcnn.input_items`); returns the monitored output events
+        (``OUTPUT_EVENT_DTYPE``) in the order the chip sent them."""
+        from spikegate.hdl.dynapcnn import input_items
+        from spikegate.hdl.dynapcnn.layouts import ChipInput, MonitorOut
+        from spikegate.sim.dynapcnn.model import OUTPUT_EVENT_DTYPE
+
+        from .dynapcnn_adapter import pack, unpack
+
+        if self.config is None:
+            raise ValueError("config: no network loaded; call load(config) first")
+        self.link.send(pack(ChipInput, item) for item in input_items(self.config, events, leak_ticks))
+        words, self.cycles = self.link.sync()
+        out = np.zeros(len(words), OUTPUT_EVENT_DTYPE)
+        for i, word in enumerate(words):
+            r = unpack(MonitorOut, word)
+            out[i] = (r["x"], r["y"], r["t"], r["feature"], r["layer"], r["feature"])
+        return out
+
+    def membranes(self, core: int) -> np.ndarray:
+        """The membranes of ``core`` read back, int16 ``[f][x][y]`` as ``DynapcnnSim.membranes``."""
+        from spikegate.hdl.dynapcnn import decode_membranes, membrane_addresses
+
+        if self.config is None or core not in self.config.used_cores:
+            raise ValueError(f"core: value {core!r} is not a used core of the loaded config")
+        addresses = membrane_addresses(self.config.cores[core], slot=core).astype(np.int64)
+        first = int(addresses.min())
+        block = self.link.read(first, int(addresses.max()) - first + 1)  # one READ over the padded map
+        return decode_membranes(self.config.cores[core], block[addresses - first])

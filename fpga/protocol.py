@@ -18,7 +18,7 @@ class Command(enum.IntEnum):
     """Command bytes (host to device)."""
 
     WRITE = 0x01   #: address, data: one configuration word to the core's configuration port
-    EVENT = 0x02   #: word: one input word (an input count or an input event) to the core
+    EVENT = 0x02   #: low, high: one 64-bit input word (an input count or an input event) to the core
     STEP = 0x03    #: none: start one core time step, then reply OUTPUT... and DONE
     READ = 0x04    #: address, count: reply ``count`` VALUE words read back from ``address`` up
     STATUS = 0x05  #: none: reply IDENT, CLOCK, ERRORS
@@ -28,7 +28,8 @@ class Command(enum.IntEnum):
 class Reply(enum.IntEnum):
     """Reply tags (device to host); every reply carries one 32-bit word."""
 
-    OUTPUT = 0x81  #: one word of the core's output stream (sent whenever one is pending)
+    OUTPUT = 0x81  #: low half of a 64-bit output word of the core (sent whenever one is pending)
+    OUTPUT_HI = 0x87  #: high half of the same output word (always follows OUTPUT)
     DONE = 0x82    #: cycles the core was busy since the previous DONE
     VALUE = 0x83   #: one read-back word
     IDENT = 0x84   #: design identification word (see :func:`ident_word`)
@@ -37,7 +38,7 @@ class Reply(enum.IntEnum):
 
 
 #: 32-bit payload words following each command byte.
-PAYLOAD_WORDS = {Command.WRITE: 2, Command.EVENT: 1, Command.STEP: 0, Command.READ: 2,
+PAYLOAD_WORDS = {Command.WRITE: 2, Command.EVENT: 2, Command.STEP: 0, Command.READ: 2,
                  Command.STATUS: 0, Command.SYNC: 0}
 
 #: Bytes of one reply.

@@ -34,7 +34,7 @@ class EchoCore(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         m.submodules.mem = mem = Memory(shape=32, depth=16, init=[])
-        m.submodules.queue = queue = fifo.SyncFIFOBuffered(width=32, depth=8)
+        m.submodules.queue = queue = fifo.SyncFIFOBuffered(width=64, depth=8)
         write, read = mem.write_port(), mem.read_port()
         m.d.comb += [write.addr.eq(self.config.payload.addr), write.data.eq(self.config.payload.data),
                      write.en.eq(self.config.valid), self.config.ready.eq(1),
@@ -77,14 +77,15 @@ def exercise(link):
     assert link.write_config([(3, 0xDEADBEEF), (4, 7), (15, 1)]) == 3
     assert list(link.read(3, 2)) == [0xDEADBEEF, 7]
     assert list(link.read(15, 1)) == [1]
-    link.send([10, 20, 0xFFFF_FFFE])
+    link.send([10, 20 << 32, 0xFFFF_FFFF])
     outputs, cycles = link.step()
-    assert outputs == [11, 21, 0xFFFF_FFFF]
+    assert outputs == [11, 20 << 32 | 1, 1 << 32]
     assert cycles >= 3
     assert link.step() == ([], 2)  # the step cycle and one cycle of finding the queue empty
     link.send([5])
     assert link.sync() == ([], 0)  # nothing runs without a step
-    assert link.step() == ([6], 3)
+    outputs, cycles = link.step()
+    assert outputs == [6] and cycles >= 3  # busy includes waiting for the host to take the output
 
 
 def test_link_commands_against_host():
@@ -151,6 +152,7 @@ def test_uart_pair_round_trip():
 def test_protocol_encoding():
     assert encode(Command.WRITE, 0x0102, 0xA0B0C0D0) == bytes([1, 2, 1, 0, 0, 0xD0, 0xC0, 0xB0, 0xA0])
     assert encode(Command.STEP) == b"\x03"
+    assert encode(Command.EVENT, 1, 2) == bytes([2, 1, 0, 0, 0, 2, 0, 0, 0])
     assert decode_reply(bytes([0x82, 5, 0, 0, 1])) == (Reply.DONE, 0x01000005)
 
 
@@ -158,7 +160,7 @@ def test_protocol_encoding_wrong():
     with pytest.raises(ValueError, match="WRITE: expected 2 payload words, got 1"):
         encode(Command.WRITE, 1)
     with pytest.raises(ValueError, match="EVENT: payload word -1 is outside the range 0..4294967295"):
-        encode(Command.EVENT, -1)
+        encode(Command.EVENT, -1, 0)
     with pytest.raises(ValueError, match="unknown tag byte 0x42"):
         decode_reply(b"\x42\x00\x00\x00\x00")
 

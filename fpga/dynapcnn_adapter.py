@@ -1,0 +1,66 @@
+"""DynapcnnChip on the protocol engine's generic core ports."""
+
+from amaranth.hdl import Module
+from amaranth.lib import data, wiring
+
+from spikegate.hdl.dynapcnn import DynapcnnChip
+from spikegate.hdl.dynapcnn.layouts import ChipInput
+
+from .engine import core_signature
+
+
+def pack(layout: data.StructLayout, fields: dict) -> int:
+    """The bits of a payload of ``layout`` with the given field values, as an int (EVENT words)."""
+    word = 0
+    for name, field in layout:
+        word |= (int(fields[name]) & ((1 << field.shape.width) - 1)) << field.offset
+    return word
+
+
+def unpack(layout: data.StructLayout, word: int) -> dict:
+    """The field values (unsigned) of a payload of ``layout`` given as an int (OUTPUT words)."""
+    return {name: word >> field.offset & ((1 << field.shape.width) - 1) for name, field in layout}
+
+
+class DynapcnnAdapter(wiring.Component):
+    """A :class:`DynapcnnChip` with the ports of :func:`.engine.core_signature`, flipped.
+
+    - ``config``/``read_addr``: configuration writes and reads of the chip's address map
+      (:mod:`spikegate.hdl.dynapcnn.memory_map`), both on the chip's one configuration stream,
+      writes first; ``read_data`` carries the chip's read-back words.
+    - ``events``: :func:`pack` ``(ChipInput, item)`` words (events and leak ticks, with ``t``).
+    - ``outputs``: the chip's monitor records as :func:`pack` ``(MonitorOut, ...)`` words.
+    - ``busy``: the chip's (an item queued or in process, or a record queued). ``step`` is not
+      used: the chip runs on events; STEP and SYNC both wait for it to be idle.
+
+    Parameters: ``limits``, the nine :class:`~spikegate.hdl.dynapcnn.CoreLimits` (or None) of the
+    chip; ``depths``, FIFO depths passed to :class:`DynapcnnChip`.
+    """
+
+    def __init__(self, limits, **depths):
+        self.limits, self.depths = tuple(limits), depths
+        super().__init__(core_signature().flip())
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.chip = chip = DynapcnnChip(self.limits, **self.depths)
+        writing = self.config.valid
+        m.d.comb += [
+            chip.config.payload.write.eq(writing),
+            chip.config.valid.eq(writing | self.read_addr.valid),
+            self.config.ready.eq(chip.config.ready),
+            self.read_addr.ready.eq(chip.config.ready & ~writing),
+            self.read_data.payload.eq(chip.readback.payload), self.read_data.valid.eq(chip.readback.valid),
+            chip.readback.ready.eq(self.read_data.ready),
+            chip.events.payload.eq(self.events.payload[:ChipInput.size]),
+            chip.events.valid.eq(self.events.valid), self.events.ready.eq(chip.events.ready),
+            self.outputs.payload.eq(chip.monitor.payload), self.outputs.valid.eq(chip.monitor.valid),
+            chip.monitor.ready.eq(self.outputs.ready),
+            self.busy.eq(chip.busy),
+        ]
+        with m.If(writing):
+            m.d.comb += [chip.config.payload.addr.eq(self.config.payload.addr),
+                         chip.config.payload.data.eq(self.config.payload.data)]
+        with m.Else():
+            m.d.comb += chip.config.payload.addr.eq(self.read_addr.payload)
+        return m
