@@ -356,6 +356,8 @@ def test_nir_wrong():
      r"layer 0 .*pooling: value 8 is not one of the allowed values \(1, 2, 4\)"),
     (nn.Sequential(nn.Conv2d(1, 2, 1), IAF(), nn.BatchNorm2d(2)), (1, 4, 4), ValueError,
      r"module '2' \(BatchNorm2d\): a BatchNorm2d must directly follow a Conv2d"),
+    (nn.Sequential(nn.Conv2d(1, 2, 1), nn.BatchNorm2d(2, track_running_stats=False), IAF()), (1, 4, 4), ValueError,
+     r"module '1' \(BatchNorm2d\): has no running statistics"),
     (nn.Sequential(nn.ReLU()), (1, 4, 4), ValueError, r"module '0' \(ReLU\): a spiking layer must directly follow"),
     (nn.Sequential(nn.Flatten()), (1, 4, 4), ValueError, r"no weight layer"),
 ])
@@ -399,6 +401,10 @@ def test_spiking_layer_wrong():
         from_torch(nn.Sequential(nn.Conv2d(1, 1, 1), LIFSqueeze()), (1, 2, 2))
     with pytest.raises(ValueError, match=r"reset: value 'hold' is not one of"):
         IAF(1.0, reset="hold")
+    with pytest.raises(ValueError, match=r"spike_threshold: value 0 must be > 0"):
+        IAF(0)
+    with pytest.raises(ValueError, match=r"min_v_mem: value 2.0 must be below spike_threshold 1.0"):
+        IAF(1.0, 2.0)
 
 
 def test_options_wrong():

@@ -255,6 +255,8 @@ def _fold_batchnorm(previous, bn, name: str) -> Weight:
     wanted = "Conv2d" if isinstance(bn, nn.BatchNorm2d) else "Linear"
     if not isinstance(previous, Weight) or previous.linear != (wanted == "Linear"):
         raise ValueError(f"{name}: a {type(bn).__name__} must directly follow a {wanted}, to be folded into it")
+    if bn.running_var is None:
+        raise ValueError(f"{name}: has no running statistics (track_running_stats=False), so it cannot be folded")
     with torch.no_grad():
         factor = (bn.weight if bn.affine else 1.0) / bn.running_var.sqrt()
         beta = bn.bias if bn.affine else 0.0
