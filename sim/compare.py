@@ -37,10 +37,14 @@ class Difference:
     def where(self) -> str:
         return ", ".join(f"{axis} {i}" for axis, i in zip(self.axes, self.index))
 
+    def headline(self) -> str:
+        """Where, which field, both values."""
+        return (f"first difference at {self.where()}, field {self.field}: "
+                f"{self.names[0]}={self.a!r}, {self.names[1]}={self.b!r}")
+
     def __str__(self) -> str:
         summary = ", ".join(f"{field}: {n}" for field, n in self.counts.items() if n)
-        return (f"first difference at {self.where()}, field {self.field}: "
-                f"{self.names[0]}={self.a!r}, {self.names[1]}={self.b!r} (values that differ: {summary})")
+        return f"{self.headline()} (values that differ: {summary})"
 
 
 def _axes_for(name: str, array: np.ndarray, axes: Mapping[str, Sequence[str]] | Sequence[str]) -> tuple[str, ...]:

@@ -225,7 +225,7 @@ class TraceDiff:
         if self.first is None:
             lines.append(f"traces agree on {len(self.compared)} fields: {', '.join(self.compared)}")
         else:
-            lines.append(str(self.first))
+            lines.append(self.first.headline())
             lines.append("values that differ per field:")
             lines += [f"  {name}: {count}" for name, count in self.counts.items()]
         for side, names in (("first", self.only_in_a), ("second", self.only_in_b)):

@@ -100,3 +100,18 @@ def test_cli_record_and_diff_dynapcnn(tmp_path, capsys):
                  "--out", str(tmp_path / "a.npz"), "--membranes", "4"]) == 0
     assert main(["trace", "diff", str(tmp_path / "a.npz"), str(tmp_path / "a.npz")]) == 0
     assert "traces agree on 4 fields" in capsys.readouterr().out
+
+
+def test_porting_walkthrough_finds_both_bugs_at_their_first_wrong_value(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "examples" / "porting_walkthrough.py"
+    spec = importlib.util.spec_from_file_location("porting_walkthrough", path)
+    walkthrough = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(walkthrough)
+    reports = walkthrough.main(tmp_path)
+    assert reports["reset-to-zero"].startswith(
+        "first difference at event 3, feature 0, x 5, y 1, field membrane_core1: numpy=12, reset-to-zero=0")
+    assert reports["transposed-kernel"].startswith(
+        "first difference at event 0, feature 0, x 1, y 0, field membrane_core1: numpy=-8, transposed-kernel=14")
