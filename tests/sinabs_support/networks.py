@@ -99,9 +99,9 @@ def sinabs_network(model: nn.Sequential, shape: tuple[int, int, int], ann: bool)
     from sinabs.backend.dynapcnn import DynapcnnNetwork
     from sinabs.from_torch import from_model
 
-    snn = from_model(model, add_spiking_output=True, batch_size=1).spiking_model if ann else model
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        snn = from_model(model, add_spiking_output=True, batch_size=1).spiking_model if ann else model
         return DynapcnnNetwork(snn, input_shape=shape, discretize=True)
 
 
