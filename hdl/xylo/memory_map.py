@@ -92,6 +92,13 @@ class Ctrl(enum.IntEnum):
     CYCLES_HI = 5
 
 
+#: Per-neuron memories of the core. Readout neuron ``o`` is word ``n_hidden + o`` of the same memory as
+#: the hidden neurons' (its Isyn, Vmem, threshold, dashes, bias), so one neuron sweep updates both.
+NEURON_MEMORIES = (Region.ISYN, Region.ISYN2, Region.VMEM, Region.SPIKES, Region.THRESHOLD, Region.DASH,
+                   Region.ALIAS, Region.BIAS)
+READOUT_MEMORY = {Region.ISYN_OUT: Region.ISYN, Region.VMEM_OUT: Region.VMEM, Region.THRESHOLD_OUT: Region.THRESHOLD,
+                  Region.DASH_OUT: Region.DASH, Region.BIAS_OUT: Region.BIAS}
+
 #: Recorded array name (``XyloSim.evolve``) -> state region holding it.
 STATE_REGIONS = {"Isyn": Region.ISYN, "Isyn2": Region.ISYN2, "Vmem": Region.VMEM, "Spikes": Region.SPIKES,
                  "Isyn_out": Region.ISYN_OUT, "Vmem_out": Region.VMEM_OUT}
@@ -198,6 +205,13 @@ class XyloCoreParams:
     def misc_depth(self) -> int:
         """Words of the MISC memory (13000 at full size)."""
         return self.misc_len_base + self.n_hidden
+
+    def locate(self, region: Region, offset: int) -> tuple[Region, int]:
+        """The memory (named by its hidden-neuron region, or W_IN/FAN/MISC) and word that hold ``offset``
+        of ``region``: readout regions live at ``n_hidden + offset`` of the neuron memories."""
+        if region in READOUT_MEMORY:
+            return READOUT_MEMORY[region], self.n_hidden + offset
+        return region, offset
 
     def region_depth(self, region: Region) -> int:
         """Number of valid offsets in ``region``."""

@@ -45,10 +45,11 @@ async def load_words(ctx, core: XyloCore, writes) -> None:
         if region == Region.CTRL:
             await send(ctx, core.config, addr=addr, data=value)
             continue
-        data = core.memory_data[region]
+        memory_region, index = core.params.locate(region, addr & 0xFFFF)
+        data = core.memory_data[memory_region]
         if Shape.cast(data.shape).signed:
             value -= (value & 0x8000) << 1
-        ctx.set(data[addr & 0xFFFF], value)
+        ctx.set(data[index], value)
 
 
 async def read_words(ctx, core: XyloCore, addresses) -> list[int]:
