@@ -45,8 +45,9 @@ def wrap(x):
 
 @njit(inline="always")
 def leak(x, d):
-    """``x >> d`` (towards −inf), but 1 where ``x > 0`` and the shift gives 0 (spec §2)."""
-    s = np.int32(x >> d)
+    """``x >> d`` (towards −inf), but 1 where ``x > 0`` and the shift gives 0 (spec §2). ``d`` is a
+    4-bit dash: masking it tells the compiler the shift stays below 32 bits, so it can use 32-bit lanes."""
+    s = np.int32(x >> (d & 15))
     return np.int32(s + ((x > 0) & (s == 0)))
 
 
