@@ -368,3 +368,58 @@ def dynapcnn_trace(config, events: np.ndarray, membrane_cores=(), order: str = "
     return Trace(chip="dynapcnn", model=model, config_digest=config.digest(), fields=fields, axes=axes,
                  units=units | {f"membrane_core{c}": "LSB" for c in membrane_cores},
                  meta={"order": order, "out_events_columns": list(DYNAPCNN_EVENT_COLUMNS)})
+
+
+def dynapcnn_timestepped_trace(config, raster: np.ndarray, membrane_cores=(), model: str = "timestepped") -> Trace:
+    """A DYNAP-CNN trace of the time-stepped model (sinabs' forward semantics) on one raster (T, C, H, W).
+
+    Fields (time axis ``step``):
+        in_count (step, core): events (spike counts, after pooling) that reached each of the nine cores;
+        out_count (step, core): spikes each core emitted;
+        spikes_core<n> (step, feature, y, x): every used core's spike counts (torch axis order);
+        membrane_core<n> (step, feature, y, x): core n's membranes after each step, for the cores in
+            ``membrane_cores`` (each step's membranes cost one run of the prefix: keep such traces short).
+    """
+    import torch
+
+    from .dynapcnn.config import N_CORES
+    from .dynapcnn.timestepped import DynapcnnTimeStepped
+
+    for core in membrane_cores:
+        if core not in config.used_cores:
+            raise ValueError(f"membrane_cores: core {core} is not a used core {config.used_cores}")
+    raster = np.asarray(raster)
+    if raster.ndim != 4:
+        raise ValueError(f"raster: expected shape (T, C, H, W), got {raster.shape}")
+    forward = DynapcnnTimeStepped(config, device="cpu", dtype=torch.float64)
+    result = forward(raster[None])
+    steps = raster.shape[0]
+    fields: dict[str, np.ndarray] = {"in_count": np.zeros((steps, N_CORES), np.int64),
+                                     "out_count": np.zeros((steps, N_CORES), np.int64)}
+    axes: dict[str, tuple[str, ...]] = {"in_count": ("step", "core"), "out_count": ("step", "core")}
+    def route(counts: np.ndarray, destinations) -> None:
+        """Add the events that ``destinations`` deliver (pooled, within the target's map) to in_count."""
+        for destination in destinations:
+            if destination.enable:
+                width, height = config.cores[destination.layer].input_map
+                p = destination.pooling
+                fields["in_count"][:, destination.layer] += counts[:, :, :height * p, :width * p].sum(axis=(1, 2, 3))
+
+    route(forward._dvs(torch.as_tensor(raster, dtype=torch.float64)).numpy().astype(np.int64),
+          config.dvs_layer.destinations)
+    for core, spikes in result.spikes.items():
+        counts = spikes[0].numpy().astype(np.int64)
+        fields[f"spikes_core{core}"] = counts
+        axes[f"spikes_core{core}"] = ("step", "feature", "y", "x")
+        fields["out_count"][:, core] = counts.sum(axis=(1, 2, 3))
+        route(counts, config.cores[core].destinations)
+    for core in membrane_cores:
+        shape = result.membranes[core].shape[1:]
+        values = np.zeros((steps, *shape), np.int64)
+        for t in range(steps):
+            values[t] = forward(raster[None, :t + 1]).membranes[core][0].numpy()
+        fields[f"membrane_core{core}"] = values
+        axes[f"membrane_core{core}"] = ("step", "feature", "y", "x")
+    return Trace(chip="dynapcnn", model=model, config_digest=config.digest(), fields=fields, axes=axes,
+                 units={name: "count" if "count" in name or "spikes" in name else "LSB" for name in fields},
+                 meta={"semantics": "time-stepped (sinabs forward)"})

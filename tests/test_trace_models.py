@@ -115,3 +115,25 @@ def test_porting_walkthrough_finds_both_bugs_at_their_first_wrong_value(tmp_path
         "first difference at event 3, feature 0, x 5, y 1, field membrane_core1: numpy=12, reset-to-zero=0")
     assert reports["transposed-kernel"].startswith(
         "first difference at event 0, feature 0, x 1, y 0, field membrane_core1: numpy=-8, transposed-kernel=14")
+
+
+def test_timestepped_trace_counts_and_membranes():
+    from spikegate.sim.trace import dynapcnn_timestepped_trace
+
+    chip = two_core_chip()
+    rng = np.random.default_rng(4)
+    raster = rng.integers(0, 2, (6, 2, 8, 8))
+    trace = dynapcnn_timestepped_trace(chip, raster, membrane_cores=(4,))
+    assert trace.fields["in_count"][:, 1].tolist() == raster.sum(axis=(1, 2, 3)).tolist()
+    spikes1 = trace.fields["spikes_core1"]
+    assert trace.fields["in_count"][:, 4].tolist() == spikes1[:, :, :6, :6].sum(axis=(1, 2, 3)).tolist()
+    assert trace.fields["out_count"][:, 4].tolist() == trace.fields["spikes_core4"].sum(axis=(1, 2, 3)).tolist()
+    assert trace.fields["out_count"][:, 1].sum() > 0
+    from spikegate.sim.dynapcnn.timestepped import DynapcnnTimeStepped
+
+    final = DynapcnnTimeStepped(chip)(raster[None]).membranes[4][0].numpy()
+    assert np.array_equal(trace.fields["membrane_core4"][-1], final)
+    wrong = dynapcnn_timestepped_trace(two_core_chip(return_to_zero=True), raster, model="mine")
+    wrong.config_digest = trace.config_digest
+    first = diff(trace, wrong).first
+    assert first is not None and first.index[0] >= int(np.flatnonzero(trace.fields["out_count"][:, 1])[0])
