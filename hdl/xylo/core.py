@@ -13,10 +13,11 @@ from .synapse import SynapseUnit
 
 #: Input events per channel and step that the chip counts (larger counts act as 15).
 MAX_INPUT_COUNT = 15
-#: Cycles the synaptic pipeline needs to empty after its last issue (issue → write-back is 4 cycles).
-DRAIN_CYCLES = 5
+#: Cycles the synaptic pipeline needs to empty after its last issue (issue → weight → state →
+#: SynapseUnit.LATENCY stages → write-back).
+DRAIN_CYCLES = 3 + SynapseUnit.LATENCY
 #: Cycles of the neuron sweep per neuron without spikes or pushes, per version.
-NEURON_CYCLES = {1: 6, 2: 8}
+NEURON_CYCLES = {1: 7, 2: 9}
 
 # Kinds of synaptic addition in the pipeline.
 _INPUT, _RECURRENT, _READOUT = 0, 1, 2
@@ -35,10 +36,10 @@ def step_cycles(params: XyloCoreParams, active_inputs: int, active_sources: int,
         alias_pushes: hidden neurons with an alias target and a non-zero count this step (``P``).
         output_spikes: readout spikes this step (``Ko``).
 
-    Version 1: ``Nin + 2 + 7·Nhid + 6·Nout + A_in·(Nhid + 5) + A_rec·(Nout + 5) + F + K + P + 2·Ko``;
-    version 2 adds ``2·(Nhid + Nout)``. Per phase: input channels ``Nin + 1 + A_in·(Nhid + 5)``;
-    recurrent scan ``Nhid + A_rec·(Nout + 5) + F``; neuron sweep ``(Nhid + Nout)·6 + K + P + 2·Ko``;
-    end 1.
+    Version 1: ``Nin + 2 + 8·Nhid + 7·Nout + A_in·(Nhid + 6) + A_rec·(Nout + 6) + F + K + P + 2·Ko``;
+    version 2 adds ``2·(Nhid + Nout)``. Per phase: input channels ``Nin + 1 + A_in·(Nhid + 6)``;
+    recurrent scan ``Nhid + A_rec·(Nout + 6) + F``; neuron sweep ``(Nhid + Nout)·7 + K + P + 2·Ko``
+    (9 instead of 7 for version 2); end 1.
     """
     p = params
     return (p.n_inputs + 1 + active_inputs * (p.n_hidden + DRAIN_CYCLES)
@@ -148,7 +149,8 @@ class XyloCore(wiring.Component):
 
         # ----------------------------------------------------------- registers
         shift_in, shift_rec, shift_out = (Signal(3, name=n) for n in ("shift_in", "shift_rec", "shift_out"))
-        counts = Array(Signal(4, name=f"count{i}") for i in range(n_in))
+        counts = [Signal(4, name=f"count{i}") for i in range(n_in)]  # shifted down as channels are done:
+        head = counts[0]  # during the input phase, the count of channel i
         parity = Signal()  # this step's epoch: a spike-count word holds a count of this step iff its bit 5 matches
         cycles = Signal(32)
         m.d.comb += self.cycles.eq(cycles)
@@ -220,10 +222,10 @@ class XyloCore(wiring.Component):
         # stage 2: state memories answer; the two synapse units take the addition
         v2, target2, count2, shift2 = Signal(), Signal(TARGET_BITS), Signal(5), Signal(3)
         w1_2, w2_2, we1_2, we2_2 = Signal(signed(8)), Signal(signed(8)), Signal(), Signal()
-        # stages 3-4: inside the synapse units; write-back at stage 4
-        v3, target3, we1_3, we2_3 = Signal(), Signal(TARGET_BITS), Signal(), Signal()
-        v4, target4, we1_4, we2_4 = Signal(), Signal(TARGET_BITS), Signal(), Signal()
-        pipe_busy = v1 | v2 | v3 | v4
+        # then SynapseUnit.LATENCY stages inside the units, the last one writing back
+        tags = [(Signal(name=f"v{k}"), Signal(TARGET_BITS, name=f"target{k}"), Signal(name=f"we1_{k}"),
+                 Signal(name=f"we2_{k}")) for k in range(3, 3 + SynapseUnit.LATENCY)]
+        pipe_busy = Cat(v1, v2, *(tag[0] for tag in tags)).any()
         issue = Signal()
         issue_kind, issue_count, issue_index, issue_lane = Signal(2), Signal(5), Signal(TARGET_BITS), Signal(2)
         m.d.sync += [v1.eq(issue), kind1.eq(issue_kind), count1.eq(issue_count), index1.eq(issue_index),
@@ -249,17 +251,18 @@ class XyloCore(wiring.Component):
             shift2.eq(Array([shift_in, shift_rec, shift_out, 0])[kind1]),
             w1_2.eq(weight1), w2_2.eq(Mux(kind1 == _INPUT, w_in.rdata[8:], weight1)),
             we1_2.eq((kind1 != _RECURRENT) | ~syn1), we2_2.eq((kind1 == _INPUT) | ((kind1 == _RECURRENT) & syn1)),
-            v3.eq(v2), target3.eq(target2), we1_3.eq(we1_2), we2_3.eq(we2_2),
-            v4.eq(v3), target4.eq(target3), we1_4.eq(we1_3), we2_4.eq(we2_3),
         ]
+        for before, after in zip([(v2, target2, we1_2, we2_2)] + tags, tags):
+            m.d.sync += [a.eq(b) for a, b in zip(after, before)]
         m.submodules.lane1 = lane_1 = SynapseUnit()
         m.submodules.lane2 = lane_2 = SynapseUnit()
         for lane, weight, acc in ((lane_1, w1_2, isyn_r.data), (lane_2, w2_2, isyn2_r.data)):
             m.d.comb += [lane.valid.eq(v2), lane.count.eq(count2), lane.weight.eq(weight), lane.shift.eq(shift2),
                          lane.acc.eq(acc)]
-        with m.If(v4):
-            m.d.comb += [isyn_w.addr.eq(target4), isyn_w.data.eq(lane_1.out), isyn_w.en.eq(we1_4),
-                         isyn2_w.addr.eq(target4), isyn2_w.data.eq(lane_2.out), isyn2_w.en.eq(we2_4)]
+        valid_out, target_out, we1_out, we2_out = tags[-1]
+        with m.If(valid_out):
+            m.d.comb += [isyn_w.addr.eq(target_out), isyn_w.data.eq(lane_1.out), isyn_w.en.eq(we1_out),
+                         isyn2_w.addr.eq(target_out), isyn2_w.data.eq(lane_2.out), isyn2_w.en.eq(we2_out)]
 
         # ---------------------------------------------------------- controller
         m.submodules.neuron = unit = NeuronUnit(p.version)
@@ -284,6 +287,9 @@ class XyloCore(wiring.Component):
 
         def neuron_reads(index):
             return [rd.addr.eq(index) for _, rd in rams.values()]
+
+        def next_channel():
+            m.d.sync += [i.eq(i + 1), Cat(counts).eq(Cat(counts[1:]))]
 
         def next_source(j):  # go on scanning at j + 1, or start the neuron sweep after the last source
             with m.If(j == n_hid - 1):
@@ -321,20 +327,20 @@ class XyloCore(wiring.Component):
                     m.d.sync += [n.eq(0), ptr.eq(0)]
                     m.d.comb += scan(0)
                     m.next = "REC_TEST"
-                with m.Elif(counts[i] != 0):
+                with m.Elif(head != 0):
                     m.d.sync += n.eq(0)
                     m.next = "IN_STREAM"
                 with m.Else():
-                    m.d.sync += i.eq(i + 1)
+                    next_channel()
             with m.State("IN_STREAM"):
                 m.d.comb += [w_in.addr.eq(Cat(n[:p.hidden_bits], i[:p.input_bits])), issue.eq(1),
-                             issue_kind.eq(_INPUT), issue_count.eq(counts[i]), issue_index.eq(n)]
+                             issue_kind.eq(_INPUT), issue_count.eq(head), issue_index.eq(n)]
                 m.d.sync += n.eq(n + 1)
                 with m.If(n == n_hid - 1):
                     m.next = "IN_DRAIN"
             with m.State("IN_DRAIN"):
                 with m.If(~pipe_busy):
-                    m.d.sync += i.eq(i + 1)
+                    next_channel()
                     m.next = "IN_CHAN"
 
             # 2-3. hidden sources ascending that spiked the step before: fan-out list, then readout weights
@@ -407,6 +413,5 @@ class XyloCore(wiring.Component):
                     m.next = "FINISH"
             with m.State("FINISH"):
                 m.d.comb += self.done.eq(1)
-                m.d.sync += [c.eq(0) for c in counts]
                 m.next = "IDLE"
         return m

@@ -27,7 +27,7 @@ class NeuronUnit(wiring.Component):
         v_out: Out(signed(16)) — membrane after the threshold subtractions.
         count_out: Out(5) — final counter (start value plus own spikes, ≤ 31).
 
-    Latency: ``done`` comes ``4 + k`` cycles after ``start`` for version 1 and ``6 + k`` for
+    Latency: ``done`` comes ``5 + k`` cycles after ``start`` for version 1 and ``7 + k`` for
     version 2, ``k`` being the spikes the neuron emits itself (one threshold subtraction per cycle).
     One neuron at a time: ``start`` is ignored until ``done``.
     """
@@ -111,6 +111,8 @@ class NeuronUnit(wiring.Component):
                 with m.If((count < MAX_SPIKES) & (difference >= 0)):
                     m.d.sync += [v.eq(difference[:STATE_BITS].as_signed()), count.eq(count + 1)]
                 with m.Else():
-                    m.d.comb += self.done.eq(1)
-                    m.next = "IDLE"
+                    m.next = "DONE"
+            with m.State("DONE"):  # a registered done keeps the compare out of the caller's write path
+                m.d.comb += self.done.eq(1)
+                m.next = "IDLE"
         return m

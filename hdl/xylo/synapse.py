@@ -19,9 +19,11 @@ class SynapseUnit(wiring.Component):
         out_valid: Out(1) — ``out`` holds a result.
         out: Out(signed(16)) — ``sat(acc + count · (weight << shift))``.
 
-    Latency 2 cycles (stage 1: product; stage 2: shifted sum and saturation), throughput one
-    addition per cycle. The product is at most 31 · 128 · 2⁷ < 2¹⁹, the sum fits 21 bits.
+    Latency :attr:`LATENCY` = 3 cycles (product; shift; sum and saturation), throughput one addition
+    per cycle. The shifted product is at most 31 · 128 · 2⁷ < 2¹⁹, the sum fits 21 bits.
     """
+
+    LATENCY = 3
 
     valid: In(1)
     count: In(5)
@@ -35,8 +37,11 @@ class SynapseUnit(wiring.Component):
         m = Module()
         product = Signal(signed(14))
         shift = Signal(3)
-        acc = Signal(signed(STATE_BITS))
-        stage1 = Signal()
-        m.d.sync += [product.eq(self.count * self.weight), shift.eq(self.shift), acc.eq(self.acc), stage1.eq(self.valid)]
-        m.d.sync += [self.out.eq(saturate(acc + (product << shift))), self.out_valid.eq(stage1)]
+        shifted = Signal(signed(21))
+        acc = [Signal(signed(STATE_BITS), name=f"acc{k}") for k in (1, 2)]
+        valid = [Signal(name=f"valid{k}") for k in (1, 2)]
+        m.d.sync += [product.eq(self.count * self.weight), shift.eq(self.shift), acc[0].eq(self.acc),
+                     valid[0].eq(self.valid)]
+        m.d.sync += [shifted.eq(product << shift), acc[1].eq(acc[0]), valid[1].eq(valid[0])]
+        m.d.sync += [self.out.eq(saturate(acc[1] + shifted)), self.out_valid.eq(valid[1])]
         return m
