@@ -27,7 +27,7 @@ import numpy as np
 from numba import njit, prange
 
 MAX_SPIKES = 31
-BLOCK = 64  #: hidden neurons per block of the threshold scan
+WORD = 8  #: hidden neurons whose threshold flags (one byte each) are tested as one 64-bit word
 
 
 @njit(inline="always")
@@ -75,14 +75,10 @@ def copy_row(source, destination):
 
 
 @njit(inline="always")
-def flag_blocks(vmem, threshold, candidates):
-    """``candidates[b]``: whether block b (:data:`BLOCK` neurons) holds a neuron with ``V ≥ threshold``."""
-    for block in range(candidates.shape[0]):
-        base = block * BLOCK
-        margin = np.int32(-65536)
-        for k in range(BLOCK):
-            margin = max(margin, np.int32(vmem[base + k] - threshold[base + k]))
-        candidates[block] = margin >= 0
+def flag_neurons(vmem, threshold, flags):
+    """``flags[n]``: whether neuron n is at or above its threshold (one byte per neuron)."""
+    for n in range(vmem.shape[0]):
+        flags[n] = vmem[n] >= threshold[n]
 
 
 @njit(cache=True)
@@ -111,7 +107,8 @@ def run_sample(counts, isyn, vmem, isyn_out, vmem_out, spikes, out, rec, record,
     n_steps, n_in = counts.shape
     n_pad = vmem.shape[0]
     n_out = w_out.shape[1]
-    candidates = np.zeros(n_pad // BLOCK, np.bool_)
+    flags = np.zeros(n_pad, np.uint8)
+    words = flags.view(np.uint64)  # eight neurons' flags at a time
     active = np.empty(n_pad, np.int64)  # hidden neurons with a non-zero count, ascending
     n_active = 0
     for n in range(n_pad):
@@ -152,7 +149,7 @@ def run_sample(counts, isyn, vmem, isyn_out, vmem_out, spikes, out, rec, record,
         else:
             for n in range(n_pad):
                 vmem[n] = membrane(vmem[n], i1[n], dash_mem[n], bias[n], v2)
-        flag_blocks(vmem, threshold, candidates)
+        flag_neurons(vmem, threshold, flags)
         if record:  # Vmem before the threshold step: the spike loop below records the neurons that fire
             copy_row(i1, rec_isyn[row])
             if syn2:
@@ -162,15 +159,18 @@ def run_sample(counts, isyn, vmem, isyn_out, vmem_out, spikes, out, rec, record,
             a = isyn_out[o] - leak(isyn_out[o], dash_syn_out[o])
             isyn_out[o] = a
             vmem_out[o] = membrane(vmem_out[o], a, dash_mem_out[o], bias_out[o], v2)
-        # 6. hidden spikes, ascending, with alias pushes; only blocks holding a candidate are scanned
+        # 6. hidden spikes, ascending, with alias pushes; only neurons flagged at or above threshold, or
+        #    pushed to by an alias source, are visited
         for k in range(n_active):
             spikes[active[k]] = 0
         n_active = 0
         unsorted = False
-        for block in range(candidates.shape[0]):
-            if not candidates[block]:
+        for word in range(words.shape[0]):
+            if words[word] == 0:
                 continue
-            for n in range(block * BLOCK, block * BLOCK + BLOCK):
+            for n in range(word * WORD, word * WORD + WORD):
+                if flags[n] == 0:
+                    continue
                 v, th, count = vmem[n], threshold[n], spikes[n]
                 if v >= th and count < MAX_SPIKES:
                     if th > 0:
@@ -193,8 +193,7 @@ def run_sample(counts, isyn, vmem, isyn_out, vmem_out, spikes, out, rec, record,
                             active[n_active] = b
                             n_active += 1
                             unsorted = True
-                        if b > n:
-                            candidates[b // BLOCK] = True
+                        flags[b] = 1
                         spikes[b] = min(spikes[b] + count, MAX_SPIKES)
         if unsorted:
             active[:n_active] = np.sort(active[:n_active])

@@ -165,7 +165,7 @@ def _padded(value: np.ndarray, size: int, fill: int) -> np.ndarray:
 def _kernel_params(config: XyloConfig) -> tuple:
     """The config as the arrays :func:`kernels.run_batch` takes after the state: weights shifted
     (shifts 0..7 never overflow 16 bits), recurrent weights as a CSR fan-out list, hidden arrays
-    padded to whole blocks with neurons that never fire (threshold 32767, no input)."""
+    padded to whole words with neurons that never fire (threshold 32767, no input)."""
     n_pad = padded_size(config.n_hidden)
     hidden = tuple(_padded(a, n_pad, fill) for a, fill in (
         (config.dash_syn, 0), (config.dash_syn_2, 0), (config.dash_mem, 0), (config.threshold, 32767),
@@ -184,5 +184,5 @@ def _kernel_params(config: XyloConfig) -> tuple:
 
 
 def padded_size(n_hidden: int) -> int:
-    """Hidden neurons rounded up to whole blocks of the compiled step loop."""
-    return -(-n_hidden // kernels.BLOCK) * kernels.BLOCK
+    """Hidden neurons rounded up to whole words of the compiled step loop's threshold flags."""
+    return -(-n_hidden // kernels.WORD) * kernels.WORD
