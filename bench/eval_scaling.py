@@ -14,7 +14,9 @@ Workloads (both run the event-driven DYNAP-CNN model, one sample at a time from 
 Each mode evaluates the same samples into a fresh folder. Cluster start-up is timed on its own and
 the workers are warmed up (model import, numba cache load) on a few samples first, so the figures
 are steady-state throughput; ``end_to_end_s`` adds the start-up. The serial loop runs in this
-process with the same shard code. Prints one JSON object (also written to ``--out``).
+process with the same shard code. Besides samples/s (wall clock), each mode reports the CPU time of the
+processes that ran the samples and samples per CPU-second, which stays meaningful when other jobs share
+the machine (``cpu_busy`` < workers shows that they did). Prints one JSON object (also to ``--out``).
 """
 
 from __future__ import annotations
@@ -84,12 +86,26 @@ def workload(name: str, samples: int):
     return make_evaluator(load_config("bundled:dynapcnn")), open_dataset(f"synthetic:dvs:{samples}")
 
 
-def timed(evaluator, dataset, root: str, label: str, **options) -> dict:
-    began = time.perf_counter()
-    summary = evaluate(evaluator, dataset, os.path.join(root, label), progress=False, **options)
-    seconds = time.perf_counter() - began
+def _cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+def cpu_seconds(client=None) -> float:
+    """CPU time (user + system) used so far by this process, or by every worker process of ``client``."""
+    return _cpu_seconds() if client is None else sum(client.run(_cpu_seconds).values())
+
+
+def timed(evaluator, dataset, root: str, label: str, scheduler=None, **options) -> dict:
+    """Wall time and CPU time of one evaluation. CPU time counts the process(es) doing the samples: on a
+    machine shared with other jobs, samples per CPU-second is the figure that does not depend on the load."""
+    cpu, began = cpu_seconds(scheduler), time.perf_counter()
+    summary = evaluate(evaluator, dataset, os.path.join(root, label), progress=False, scheduler=scheduler,
+                       **options)
+    seconds, cpu = time.perf_counter() - began, cpu_seconds(scheduler) - cpu
     return {"seconds": round(seconds, 3), "samples_per_s": round(len(dataset) / seconds, 2),
-            "accuracy": summary["accuracy"], "mean_sops": summary["sops"]["mean"],
+            "cpu_s": round(cpu, 3), "samples_per_cpu_s": round(len(dataset) / cpu, 2),
+            "cpu_busy": round(cpu / seconds, 2), "accuracy": summary["accuracy"], "mean_sops": summary["sops"]["mean"],
             "mean_host_ms_per_sample": round(1000 * summary["seconds_per_sample"]["mean"], 3)}
 
 
@@ -106,7 +122,8 @@ def main() -> None:
     evaluator, dataset = workload(args.workload, args.samples)
     warm_up = workload(args.workload, 2 * args.shard_size)[1]
     report = {"workload": args.workload, "samples": args.samples, "shard_size": args.shard_size,
-              "machine": {"cpus": os.cpu_count(), "python": platform.python_version()}, "modes": {}}
+              "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                          "load_average_1min": os.getloadavg()[0]}, "modes": {}}
     with tempfile.TemporaryDirectory() as root:
         timed(evaluator, warm_up, root, "warm-serial", workers=0, shard_size=args.shard_size)
         report["modes"]["serial"] = timed(evaluator, dataset, root, "serial", workers=0, shard_size=args.shard_size)
@@ -122,8 +139,11 @@ def main() -> None:
             report["modes"][f"dask_{workers}_workers"] = result
             client.close()
             cluster.close()
-    serial = report["modes"]["serial"]["samples_per_s"]
-    report["speedup_vs_serial"] = {mode: round(r["samples_per_s"] / serial, 3) for mode, r in report["modes"].items()}
+    serial = report["modes"]["serial"]
+    report["speedup_vs_serial"] = {mode: round(r["samples_per_s"] / serial["samples_per_s"], 3)
+                                   for mode, r in report["modes"].items()}
+    report["cpu_efficiency_vs_serial"] = {mode: round(r["samples_per_cpu_s"] / serial["samples_per_cpu_s"], 3)
+                                          for mode, r in report["modes"].items()}
     text = json.dumps(report, indent=1)
     print(text)
     if args.out:
