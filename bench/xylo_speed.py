@@ -130,6 +130,18 @@ def measure(config: XyloConfig, batch: int, steps: int, record: bool, ref_sample
     }
 
 
+def machine() -> dict:
+    """The CPU, its cores and the load on it (other processes share a 2-core CI machine)."""
+    cpu = platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+                 if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "load_average_1min": os.getloadavg()[0]}
+
+
 def _threads() -> int:
     import numba
 
@@ -200,10 +212,10 @@ def main() -> None:
     XyloSim(config).evolve(rasters(2, 2))  # compile, or load the cached machine code
     setup = time.perf_counter() - start
     print(f"config {config!r}, threshold {int(config.threshold[0])}; set-up incl. compile {setup:.1f} s")
-    results = {"machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-                           "python": platform.python_version()},
+    results = {"machine": machine(),
                "workload": {"Nin": N_IN, "Nhid": N_HID, "Nout": N_OUT, "fanout": FANOUT, "steps": STEPS,
                             "input_rate": INPUT_RATE}}
+    print(f"machine: {results['machine']}")
     results["batch1"] = measure(config, 1, STEPS, True, 1, args.repeats)
     report("batch 1, every state recorded", results["batch1"])
     results["batched"] = measure(config, args.batch, STEPS, False, args.ref_samples, args.repeats)

@@ -266,6 +266,8 @@ def test_state_persists_across_calls():
     assert all(np.array_equal(whole[1][k], second[1][k]) for k in whole[1])
     sim.reset_state()
     assert_same(whole[2], sim.evolve(raster, record=True)[2], names=("first run", "after reset_state"))
+    sim.reset_all()  # xylosim's name
+    assert_same(whole[2], sim.evolve(raster, record=True)[2], names=("first run", "after reset_all"))
 
 
 def test_state_is_the_last_recorded_step():
