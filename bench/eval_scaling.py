@@ -99,11 +99,12 @@ def cpu_seconds(client=None) -> float:
 def timed(evaluator, dataset, root: str, label: str, scheduler=None, **options) -> dict:
     """Wall time and CPU time of one evaluation. CPU time counts the process(es) doing the samples: on a
     machine shared with other jobs, samples per CPU-second is the figure that does not depend on the load."""
-    cpu, began = cpu_seconds(scheduler), time.perf_counter()
+    cpu, own, began = cpu_seconds(scheduler), _cpu_seconds(), time.perf_counter()
     summary = evaluate(evaluator, dataset, os.path.join(root, label), progress=False, scheduler=scheduler,
                        **options)
-    seconds, cpu = time.perf_counter() - began, cpu_seconds(scheduler) - cpu
-    return {"seconds": round(seconds, 3), "samples_per_s": round(len(dataset) / seconds, 2),
+    seconds, cpu, own = time.perf_counter() - began, cpu_seconds(scheduler) - cpu, _cpu_seconds() - own
+    extra = {} if scheduler is None else {"client_cpu_s": round(own, 3)}  # the client: scheduling, writing
+    return {"seconds": round(seconds, 3), "samples_per_s": round(len(dataset) / seconds, 2), **extra,
             "cpu_s": round(cpu, 3), "samples_per_cpu_s": round(len(dataset) / cpu, 2),
             "cpu_busy": round(cpu / seconds, 2), "accuracy": summary["accuracy"], "mean_sops": summary["sops"]["mean"],
             "mean_host_ms_per_sample": round(1000 * summary["seconds_per_sample"]["mean"], 3)}
