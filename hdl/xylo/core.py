@@ -274,7 +274,7 @@ class XyloCore(wiring.Component):
         entry = Signal(p.synapse_bits + 1)
         ptr = Signal(p.synapse_bits + 1)
         remaining = Signal(p.length_bits)  # fan-out entries of the source still to issue
-        alias = Signal(TARGET_BITS + 1)
+        alias = Signal(TARGET_BITS + 1, name="alias_word")
         push = Signal(5)
         length = misc.rdata[:p.length_bits]
         m.d.comb += readout.eq(n >= n_hid)
