@@ -255,11 +255,12 @@ def main(argv=None) -> int:
     if reference is None and args.reference == "sinabs":
         parser.error("sinabs cannot be imported (pip install --no-deps sinabs==3.1.3 nirtorch pbr)")
     reference = reference or torch_reference(chip)
-    print(f"reference: {reference[0]}; torch threads {torch.get_num_threads()}")
+    print(f"reference: {reference[0]}; torch threads {torch.get_num_threads()}; "
+          f"load average {os.getloadavg()[0]:.1f} (other jobs slow both sides)")
     result = measure(chip, reference, args.events, args.repeats, one_per_step=True)
     report(result)
     doc = {"machine": {"platform": platform.platform(), "processor": platform.processor(), "cpus": os.cpu_count(),
-                       "torch_threads": torch.get_num_threads()},
+                       "torch_threads": torch.get_num_threads(), "load_average": os.getloadavg()},
            "config_digest": chip.digest(), "duration_s": DURATION_US / 1e6, **result}
     if args.growth:
         # one event per step is skipped at 200k: sinabs' forward would hold 200k x 20 x 24 x 24 floats (9 GB)
