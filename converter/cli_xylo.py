@@ -2,7 +2,7 @@
 
 - ``spikegate xylo train --out DIR``: trains the spike-timing task of rockpool's Xylo tutorial
   (16 Poisson inputs, 63 + 63 hidden neurons with a residual block, 2 readout neurons) in torch,
-  converts it to a register config, runs :class:`spikegate.sim.xylo.XyloSim` on the test set and
+  the last epochs on the chip's integer arithmetic (quantization-aware), converts it to a register config, runs :class:`spikegate.sim.xylo.XyloSim` on the test set and
   reports how well the chip matches the float network. Writes ``config.json``, ``input.npy`` (one
   test raster), ``xylo.png`` and ``report.json``.
 - ``spikegate xylo run CONFIG.json INPUT.npy --out DIR``: simulates a saved config on a (T, Nin)
@@ -26,6 +26,8 @@ def register(subparsers) -> None:
     train.add_argument("--epochs", type=int, default=30, help="training epochs (default 30)")
     train.add_argument("--train-samples", type=int, default=128, help="training trials (default 128)")
     train.add_argument("--test-samples", type=int, default=64, help="test trials (default 64)")
+    train.add_argument("--qat-epochs", type=int, default=5,
+                       help="how many of the last epochs train on the chip's integer arithmetic (default 5)")
     train.set_defaults(func=run_train)
 
     run = commands.add_parser("run", help="simulate a saved config on an input raster and plot it")
@@ -41,8 +43,10 @@ def run_train(args) -> int:
     for name in ("epochs", "train_samples", "test_samples"):
         if getattr(args, name) < 1:
             raise SystemExit(f"spikegate xylo train: --{name.replace('_', '-')} must be at least 1")
+    if not 0 <= args.qat_epochs <= args.epochs:
+        raise SystemExit(f"spikegate xylo train: --qat-epochs must be within 0..{args.epochs} (the epochs)")
     report = run_experiment(args.out, seed=args.seed, epochs=args.epochs, n_train=args.train_samples,
-                            n_test=args.test_samples)
+                            n_test=args.test_samples, qat_epochs=args.qat_epochs)
     print(f"trained in {report['train_seconds']:.1f} s ({args.epochs} epochs), final loss {report['final_loss']:.4f}")
     print(f"task accuracy: float {report['accuracy_float']:.1%}, chip {report['accuracy_chip']:.1%} "
           f"({args.test_samples} test trials)")
@@ -50,6 +54,8 @@ def run_train(args) -> int:
           f"{report['samples_identical_output']:.1%}, {report['output_bin_agreement']:.2%} of (trial, step, readout) "
           f"bins equal; readout spikes float {report['output_spikes_float']}, chip {report['output_spikes_chip']}, "
           f"at the same step {report['output_spikes_coincident']}")
+    print(f"integer emulation used in training = XyloSim on every recorded array: "
+          f"{report['emulation_identical']:.1%} of test trials")
     print(f"wrote {args.out}/config.json, input.npy, xylo.png, report.json")
     return 0
 

@@ -12,12 +12,13 @@ from spikegate.sim.xylo import XyloConfig
 
 def test_train_then_run(tmp_path, capsys):
     out = tmp_path / "train"
-    assert main(["xylo", "train", "--out", str(out), "--epochs", "1", "--train-samples", "16",
+    assert main(["xylo", "train", "--out", str(out), "--epochs", "1", "--qat-epochs", "1", "--train-samples", "16",
                  "--test-samples", "4"]) == 0
     text = capsys.readouterr().out
     assert "task accuracy: float" in text and "chip vs float: same decision on" in text
     report = json.loads((out / "report.json").read_text())
     assert report["epochs"] == 1 and report["test_samples"] == 4 and 0 <= report["decision_agreement"] <= 1
+    assert report["emulation_identical"] == 1.0
     config = XyloConfig.load(out / "config.json")
     assert (config.n_inputs, config.n_hidden, config.n_outputs) == (16, 126, 2)
     assert config.aliases[:63] == tuple((63 + i,) for i in range(63))
@@ -41,6 +42,8 @@ def test_run_input_wrong(tmp_path):
 def test_train_epochs_wrong(tmp_path):
     with pytest.raises(SystemExit, match="--epochs must be at least 1"):
         main(["xylo", "train", "--out", str(tmp_path), "--epochs", "0"])
+    with pytest.raises(SystemExit, match=r"--qat-epochs must be within 0..3 \(the epochs\)"):
+        main(["xylo", "train", "--out", str(tmp_path), "--epochs", "3", "--qat-epochs", "4"])
 
 
 def test_plots(tmp_path):

@@ -9,7 +9,7 @@
 
 from .modules import LIF, Layout, Readout, Residual, XyloNet, dash_from_tau
 from .nir_graph import from_nir, layout_from_nir, to_nir
-from .quantize import Quantized, dequantize, quantize, to_xylo_spec
+from .quantize import Quantized, dequantize, fake_quantize, quantize, to_xylo_spec
 
 
 def demo(out_dir, seed: int = 0, quick: bool = True) -> dict:
@@ -19,5 +19,5 @@ def demo(out_dir, seed: int = 0, quick: bool = True) -> dict:
     return run_demo(out_dir, seed=seed, quick=quick)
 
 
-__all__ = ["LIF", "Layout", "Quantized", "Readout", "Residual", "XyloNet", "dash_from_tau", "demo", "dequantize",
+__all__ = ["LIF", "Layout", "Quantized", "Readout", "Residual", "XyloNet", "dash_from_tau", "demo", "dequantize", "fake_quantize",
            "from_nir", "layout_from_nir", "quantize", "to_nir", "to_xylo_spec"]

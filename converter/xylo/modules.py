@@ -28,7 +28,10 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from spikegate.sim.xylo.config import MAX_DASH, MAX_SPIKES
+from spikegate.sim.checks import INT16
+from spikegate.sim.xylo.config import MAX_DASH, MAX_INPUT_COUNT, MAX_SPIKES
+
+INT16_MIN, INT16_MAX = INT16
 
 
 def dash_from_tau(tau: float, dt: float, name: str = "tau") -> int:
@@ -43,6 +46,38 @@ def dash_from_tau(tau: float, dt: float, name: str = "tau") -> int:
 def decay_factor(dash) -> torch.Tensor:
     """The chip's per-step decay factor ``1 − 2^−dash`` (0 for dash 0: the state is erased)."""
     return 1.0 - torch.pow(2.0, -torch.as_tensor(dash, dtype=torch.float32))
+
+
+def _float_synapse(i, x, dash):
+    return decay_factor(dash) * (i + x)
+
+
+def _float_membrane(v, i, dash):
+    return decay_factor(dash) * v + i
+
+
+def _floor(x: torch.Tensor) -> torch.Tensor:
+    """``floor`` with a straight-through gradient."""
+    return x + (torch.floor(x) - x).detach()
+
+
+def _saturate(x: torch.Tensor) -> torch.Tensor:
+    return x.clamp(INT16_MIN, INT16_MAX)
+
+
+def chip_decayed(x: torch.Tensor, dash) -> torch.Tensor:
+    """The chip's decay of integer-valued ``x``: ``x − leak`` with ``leak = x >> dash``, and 1 where
+    ``x > 0`` and the shift gives 0 (spec §2). Straight-through gradient."""
+    leak = _floor(x * torch.pow(2.0, -torch.as_tensor(dash, dtype=x.dtype)))
+    return x - torch.where((x > 0) & (leak == 0), torch.ones_like(leak), leak)
+
+
+def _chip_synapse(i, x, dash):
+    return chip_decayed(_saturate(i + x), dash)
+
+
+def _chip_membrane(v, i, dash):
+    return _saturate(chip_decayed(v, dash) + i)
 
 
 class _SpikeCount(torch.autograd.Function):
@@ -203,8 +238,15 @@ class Layout:
                     aliases[source.start + i].append(target.start + i)
         return aliases
 
-    def run(self, raster: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """Simulate the float network on ``raster`` (B, T, Nin) of input counts.
+    def run(self, raster: torch.Tensor, integer: bool = False) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Simulate the network on ``raster`` (B, T, Nin) of input counts (clipped to 15, as the chip).
+
+        ``integer=False``: the float dynamics of the module docstring. ``integer=True``: the chip's
+        integer arithmetic for a layout in integer units (:func:`~.quantize.fake_quantize`,
+        :func:`~.quantize.dequantize`): decays ``x − (x >> dash)`` (at least 1 for positive ``x``),
+        16-bit saturation of each sum, with straight-through gradients. It equals XyloSim while no
+        partial sum of synaptic inputs within one step saturates (the chip saturates after each
+        source, this once per step).
 
         Returns ``(out, rec)``: ``out`` (B, T, Nout) readout spikes and ``rec`` with ``Vmem``,
         ``Isyn``, ``Spikes`` (B, T, Nhid) and ``Vmem_out``, ``Isyn_out`` (B, T, Nout), sampled at the
@@ -212,18 +254,18 @@ class Layout:
         the threshold subtraction (what training losses look at).
         """
         batch, steps, _ = raster.shape
-        alpha, beta = decay_factor(self.dash_syn), decay_factor(self.dash_mem)
-        alpha_o, beta_o = decay_factor(self.dash_syn_out), decay_factor(self.dash_mem_out)
+        raster = raster.clamp(max=MAX_INPUT_COUNT)
+        synapse, membrane = (_chip_synapse, _chip_membrane) if integer else (_float_synapse, _float_membrane)
         zeros = raster.new_zeros
         i_syn, v, s = zeros(batch, self.n_hidden), zeros(batch, self.n_hidden), zeros(batch, self.n_hidden)
         i_out, v_out = zeros(batch, self.weights_out.shape[1]), zeros(batch, self.weights_out.shape[1])
         names = ("Vmem", "Isyn", "Spikes", "Vmem_out", "Isyn_out", "Vmem_out_pre", "out")
         rec: dict[str, list[torch.Tensor]] = {name: [] for name in names}
         for t in range(steps):
-            i_syn = alpha * (i_syn + raster[:, t] @ self.weights_in + s @ self.weights_rec)
-            i_out = alpha_o * (i_out + s @ self.weights_out)
-            v = beta * v + i_syn
-            v_out = beta_o * v_out + i_out
+            i_syn = synapse(i_syn, raster[:, t] @ self.weights_in + s @ self.weights_rec, self.dash_syn)
+            i_out = synapse(i_out, s @ self.weights_out, self.dash_syn_out)
+            v = membrane(v, i_syn, self.dash_mem)
+            v_out = membrane(v_out, i_out, self.dash_mem_out)
             own, s = self._spikes(v)
             v = v - own * self.threshold
             out = spike_count(v_out / self.threshold_out, 1.0)

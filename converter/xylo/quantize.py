@@ -17,6 +17,7 @@ multi-spike steps and synaptic build-up). When thresholds exceed ``max_threshold
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +95,29 @@ def quantize(layout: Layout, scale=None, max_threshold: int = DEFAULT_MAX_THRESH
     if dt is not None:
         spec["dt"] = float(dt)
     return Quantized(spec, scale_h, scale_o)
+
+
+def fake_quantize(layout: Layout, scale=None, max_threshold: int = DEFAULT_MAX_THRESHOLD) -> Layout:
+    """``layout`` in the chip's integer units, with the weights and thresholds that :func:`quantize`
+    gives (``w << shift``, ``round(θ·σ)``) and straight-through gradients to the float weights.
+
+    Run it with ``Layout.run(raster, integer=True)`` for quantization-aware training: that run is the
+    chip's (``XyloSim``) as long as no partial sum saturates.
+    """
+    q = quantize(layout, scale, max_threshold)
+    spec = q.spec
+
+    def straight_through(value: torch.Tensor, ints: np.ndarray, factor: float) -> torch.Tensor:
+        scaled = value * factor
+        return scaled + (torch.tensor(ints, dtype=scaled.dtype) - scaled).detach()
+
+    weights = {name: straight_through(getattr(layout, f"weights_{name}"),
+                                      spec[f"weights_{name}"] * 2 ** spec[f"weight_shift_{name}"], sigma)
+               for name, sigma in (("in", q.scale_hidden), ("rec", q.scale_hidden), ("out", q.scale_out))}
+    return dataclasses.replace(
+        layout, weights_in=weights["in"], weights_rec=weights["rec"], weights_out=weights["out"],
+        threshold=straight_through(layout.threshold, spec["threshold"], q.scale_hidden),
+        threshold_out=straight_through(layout.threshold_out, spec["threshold_out"], q.scale_out))
 
 
 def _numpy(tensor) -> np.ndarray:

@@ -28,7 +28,7 @@ from spikegate.sim.plots import membrane_plot, raster_plot
 from spikegate.sim.xylo import XyloConfig, XyloSim
 
 from .modules import LIF, Readout, Residual, XyloNet
-from .quantize import quantize
+from .quantize import fake_quantize, quantize
 
 DT = 1e-3
 N_INPUTS, N_HIDDEN, N_OUTPUTS = 16, 63, 2
@@ -106,30 +106,35 @@ def timing_loss(vmem_pre: torch.Tensor, y: torch.Tensor, task: TimingTask) -> to
 
 
 def train(net: XyloNet, task: TimingTask, epochs: int = 30, batch_size: int = 16, lr: float = 5e-3,
-          progress: bool = True) -> list[float]:
-    """Adam on :func:`timing_loss`; returns the mean loss of each epoch. Runs torch on one thread:
-    the steps are small, and more threads only contend (several times slower on 2 busy cores)."""
+          qat_epochs: int = 0, progress: bool = True) -> list[float]:
+    """Adam on :func:`timing_loss`; returns the mean loss of each epoch. The last ``qat_epochs`` of
+    the ``epochs`` are quantization-aware: they run the chip's integer arithmetic on the quantized
+    weights (:func:`~.quantize.fake_quantize`, ``Layout.run(integer=True)``) with straight-through
+    gradients to the float weights. Runs torch on one thread: the steps are small, and more threads
+    only contend (several times slower on 2 busy cores)."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return _train(net, task, epochs, batch_size, lr, progress)
+        return _train(net, task, epochs, batch_size, lr, qat_epochs, progress)
     finally:
         torch.set_num_threads(threads)
 
 
-def _train(net: XyloNet, task: TimingTask, epochs: int, batch_size: int, lr: float, progress: bool) -> list[float]:
+def _train(net: XyloNet, task: TimingTask, epochs: int, batch_size: int, lr: float, qat_epochs: int,
+           progress: bool) -> list[float]:
     optimiser = torch.optim.Adam(net.parameters(), lr=lr)
     x = torch.tensor(task.x_train, dtype=torch.float32)
     y = torch.tensor(task.y_train)
     generator = torch.Generator().manual_seed(0)
-    threshold_out = net.layers[-1].threshold
     history = []
     bar = tqdm(range(epochs), desc="train", unit="epoch", disable=not progress)
-    for _ in bar:
+    for epoch in bar:
+        integer = epoch >= epochs - qat_epochs
         losses = []
         for batch in torch.randperm(len(x), generator=generator).split(batch_size):
-            _, rec = net(x[batch])
-            loss = timing_loss(rec["Vmem_out_pre"] / threshold_out, y[batch], task)
+            layout = fake_quantize(net.layout()) if integer else net.layout()
+            _, rec = layout.run(x[batch], integer=integer)
+            loss = timing_loss(rec["Vmem_out_pre"] / layout.threshold_out, y[batch], task)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -190,27 +195,34 @@ def plot_sample(path: Path, raster: np.ndarray, chip_rec: dict, chip_out: np.nda
 
 
 def run_experiment(out_dir: Path, seed: int = 0, epochs: int = 30, n_train: int = 128, n_test: int = 64,
-                   progress: bool = True) -> dict:
-    """Train, convert, simulate, compare and plot; writes ``config.json``, ``input.npy`` (the first
-    test sample), ``xylo.png`` and ``report.json`` into ``out_dir``; returns the report."""
+                   qat_epochs: int = 5, progress: bool = True) -> dict:
+    """Train (the last ``qat_epochs`` quantization-aware), convert, simulate, compare and plot; writes
+    ``config.json``, ``input.npy`` (the first test sample), ``xylo.png`` and ``report.json`` into
+    ``out_dir``; returns the report. ``emulation_identical`` is the fraction of test trials on which
+    the integer emulation used in quantization-aware training reproduces every array XyloSim records."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     task = make_task(seed, n_train, n_test)
     net = tutorial_network(seed)
     start = time.perf_counter()
-    history = train(net, task, epochs=epochs, progress=progress)
+    history = train(net, task, epochs=epochs, qat_epochs=qat_epochs, progress=progress)
     train_seconds = time.perf_counter() - start
     quantized = quantize(net.layout(), dt=net.dt)
     config = quantized.config
     config.save(out_dir / "config.json")
+    x_test = torch.tensor(task.x_test, dtype=torch.float32)
     with torch.no_grad():
-        float_out, float_rec = net(torch.tensor(task.x_test, dtype=torch.float32))
+        float_out, float_rec = net(x_test)
+        _, emulated = fake_quantize(net.layout()).run(x_test, integer=True)
     float_out, float_rec = float_out.numpy(), {k: v.numpy() for k, v in float_rec.items()}
     chip_out, chip_rec = run_chip(config, task.x_test, progress=progress)
-    report = {"seed": seed, "epochs": epochs, "train_samples": n_train, "test_samples": n_test,
-              "train_seconds": round(train_seconds, 2), "final_loss": history[-1],
+    identical = np.ones(n_test, bool)
+    for name in ("Vmem", "Isyn", "Spikes", "Vmem_out", "Isyn_out"):
+        identical &= (emulated[name].numpy() == chip_rec[name]).all(axis=(1, 2))
+    report = {"seed": seed, "epochs": epochs, "qat_epochs": qat_epochs, "train_samples": n_train,
+              "test_samples": n_test, "train_seconds": round(train_seconds, 2), "final_loss": history[-1],
               "scale_hidden": quantized.scale_hidden, "scale_out": quantized.scale_out,
-              **compare(task, float_out, chip_out)}
+              **compare(task, float_out, chip_out), "emulation_identical": float(identical.mean())}
     np.save(out_dir / "input.npy", task.x_test[0])
     plot_sample(out_dir / "xylo.png", task.x_test[0], {k: v[0] for k, v in chip_rec.items()}, chip_out[0],
                 {k: v[0] for k, v in float_rec.items()}, config.threshold_out, quantized.scale_out,
@@ -220,8 +232,8 @@ def run_experiment(out_dir: Path, seed: int = 0, epochs: int = 30, n_train: int 
 
 
 def demo(out_dir, seed: int = 0, quick: bool = True) -> dict:
-    """For ``spikegate demo``: a short training run (``quick``: 10 epochs on 64 samples, a few
-    seconds) of :func:`run_experiment`; returns its report (figures) and writes its files."""
+    """For ``spikegate demo``: a short training run (``quick``: 10 epochs on 64 samples, the last 2
+    quantization-aware; a few seconds) of :func:`run_experiment`; returns its report (figures) and writes its files."""
     if quick:
-        return run_experiment(Path(out_dir), seed=seed, epochs=10, n_train=64, n_test=32)
+        return run_experiment(Path(out_dir), seed=seed, epochs=10, n_train=64, n_test=32, qat_epochs=2)
     return run_experiment(Path(out_dir), seed=seed)
