@@ -239,3 +239,12 @@ def test_timestepped_mode_counts_and_predicts_from_the_time_stepped_model(tmp_pa
         spikes = model(raster[None]).spikes
         assert [stepped.loc[index, f"out_{k}"] for k in range(4)] == spikes[1].sum(dim=(0, 1, 3, 4)).int().tolist()
         assert stepped.loc[index, "events_core0"] == int(spikes[0].sum())
+
+
+def test_readme_command_on_its_own_two_worker_cluster(serial_dvs, tmp_path, capsys):
+    """``spikegate eval bundled:dynapcnn synthetic:dvs`` as README shows it (smaller, dashboard off)."""
+    assert main(["eval", "bundled:dynapcnn", DVS, "--workers", "2", "--dashboard", "none", "--no-progress",
+                 "--out", str(tmp_path)]) == 0
+    assert "96 samples evaluated, 0 malformed; accuracy" in capsys.readouterr().out
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["run"]["workers"] == 2 and summary["accuracy"] == serial_dvs[0]["accuracy"]
