@@ -13,13 +13,13 @@ def pack(layout: data.StructLayout, fields: dict) -> int:
     """The bits of a payload of ``layout`` with the given field values, as an int (EVENT words)."""
     word = 0
     for name, field in layout:
-        word |= (int(fields[name]) & ((1 << field.shape.width) - 1)) << field.offset
+        word |= (int(fields[name]) & ((1 << field.width) - 1)) << field.offset
     return word
 
 
 def unpack(layout: data.StructLayout, word: int) -> dict:
     """The field values (unsigned) of a payload of ``layout`` given as an int (OUTPUT words)."""
-    return {name: word >> field.offset & ((1 << field.shape.width) - 1) for name, field in layout}
+    return {name: word >> field.offset & ((1 << field.width) - 1) for name, field in layout}
 
 
 class DynapcnnAdapter(wiring.Component):

@@ -53,7 +53,7 @@ class SimulatedSerial:
     #: simulated seconds per clock cycle (the value does not matter; cycles are what count)
     PERIOD = 1e-6
 
-    def __init__(self, design, divisor: int, timeout_cycles: int = 2_000_000):
+    def __init__(self, design, divisor: int, timeout_cycles: int = 200_000):
         self.design, self.divisor, self.timeout_cycles = design, divisor, timeout_cycles
         self._to_device: deque[int] = deque()
         self._from_device: deque[int] = deque()

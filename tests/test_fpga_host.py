@@ -14,6 +14,8 @@ from spikegate.fpga.xylo_pad import pad_config
 from spikegate.hdl.dynapcnn import fitted_limits, reference
 from spikegate.hdl.xylo import XyloCoreParams
 from spikegate.sim.compare import assert_same
+from spikegate.sim.dynapcnn import (INPUT_EVENT_DTYPE, OUTPUT_EVENT_DTYPE, ChipConfig, CoreConfig, Destination,
+                                    DvsLayerConfig)
 from spikegate.sim.xylo import XyloSim
 
 from xylo_reference import random_config, random_raster
@@ -67,3 +69,40 @@ def test_pad_config_wrong():
         pad_config(config, XyloCoreParams(n_inputs=3, n_hidden=6, n_outputs=2, version=2))
     with pytest.raises(ValueError, match="no network loaded"):
         XyloBoard(None, XyloCoreParams(n_inputs=3, n_hidden=6, n_outputs=2)).evolve(np.zeros((1, 3), int))
+
+
+def small_chip(rng) -> ChipConfig:
+    """Core 0 (k3, 2 channels -> 2 features on 4x4, leak) pooled by 2 into core 1 (1x1 kernels on 2x2), both
+    monitored; weights and thresholds give a few output events per input event."""
+    core0 = CoreConfig.from_weights(rng.integers(-30, 60, (2, 2, 3, 3)), (4, 4), threshold_high=120,
+                                    threshold_low=-80, padding=(1, 1), leak_enable=True,
+                                    biases=rng.integers(-10, 20, 2), monitor_enable=True)
+    core0 = core0.replace(neurons_initial_value=rng.integers(-40, 40, core0.neurons_initial_value.shape),
+                          destinations=(Destination(1, True, 2, 0),))
+    core1 = CoreConfig.from_weights(rng.integers(-20, 70, (2, 2, 1, 1)), (2, 2), threshold_high=60,
+                                    threshold_low=-40, monitor_enable=True)
+    return ChipConfig(cores={0: core0, 1: core1}, dvs_layer=DvsLayerConfig.direct([0], (4, 4)))
+
+
+def test_dynapcnn_board_equals_model():
+    """Output events (order and every field) and read-back membranes of the board through the UART
+    against the depth-first model, over two calls with leak ticks."""
+    rng = np.random.default_rng(11)
+    chip = small_chip(rng)
+    limits = fitted_limits(chip)
+    top = SerialTop(DynapcnnAdapter(limits), DIVISOR, ident_word("dynapcnn"))
+    board = DynapcnnBoard(Link(SimulatedSerial(top, DIVISOR)), limits, chip)
+    assert board.link.status().kind == "dynapcnn"
+    batch = np.zeros(12, INPUT_EVENT_DTYPE)
+    batch["x"], batch["y"] = rng.integers(0, 4, 12), rng.integers(0, 4, 12)
+    batch["p"], batch["t"] = rng.integers(0, 2, 12), np.arange(12) * 10
+    ticks = [(3, 41), (5, 61)]
+    want, membranes = reference(chip, batch, ticks)
+    got = np.concatenate([board(batch[:6], ticks), board(batch[6:])])
+    assert len(got) == len(want) > 0, f"{len(got)} output events from the board, {len(want)} from the model"
+    fields = OUTPUT_EVENT_DTYPE.names
+    assert_same({k: want[k][:, None] for k in fields}, {k: got[k][:, None] for k in fields},
+                axes=("event", "-"), names=("model", "board"))
+    for i in chip.used_cores:
+        assert_same({"V": membranes[i][None]}, {"V": board.membranes(i)[None]}, axes=("-", "f", "x", "y"),
+                    names=("model", "board"))
