@@ -2,7 +2,8 @@
 
 - ``spikegate xylo train --out DIR``: trains the spike-timing task of rockpool's Xylo tutorial
   (16 Poisson inputs, 63 + 63 hidden neurons with a residual block, 2 readout neurons) in torch,
-  the last epochs on the chip's integer arithmetic (quantization-aware), converts it to a register config, runs :class:`spikegate.sim.xylo.XyloSim` on the test set and
+  the last epochs on the chip's integer arithmetic (quantization-aware), converts it to a register
+  config, runs :class:`spikegate.sim.xylo.XyloSim` on the test set and
   reports how well the chip matches the float network. Writes ``config.json``, ``input.npy`` (one
   test raster), ``xylo.png`` and ``report.json``.
 - ``spikegate xylo run CONFIG.json INPUT.npy --out DIR``: simulates a saved config on a (T, Nin)

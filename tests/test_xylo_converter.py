@@ -117,7 +117,8 @@ def test_quantize_weights_wrong():
 
 
 def test_quantize_threshold_wrong():
-    with pytest.raises(ValueError, match=r"threshold: 0.25 at scale 1 rounds to 0, below 1 \(hidden, hidden neuron 1\)"):
+    with pytest.raises(ValueError, match=r"threshold: 0.25 at scale 1 rounds to 0, below 1 \(hidden, hidden neuron "
+                                         r"1\)"):
         quantize(hand_layout([[1.0, 1.0]], np.zeros((2, 2)), [[1.0], [1.0]], [1.0, 0.25], [1.0]), scale=1)
     with pytest.raises(ValueError, match=r"threshold_out: 40000 at scale 1 rounds to 40000, above the int16 limit"):
         quantize(hand_layout([[1.0]], [[0.0]], [[1.0]], [1.0], [40000.0]), scale=1)
@@ -247,17 +248,14 @@ def test_total_synapses_wrong():
         quantize(layout)
 
 
-def test_two_alias_targets_wrong():
-    pops = [Population("a", 0, 1), Population("b", 1, 2, alias_source=0), Population("c", 2, 3, alias_source=0)]
+@pytest.mark.parametrize("sources, message", [
+    ((None, 0, 0), r"a: its neurons would alias into both b and c; the chip allows 1 alias target per neuron"),
+    ((1, None, None), r"a: aliased from b, which comes after it; an alias must point to a higher hidden index"),
+])
+def test_alias_wrong(sources, message):
+    pops = [Population(name, i, i + 1, alias_source=source) for i, (name, source) in enumerate(zip("abc", sources))]
     layout = hand_layout([[1, 1, 1]], np.zeros((3, 3)), np.ones((3, 1)), [1, 1, 1], [1], pops)
-    with pytest.raises(ValueError, match=r"a: its neurons would alias into both b and c; the chip allows 1 alias"):
-        quantize(layout)
-
-
-def test_alias_downward_wrong():
-    pops = [Population("a", 0, 1, alias_source=1), Population("b", 1, 2)]
-    layout = hand_layout([[1, 1]], np.zeros((2, 2)), np.ones((2, 1)), [1, 1], [1], pops)
-    with pytest.raises(ValueError, match=r"a: aliased from b, which comes after it"):
+    with pytest.raises(ValueError, match=message):
         quantize(layout)
 
 
@@ -306,7 +304,8 @@ def test_from_nir_hand_graph():
 def test_from_nir_nested_subgraph():
     graph = small_graph()
     inner = nir.NIRGraph(nodes={"input": nir.Input(input_type={"input": np.array([3])}), "lif": graph.nodes["lif1"],
-                                "w_rec": graph.nodes["rec"], "output": nir.Output(output_type={"output": np.array([3])})},
+                                "w_rec": graph.nodes["rec"],
+                                "output": nir.Output(output_type={"output": np.array([3])})},
                          edges=[("input", "lif"), ("lif", "w_rec"), ("w_rec", "lif"), ("lif", "output")])
     nodes = {k: v for k, v in graph.nodes.items() if k not in ("lif1", "rec")}
     nodes["lif1"] = inner
@@ -362,7 +361,8 @@ def test_to_nir_round_trip_of_a_config():
     w_in[0, 0], w_rec[0, 1], w_out[0, 0] = 127, -128, 100
     aliases = [[], [], [5], [6], [], [], [], [], [], []]
     config = XyloConfig.from_spec(weights_in=w_in, weights_rec=w_rec, weights_out=w_out, weight_shift_in=2,
-                                  weight_shift_rec=1, dash_mem=rng.integers(0, 16, 10), dash_syn=rng.integers(1, 16, 10),
+                                  weight_shift_rec=1, dash_mem=rng.integers(0, 16, 10),
+                                  dash_syn=rng.integers(1, 16, 10),
                                   dash_mem_out=3, dash_syn_out=2, threshold=rng.integers(1, 30000, 10),
                                   threshold_out=[7, 8, 9], aliases=aliases, dt=DT)
     layout = dequantize(config)
@@ -467,8 +467,8 @@ def test_fake_quantize_is_the_spec_with_gradients():
     net = residual_net(seed=2)
     q = quantize(net.layout())
     layout = fake_quantize(net.layout())
-    assert torch.equal(layout.weights_rec.detach(), torch.tensor(q.spec["weights_rec"] * 2.0 ** q.spec["weight_shift_rec"],
-                                                                  dtype=torch.float32))
+    expected = q.spec["weights_rec"] * 2.0 ** q.spec["weight_shift_rec"]
+    assert torch.equal(layout.weights_rec.detach(), torch.tensor(expected, dtype=torch.float32))
     assert layout.threshold_out.tolist() == q.spec["threshold_out"].tolist()
     raster = torch.tensor(np.random.default_rng(0).poisson(0.5, (2, 30, 3)), dtype=torch.float32)
     out, rec = layout.run(raster, integer=True)

@@ -19,5 +19,6 @@ def demo(out_dir, seed: int = 0, quick: bool = True) -> dict:
     return run_demo(out_dir, seed=seed, quick=quick)
 
 
-__all__ = ["LIF", "Layout", "Quantized", "Readout", "Residual", "XyloNet", "dash_from_tau", "demo", "dequantize", "fake_quantize",
+__all__ = ["LIF", "Layout", "Quantized", "Readout", "Residual", "XyloNet", "dash_from_tau", "demo", "dequantize",
+           "fake_quantize",
            "from_nir", "layout_from_nir", "quantize", "to_nir", "to_xylo_spec"]

@@ -334,8 +334,8 @@ class XyloNet(nn.Module):
             if type(neurons) is not expected:
                 raise ValueError(f"{self._name(neurons)}: expected {expected.__name__} here")
             if linear.out_features != neurons.n:
-                raise ValueError(f"{self._name(linear)}: nn.Linear has {linear.out_features} outputs but the next population has "
-                                 f"{neurons.n} neurons")
+                raise ValueError(f"{self._name(linear)}: nn.Linear has {linear.out_features} outputs but the next "
+                                 f"population has {neurons.n} neurons")
             if neurons.dt != flat[-1][0].dt:
                 raise ValueError(f"{self._name(neurons)}: dt {neurons.dt} s differs from the readout's "
                                  f"{flat[-1][0].dt} s; one chip has one time step")

@@ -211,7 +211,8 @@ def dequantize(config: XyloConfig) -> Layout:
     hidden array is split into populations so that every alias maps one population onto another
     neuron by neuron. Refuses what a :class:`Layout` cannot hold (synapse 2, v2 biases)."""
     if config.uses_syn2:
-        raise ValueError("weights_in/weights_rec: synapse 2 is used; a float Layout (and NIR's CubaLIF) has one synapse")
+        raise ValueError("weights_in/weights_rec: synapse 2 is used; a float Layout (and NIR's CubaLIF) has one "
+                         "synapse")
     if config.has_bias:
         raise ValueError("bias/bias_out: non-zero v2 biases have no place in a float Layout")
     def as_float(weights: np.ndarray, shift: int) -> torch.Tensor:
@@ -223,7 +224,8 @@ def dequantize(config: XyloConfig) -> Layout:
         weights_out=as_float(config.weights_out, config.weight_shift_out),
         threshold=torch.tensor(config.threshold, dtype=torch.float32),
         threshold_out=torch.tensor(config.threshold_out, dtype=torch.float32),
-        dash_mem=torch.tensor(config.dash_mem.astype(np.int64)), dash_syn=torch.tensor(config.dash_syn.astype(np.int64)),
+        dash_mem=torch.tensor(config.dash_mem.astype(np.int64)),
+        dash_syn=torch.tensor(config.dash_syn.astype(np.int64)),
         dash_mem_out=torch.tensor(config.dash_mem_out.astype(np.int64)),
         dash_syn_out=torch.tensor(config.dash_syn_out.astype(np.int64)),
         populations=_populations_from_aliases(config.alias_target))
