@@ -333,9 +333,10 @@ def random_graph(rng) -> ChipConfig:
 
 def random_events(rng, chip: ChipConfig, n: int) -> np.ndarray:
     dvs = chip.dvs_layer
+    beyond = 1 if dvs.is_direct else 2  # a cropping DVS layer drops events beyond its window; direct input refuses them
     out = np.zeros(n, INPUT_EVENT_DTYPE)
-    out["x"] = rng.integers(0, min(128, (dvs.cut.x + 2) * dvs.pooling.x), n)
-    out["y"] = rng.integers(0, min(128, (dvs.cut.y + 2) * dvs.pooling.y), n)
+    out["x"] = rng.integers(0, min(128, (dvs.cut.x + beyond) * dvs.pooling.x), n)
+    out["y"] = rng.integers(0, min(128, (dvs.cut.y + beyond) * dvs.pooling.y), n)
     channels = 2 if dvs.merge else chip.cores[dvs.destinations[0].layer].channels
     out["p"] = rng.integers(0, channels, n)
     out["t"] = np.sort(rng.integers(0, 10 ** 6, n))
@@ -531,3 +532,15 @@ def test_matches_sinabs_one_event_per_step(seed):
     np.add.at(got, (out["t"].astype(int), out["feature"].astype(int), out["y"].astype(int), out["x"].astype(int)), 1)
     assert expected.sum() > 20
     assert_same({"spikes": got}, {"spikes": expected}, axes=("step", "f", "y", "x"), names=("model", "sinabs"))
+
+
+def test_direct_input_outside_the_map_wrong():
+    core = CoreConfig.from_weights(np.ones((1, 1, 1, 1)), (4, 3), threshold_high=1, threshold_low=-1)
+    net = DynapcnnSim(ChipConfig(cores={0: core}, dvs_layer=DvsLayerConfig.direct([0], (4, 3))))
+    events = np.zeros(2, INPUT_EVENT_DTYPE)
+    events["x"] = [1, 4]
+    with pytest.raises(ValueError, match=r"field x value 4 at event 1 is outside the input map 0..3 of the cores fed"):
+        net(events)
+    events["x"], events["y"] = [0, 0], [0, 3]
+    with pytest.raises(ValueError, match=r"field y value 3 at event 1 is outside the input map 0..2"):
+        net(events)

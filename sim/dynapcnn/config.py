@@ -436,6 +436,14 @@ class DvsLayerConfig:
         width, height = self.cut.x - self.origin.x + 1, self.cut.y - self.origin.y + 1
         return (height, width) if self.mirror_diagonal else (width, height)
 
+    @property
+    def is_direct(self) -> bool:
+        """The layer only routes (no merge, pooling, origin shift or mirror), as :meth:`direct` builds it:
+        input events are then the cores' own input, and the models refuse events outside its window
+        instead of cropping them."""
+        return (not self.merge and self.pooling == Size(1, 1) and self.origin == Size(0, 0)
+                and not (self.mirror_x or self.mirror_y or self.mirror_diagonal))
+
     @classmethod
     def direct(cls, cores: Sequence[int], size: tuple[int, int]) -> "DvsLayerConfig":
         """Identity routing of input events (x, y, channel p) to ``cores`` whose input map is ``size`` (w, h)."""

@@ -252,6 +252,10 @@ class DynapcnnSim:
                 _check_values("p", p + dest.feature_shift, channels - 1,
                               f"{shift} is outside core {dest.layer}'s input channels 0..{channels - 1}",
                               offset=dest.feature_shift)
+        if dvs.is_direct:
+            width, height = dvs.output_map
+            _check_values("x", x, width - 1, f" is outside the input map 0..{width - 1} of the cores fed directly")
+            _check_values("y", y, height - 1, f" is outside the input map 0..{height - 1} of the cores fed directly")
         channel = np.zeros_like(p) if dvs.merge else p
         px, py = x // dvs.pooling.x, y // dvs.pooling.y
         inside = (px >= dvs.origin.x) & (px <= dvs.cut.x) & (py >= dvs.origin.y) & (py <= dvs.cut.y)
