@@ -14,7 +14,7 @@ class Board:
 
     name: str
     platform: Callable  #: returns a new platform object
-    clock_hz: float     #: default ``sync`` frequency asked of the PLL
+    clock_hz: dict      #: default ``sync`` frequency asked of the PLL, per core kind (met by the builds)
     baud: int           #: default UART rate
 
 
@@ -30,8 +30,8 @@ def _ulx3s_85f():
 
 #: Boards by command-line name. The iCEBreaker's FTDI channel B is its UART; the ULX3S's FTDI is.
 BOARDS = {
-    "icebreaker": Board("icebreaker", _icebreaker, clock_hz=30e6, baud=1_000_000),
-    "ulx3s": Board("ulx3s", _ulx3s_85f, clock_hz=50e6, baud=1_000_000),
+    "icebreaker": Board("icebreaker", _icebreaker, clock_hz={"xylo": 30e6, "dynapcnn": 18e6}, baud=1_000_000),
+    "ulx3s": Board("ulx3s", _ulx3s_85f, clock_hz={"xylo": 50e6, "dynapcnn": 40e6}, baud=1_000_000),
 }
 
 

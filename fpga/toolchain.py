@@ -22,6 +22,7 @@ import dataclasses
 import json
 import os
 import re
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,10 @@ ENVIRONMENT = {
 #: Yosys command run after reading the design on iCE40: SPRAM cannot be initialised, so the init
 #: cells of memories deeper than one EBR can be (4096 words) are deleted; smaller ones keep theirs.
 SPRAM_SCRIPT = "delete t:$meminit_v2 r:WORDS>4096 %i"
+
+
+class BuildError(RuntimeError):
+    """A tool of the flow failed; the message says which figure or where the logs are."""
 
 
 def setup_environment() -> None:
@@ -158,7 +163,7 @@ def build(platform, top: Elaboratable, build_dir, *, name: str = "top", spram: b
     Writes ``<name>.bin`` (iCE40) or ``<name>.bit`` (ECP5) and the nextpnr log ``<name>.tim`` there.
     ``spram`` (iCE40 only) lets Yosys map big single-port memories to SPRAM. With
     ``timing_allow_fail`` nextpnr finishes (and reports Fmax) even below the clock constraint.
-    Raises ``amaranth.build.run.BuildError`` (or ``subprocess.CalledProcessError``) when a tool fails.
+    Raises :class:`BuildError` when a tool fails, naming Fmax and the clock when timing failed.
     """
     setup_environment()
     options = {}
@@ -167,9 +172,17 @@ def build(platform, top: Elaboratable, build_dir, *, name: str = "top", spram: b
     if timing_allow_fail:
         options["nextpnr_opts"] = "--timing-allow-fail"
     build_dir = Path(build_dir)
-    platform.build(top, name=name, build_dir=str(build_dir), do_program=False, **options)
-    text = (build_dir / f"{name}.tim").read_text()
-    return Report.from_log(text, platform.family.lower(), platform.device)
+    log = build_dir / f"{name}.tim"
+    try:
+        platform.build(top, name=name, build_dir=str(build_dir), do_program=False, **options)
+    except subprocess.CalledProcessError as error:
+        failed = parse_nextpnr_log(log.read_text()) if log.exists() and "Device utilisation" in log.read_text() else None
+        if failed and not failed["timing_pass"]:
+            clock, fmax = min(failed["fmax_mhz"].items(), key=lambda item: item[1])
+            raise BuildError(f"timing: clock {clock} reaches {fmax:.2f} MHz, below the {failed['target_mhz'][clock]:.2f} "
+                             f"MHz asked for; build with a lower clock (see {log})") from error
+        raise BuildError(f"the FPGA tools failed (exit status {error.returncode}); see the logs in {build_dir}") from error
+    return Report.from_log(log.read_text(), platform.family.lower(), platform.device)
 
 
 class SerialHarness(Elaboratable):
