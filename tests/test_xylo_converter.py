@@ -344,10 +344,11 @@ def test_from_nir_direct_edge_wrong():
         from_nir(nir.NIRGraph(nodes=graph.nodes, edges=edges, type_check=False), dt=DT)
 
 
-def test_to_nir_round_trip_of_a_model():
-    """Float model → NIR → spec gives the spec of the model itself, aliases included."""
+def test_to_nir_round_trip_of_a_model(tmp_path):
+    """Float model → NIR file → spec gives the spec of the model itself, aliases included."""
     net = residual_net(seed=3, n_in=5, n=6, n_out=3)
-    graph = to_nir(net)
+    nir.write(tmp_path / "net.nir", to_nir(net))
+    graph = nir.read(tmp_path / "net.nir")
     assert {"layer1.w_rec", "layer2.1.w_rec"} & set(graph.nodes) == {"layer2.1.w_rec"}
     assert ("layer1", "layer2.1.readout") in graph.edges  # the alias, written as an extra edge
     assert XyloConfig.from_spec(**from_nir(graph, dt=DT)) == XyloConfig.from_spec(**to_xylo_spec(net))
@@ -370,6 +371,13 @@ def test_to_nir_round_trip_of_a_config():
         (0, 2, None), (2, 4, None), (4, 5, None), (5, 7, 1), (7, 10, None)]
     back = XyloConfig.from_spec(**from_nir(to_nir(config), dt=DT, scale=1))
     assert back == config
+
+
+def test_dequantize_wrong():
+    config = XyloConfig.from_spec(weights_in=np.ones((1, 2)), weights_out=np.ones((2, 1)), threshold=[3, 0],
+                                  threshold_out=1)
+    with pytest.raises(ValueError, match="threshold: value 0 at index 1 is below 1"):
+        dequantize(config)
 
 
 def test_to_nir_wrong():
@@ -436,29 +444,32 @@ def assert_same_as_chip(config, raster, out, rec):
     assert difference is None, str(difference)
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", range(16))
 def test_integer_emulation_is_xylosim(seed):
     """``Layout.run(integer=True)`` on a dequantized config equals XyloSim on every recorded array:
-    random configs with aliases, multi-spike, negative weights, dashes, weight shifts and saturating
-    membranes, in the regime where synaptic sums do not saturate (the chip clips after each source,
-    the emulation once per step; checked: |Isyn| stays below 20000)."""
+    random configs (1-16 inputs, 4-80 hidden, 1-8 outputs) with aliases, multi-spike up to the cap,
+    negative weights, dashes 0..15, weight shifts and, for even seeds, weights large enough that
+    synaptic sums saturate inside a step (checked)."""
     rng = np.random.default_rng(seed)
-    n_in, n_hid, n_out = rng.integers(1, 17), rng.integers(4, 60), rng.integers(1, 9)
-    w_rec = rng.integers(-8, 9, (n_hid, n_hid)) * (rng.random((n_hid, n_hid)) < 8 / n_hid)
+    n_in, n_hid, n_out = rng.integers(1, 17), rng.integers(4, 81), rng.integers(1, 9)
+    big = seed % 2 == 0
+    w_max = (127, 127, 127) if big else (30, 8, 20)
+    w_rec = rng.integers(-w_max[1], w_max[1] + 1, (n_hid, n_hid)) * (rng.random((n_hid, n_hid)) < 8 / n_hid)
     half = n_hid // 2
     aliases = [[half + i] if i < half and rng.random() < 0.5 else [] for i in range(n_hid)]
     config = XyloConfig.from_spec(
-        weights_in=rng.integers(-30, 31, (n_in, n_hid)), weights_rec=w_rec,
-        weights_out=rng.integers(-20, 21, (n_hid, n_out)), weight_shift_in=rng.integers(0, 3),
-        weight_shift_rec=rng.integers(0, 3), weight_shift_out=rng.integers(0, 2),
-        dash_mem=rng.integers(1, 6, n_hid), dash_syn=rng.integers(1, 5, n_hid), dash_mem_out=rng.integers(1, 6, n_out),
-        dash_syn_out=rng.integers(1, 5, n_out), threshold=rng.integers(50, 800, n_hid),
-        threshold_out=rng.integers(100, 3000, n_out), aliases=aliases)
-    raster = rng.poisson(0.3, (3, 40, n_in))
+        weights_in=rng.integers(-w_max[0], w_max[0] + 1, (n_in, n_hid)), weights_rec=w_rec,
+        weights_out=rng.integers(-w_max[2], w_max[2] + 1, (n_hid, n_out)),
+        weight_shift_in=rng.integers(0, 8 if big else 3), weight_shift_rec=rng.integers(0, 8 if big else 3),
+        weight_shift_out=rng.integers(0, 8 if big else 2), dash_mem=rng.integers(0, 16, n_hid),
+        dash_syn=rng.integers(0, 16, n_hid), dash_mem_out=rng.integers(0, 16, n_out),
+        dash_syn_out=rng.integers(0, 16, n_out), threshold=rng.integers(1, 800, n_hid),
+        threshold_out=rng.integers(1, 3000, n_out), aliases=aliases)
+    raster = rng.poisson(0.3, (3, 40, n_in)) * rng.integers(1, 17 if big else 2, (3, 40, n_in))
     with torch.no_grad():
         out, rec = dequantize(config).run(torch.tensor(raster, dtype=torch.float32), integer=True)
-    _, _, chip = XyloSim(config).evolve(raster, record=True)
-    assert max(np.abs(chip[k]).max() for k in ("Isyn", "Isyn_out")) < 20000  # membranes do saturate
+    if big:
+        assert np.abs(rec["Isyn"].numpy()).max() >= 32000  # saturating regime reached
     assert rec["Spikes"].max() > 1  # multi-spike happened
     assert_same_as_chip(config, raster, out, rec)
 
@@ -482,7 +493,7 @@ def test_trained_network_float_and_chip_agree(tmp_path):
     about 10 s): the integer emulation of training reproduces XyloSim on every test trial; the chip
     takes the float network's decision (solved or not) on >= 80% of test trials (96.9% measured), >= 98%
     of (trial, step, readout) bins are equal (99.4%), the accuracies differ by <= 0.15 (0.03) and the
-    float network solves >= 40% (66%). The default 30-epoch run: 81-88%, decisions agree on 97-98%."""
+    float network solves >= 40% (66%). The default 30-epoch runs (seeds 0-2): 69-92%, 95-98% same decisions."""
     from spikegate.converter.xylo.task import run_experiment
 
     report = run_experiment(tmp_path, seed=0, epochs=8, n_train=128, n_test=32, qat_epochs=2, progress=False)

@@ -48,8 +48,8 @@ def decay_factor(dash) -> torch.Tensor:
     return 1.0 - torch.pow(2.0, -torch.as_tensor(dash, dtype=torch.float32))
 
 
-def _float_synapse(i, x, dash):
-    return decay_factor(dash) * (i + x)
+def _float_synapse(i, counts, weights, dash):
+    return decay_factor(dash) * (i + counts @ weights)
 
 
 def _float_membrane(v, i, dash):
@@ -72,8 +72,22 @@ def chip_decayed(x: torch.Tensor, dash) -> torch.Tensor:
     return x - torch.where((x > 0) & (leak == 0), torch.ones_like(leak), leak)
 
 
-def _chip_synapse(i, x, dash):
-    return chip_decayed(_saturate(i + x), dash)
+def saturating_sum(start: torch.Tensor, counts: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """The chip's synaptic accumulation (spec §3.2): ``start`` (B, N) plus ``counts[:, k]·weights[k]``
+    for the sources ``k`` in ascending order, saturating to int16 after every source. One matrix
+    product where no partial sum can leave int16 (``|start| + Σ|count·weight| ≤ 32767``), else one
+    addition per active source."""
+    bound = start.abs() + counts.abs() @ weights.abs()
+    if not torch.any(bound > INT16_MAX):
+        return start + counts @ weights
+    total = start
+    for k in torch.nonzero(counts.any(dim=0)).flatten().tolist():
+        total = _saturate(total + counts[:, k:k + 1] * weights[k])
+    return total
+
+
+def _chip_synapse(i, counts, weights, dash):
+    return chip_decayed(saturating_sum(i, counts, weights), dash)
 
 
 def _chip_membrane(v, i, dash):
@@ -243,10 +257,9 @@ class Layout:
 
         ``integer=False``: the float dynamics of the module docstring. ``integer=True``: the chip's
         integer arithmetic for a layout in integer units (:func:`~.quantize.fake_quantize`,
-        :func:`~.quantize.dequantize`): decays ``x − (x >> dash)`` (at least 1 for positive ``x``),
-        16-bit saturation of each sum, with straight-through gradients. It equals XyloSim while no
-        partial sum of synaptic inputs within one step saturates (the chip saturates after each
-        source, this once per step).
+        :func:`~.quantize.dequantize`): synaptic sums saturating after every source in the chip's
+        order (:func:`saturating_sum`), decays ``x − (x >> dash)`` (at least 1 for positive ``x``),
+        saturating membranes, with straight-through gradients; it equals XyloSim (Xylo v1).
 
         Returns ``(out, rec)``: ``out`` (B, T, Nout) readout spikes and ``rec`` with ``Vmem``,
         ``Isyn``, ``Spikes`` (B, T, Nhid) and ``Vmem_out``, ``Isyn_out`` (B, T, Nout), sampled at the
@@ -256,14 +269,15 @@ class Layout:
         batch, steps, _ = raster.shape
         raster = raster.clamp(max=MAX_INPUT_COUNT)
         synapse, membrane = (_chip_synapse, _chip_membrane) if integer else (_float_synapse, _float_membrane)
+        weights_hidden = torch.cat([self.weights_in, self.weights_rec])  # sources: inputs, then hidden neurons
         zeros = raster.new_zeros
         i_syn, v, s = zeros(batch, self.n_hidden), zeros(batch, self.n_hidden), zeros(batch, self.n_hidden)
         i_out, v_out = zeros(batch, self.weights_out.shape[1]), zeros(batch, self.weights_out.shape[1])
         names = ("Vmem", "Isyn", "Spikes", "Vmem_out", "Isyn_out", "Vmem_out_pre", "out")
         rec: dict[str, list[torch.Tensor]] = {name: [] for name in names}
         for t in range(steps):
-            i_syn = synapse(i_syn, raster[:, t] @ self.weights_in + s @ self.weights_rec, self.dash_syn)
-            i_out = synapse(i_out, s @ self.weights_out, self.dash_syn_out)
+            i_syn = synapse(i_syn, torch.cat([raster[:, t], s], dim=1), weights_hidden, self.dash_syn)
+            i_out = synapse(i_out, s, self.weights_out, self.dash_syn_out)
             v = membrane(v, i_syn, self.dash_mem)
             v_out = membrane(v_out, i_out, self.dash_mem_out)
             own, s = self._spikes(v)

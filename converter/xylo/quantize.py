@@ -215,6 +215,12 @@ def dequantize(config: XyloConfig) -> Layout:
                          "synapse")
     if config.has_bias:
         raise ValueError("bias/bias_out: non-zero v2 biases have no place in a float Layout")
+    for name in ("threshold", "threshold_out"):
+        values = getattr(config, name)
+        if np.any(values < 1):
+            index = int(np.argmax(values < 1))
+            raise ValueError(f"{name}: value {int(values[index])} at index {index} is below 1; a float Layout needs "
+                             f"positive thresholds")
     def as_float(weights: np.ndarray, shift: int) -> torch.Tensor:
         return torch.tensor(weights.astype(np.float64) * 2 ** shift, dtype=torch.float32)
 
