@@ -88,24 +88,28 @@ def run_sample(counts, isyn, vmem, isyn_out, vmem_out, spikes, out, rec, record,
 
     Args:
         counts: (T, Nin) input counts, already clipped to 0..15.
-        isyn: (2, Nhid) int32 Isyn, Isyn2; vmem: (Nhid,) int32; isyn_out, vmem_out: (Nout,) int32.
-        spikes: (Nhid,) int32 hidden spike counts of the previous step (0..31).
+        isyn: (2, Npad) int32 Isyn, Isyn2; vmem: (Npad,) int32; isyn_out, vmem_out: (Nout,) int32;
+            Npad is Nhid padded to a multiple of :data:`WORD` with neurons that never fire.
+        spikes: (Npad,) int32 hidden spike counts of the previous step (0..31).
         out: (T, Nout) int16 output spikes, written.
         rec: (Isyn, Isyn2, Vmem, Spikes, Isyn_out, Vmem_out) int16 arrays of (T, N) when ``record``,
             else of (1, N), a scratch row that the spike and readout loops write to. Spikes (and
             Isyn2 when synapse 2 is unused) must be zero on entry: only non-zero counts are written.
-        hidden: (dash_syn, dash_syn_2, dash_mem, threshold, bias, alias_target) per hidden neuron.
+        hidden: (dash_syn, dash_syn_2, dash_mem, threshold, bias, alias_target) per hidden neuron (Npad,).
         readout: (dash_syn_out, dash_mem_out, threshold_out, bias_out, weights_out (Nhid, Nout) shifted).
-        w_in: (Nin, 2, Nhid) int32 shifted input weights; in_used: (Nin, 2) bool, any weight non-zero.
-        fanout: (ptr (Nhid+1,), target, synapse, weight) recurrent CSR, weights shifted.
+        w_in: (Nin, 2, Npad) int32 shifted input weights; in_used: (Nin, 2) bool, any weight non-zero.
+        fanout: (ptr (Nhid+1,), target, weight) recurrent CSR: pre neuron j's entries are
+            ``ptr[j]:ptr[j+1]``, ``target = synapse * Npad + post`` indexes ``isyn`` flattened,
+            weights shifted.
         v2: the Xylo Audio 2 membrane rule; syn2: synapse 2 is used (else Isyn2 stays 0 and is skipped).
     """
     dash_syn, dash_syn_2, dash_mem, threshold, bias, alias = hidden
     dash_syn_out, dash_mem_out, threshold_out, bias_out, w_out = readout
-    ptr, target, synapse, weight = fanout
+    ptr, target, weight = fanout
     rec_isyn, rec_isyn2, rec_vmem, rec_spikes, rec_isyn_out, rec_vmem_out = rec
     n_steps, n_in = counts.shape
     n_pad = vmem.shape[0]
+    accumulators = isyn.reshape(2 * n_pad)  # Isyn then Isyn2, as the recurrent targets index them
     n_out = w_out.shape[1]
     flags = np.zeros(n_pad, np.uint8)
     words = flags.view(np.uint64)  # eight neurons' flags at a time
@@ -131,8 +135,8 @@ def run_sample(counts, isyn, vmem, isyn_out, vmem_out, spikes, out, rec, record,
             j = active[k]
             count = spikes[j]
             for e in range(ptr[j], ptr[j + 1]):
-                s, n = synapse[e], target[e]
-                isyn[s, n] = sat(isyn[s, n] + count * weight[e])
+                n = target[e]
+                accumulators[n] = sat(accumulators[n] + count * weight[e])
         # 3. readout synaptic input from the same spikes
         for k in range(n_active):
             j = active[k]

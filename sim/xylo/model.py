@@ -178,7 +178,7 @@ def _kernel_params(config: XyloConfig) -> tuple:
     lists = config.fanout()
     entries = np.concatenate(lists)
     ptr = np.concatenate([[0], np.cumsum([len(fan) for fan in lists])]).astype(np.int64)
-    fanout = (ptr, entries[:, 0].astype(np.int32), entries[:, 1].astype(np.int32),
+    fanout = (ptr, (entries[:, 1] * n_pad + entries[:, 0]).astype(np.int32),
               (entries[:, 2] << config.weight_shift_rec).astype(np.int32))
     return hidden, readout, w_in, in_used, fanout, config.version == 2, config.uses_syn2
 
