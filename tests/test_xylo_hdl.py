@@ -3,6 +3,7 @@ examples, the cycle formula, the address map and its errors."""
 
 import numpy as np
 import pytest
+from amaranth.hdl import Fragment
 from xylo_reference import random_config, random_raster
 
 from spikegate.hdl.xylo import (Ctrl, Region, XyloCore, XyloCoreParams, address, config_writes, simulate,
@@ -292,6 +293,15 @@ def test_config_writes_cover_every_config_memory():
         assert offsets == list(range(params.region_depth(region))), region
 
 
+def test_core_constructor_forms():
+    cores = [XyloCore(4, 10, 2, 8, 40), XyloCore(XyloCoreParams(4, 10, 2, 8, 40)), XyloCore(n_inputs=4, n_hidden=10,
+                                                                                           n_outputs=2, max_fanout=8,
+                                                                                           max_synapses=40)]
+    for core in cores:
+        Fragment.get(core, None)  # elaborates
+        assert core.params == XyloCoreParams(4, 10, 2, 8, 40)
+
+
 def test_params_wrong():
     with pytest.raises(ValueError, match="n_hidden: 1001 is outside the chip's range 1..1000"):
         XyloCoreParams(n_hidden=1001)
@@ -301,6 +311,8 @@ def test_params_wrong():
         XyloCoreParams(n_inputs=2.5)
     with pytest.raises(ValueError, match="version"):
         XyloCoreParams(version=3)
+    with pytest.raises(ValueError, match="n_outputs: 9 is outside the chip's range 1..8"):
+        XyloCoreParams(4, 10, 9)
 
 
 def test_config_too_big_for_core_wrong():

@@ -91,11 +91,13 @@ class XyloCore(wiring.Component):
     parity) so the next step's counts need no clearing pass.
     """
 
-    def __init__(self, params: XyloCoreParams | None = None, **kwargs):
-        if params is None:
-            params = XyloCoreParams(**kwargs)
-        elif kwargs:
-            raise TypeError("give either params or size keywords, not both")
+    def __init__(self, *args, **kwargs):
+        """``XyloCore(params)`` with a :class:`XyloCoreParams`, or ``XyloCore(n_inputs, n_hidden, n_outputs,
+        max_fanout, max_synapses, version)`` with its fields (positional or keywords; defaults: full size)."""
+        if len(args) == 1 and not kwargs and isinstance(args[0], XyloCoreParams):
+            params = args[0]
+        else:
+            params = XyloCoreParams(*args, **kwargs)
         self._params = params
         word = signed(STATE_BITS)
         shapes = {Region.ISYN: word, Region.ISYN2: word, Region.VMEM: word, Region.SPIKES: 6, Region.THRESHOLD: word,
