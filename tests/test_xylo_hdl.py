@@ -250,9 +250,11 @@ def test_cycle_register_and_state_readback():
         seen["state"] = await read_words(ctx, core, [address(Region.VMEM, 1), address(Region.ISYN_OUT, 0)])
         seen["threshold"] = await read_words(ctx, core, [address(Region.THRESHOLD, 1), address(Region.W_IN, 1)])
         await write_words(ctx, core, [(address(Region.CTRL, Ctrl.CLEAR), 0)])
+        assert ctx.get(core.busy)
         await ctx.tick().until(~core.busy)
         seen["cleared"] = await read_words(ctx, core, [a for addrs in state_addresses(core.params).values()
                                                        for a in addrs])
+        seen["register after clear"] = await read_words(ctx, core, [address(Region.CTRL, Ctrl.CYCLES_LO)])
 
     from amaranth.sim import Simulator
     sim = Simulator(core)
@@ -263,6 +265,7 @@ def test_cycle_register_and_state_readback():
     assert seen["state"] == [0xFFFE, 1234]
     assert seen["threshold"] == [9, 0xFD & 0xFF]
     assert not any(seen["cleared"])
+    assert seen["register after clear"] == seen["register"][:1]  # a clear is not a step
 
 
 def test_vcd_waveform(tmp_path):

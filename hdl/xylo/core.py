@@ -155,6 +155,7 @@ class XyloCore(wiring.Component):
         head = counts[0]  # during the input phase, the count of channel i
         parity = Signal()  # this step's epoch: a spike-count word holds a count of this step iff its bit 5 matches
         cycles = Signal(32)
+        clear = Signal()  # the host wrote CTRL CLEAR; registered to keep the address decode out of the FSM
         m.d.comb += self.cycles.eq(cycles)
 
         # ---------------------------------------------------------- host ports
@@ -200,6 +201,8 @@ class XyloCore(wiring.Component):
                                         (Ctrl.WSHIFT_OUT, shift_out)):
                         with m.Case(offset):
                             m.d.sync += reg.eq(w_data)
+                    with m.Case(Ctrl.CLEAR):
+                        m.d.sync += clear.eq(1)
         m.d.sync += rb_pending.eq(host_read)
         with m.If(host_read):
             m.d.sync += [rb_region.eq(r_region), rb_offset.eq(r_offset)]
@@ -303,19 +306,21 @@ class XyloCore(wiring.Component):
                 m.d.comb += scan(j + 1)
                 m.next = "REC_TEST"
 
+        clearing = Signal()
         m.d.comb += self.busy.eq(~idle)
-        with m.If(~idle):
+        with m.If(~idle & ~clearing):  # only a step's cycles
             m.d.sync += cycles.eq(cycles + 1)
         with m.FSM():
             with m.State("IDLE"):
-                m.d.comb += idle.eq(1)
-                with m.If(self.step):
+                m.d.comb += [idle.eq(~clear), clearing.eq(clear)]
+                with m.If(clear):
+                    m.d.sync += [n.eq(0), clear.eq(0)]
+                    m.next = "CLEAR"
+                with m.Elif(self.step):
                     m.d.sync += [parity.eq(~parity), i.eq(0), cycles.eq(0)]
                     m.next = "IN_CHAN"
-                with m.Elif(host_write & (w_region == Region.CTRL) & (w_offset == Ctrl.CLEAR)):
-                    m.d.sync += n.eq(0)
-                    m.next = "CLEAR"
             with m.State("CLEAR"):
+                m.d.comb += clearing.eq(1)
                 for region in (Region.ISYN, Region.ISYN2, Region.VMEM, Region.SPIKES):
                     wr = rams[region][0]
                     m.d.comb += [wr.addr.eq(n), wr.data.eq(0), wr.en.eq(1)]
