@@ -372,12 +372,11 @@ def test_single_port_ram_writes_then_reads():
 
 
 def test_single_port_ram_is_spram_on_ultraplus():
-    from types import SimpleNamespace
+    from amaranth_boards.icebreaker import ICEBreakerPlatform
 
     from spikegate.hdl.xylo import SinglePortRAM
-    ultraplus = SimpleNamespace(family="ice40", device="iCE40UP5K")
     ram = SinglePortRAM(32000)
-    fragment = Fragment.get(ram, ultraplus)
+    fragment = Fragment.get(ram, ICEBreakerPlatform())
     types = [sub.type for sub, _name, _loc in fragment.subfragments if hasattr(sub, "type")]
     assert ram.banks == 2 and types == ["SB_SPRAM256KA", "SB_SPRAM256KA"]
     generic = SinglePortRAM(32000)

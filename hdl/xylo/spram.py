@@ -11,7 +11,8 @@ SPRAM_WIDTH = 16
 
 def is_ultraplus(platform) -> bool:
     """Whether ``platform`` is an iCE40 UltraPlus device (the only family with ``SB_SPRAM256KA``)."""
-    return getattr(platform, "family", None) == "ice40" and str(getattr(platform, "device", "")).startswith("iCE40UP")
+    return (str(getattr(platform, "family", "")).lower() == "ice40"
+            and str(getattr(platform, "device", "")).startswith("iCE40UP"))
 
 
 class SinglePortRAM(wiring.Component):
