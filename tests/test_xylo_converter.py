@@ -166,6 +166,19 @@ def test_float_alias_rule_matches_the_chip():
     assert_same_as_chip(quantize(layout, scale=1).config, raster.numpy().astype(np.int64), out, rec)
 
 
+def test_network_shape_wrong():
+    with pytest.raises(ValueError, match="n: a population needs at least one neuron, got 0"):
+        LIF(0)
+    with pytest.raises(ValueError, match=r"XyloNet: expected \(nn.Linear, LIF\) pairs ending with \(nn.Linear, "
+                                         r"Readout\), got 3 modules"):
+        XyloNet(linear(2, 4), LIF(4), linear(4, 1))
+    with pytest.raises(ValueError, match="XyloNet: needs at least one hidden LIF population before the Readout"):
+        XyloNet(linear(2, 1), Readout(1)).layout()
+    net = XyloNet(linear(2, 4), LIF(4), Residual(linear(4, 1), Readout(1)))
+    with pytest.raises(ValueError, match=r"layer 2 \(Residual\): contains the Readout"):
+        net.layout()
+
+
 def test_residual_first_wrong():
     with pytest.raises(ValueError, match=r"layer 0 \(Residual\): a residual block cannot read the input channels"):
         XyloNet(Residual(linear(2, 2), LIF(2)), linear(2, 1), Readout(1))
@@ -248,12 +261,15 @@ def test_total_synapses_wrong():
         quantize(layout)
 
 
-@pytest.mark.parametrize("sources, message", [
-    ((None, 0, 0), r"a: its neurons would alias into both b and c; the chip allows 1 alias target per neuron"),
-    ((1, None, None), r"a: aliased from b, which comes after it; an alias must point to a higher hidden index"),
+@pytest.mark.parametrize("sources, sizes, message", [
+    ((None, 0, 0), (1, 1, 1), r"a: its neurons would alias into both b and c; the chip allows 1 alias target per neuron"),
+    ((1, None, None), (1, 1, 1), r"a: aliased from b, which comes after it; an alias must point to a higher hidden"),
+    ((None, 0, None), (1, 2, 0), r"b: aliased from a with 1 neurons, but has 2"),
 ])
-def test_alias_wrong(sources, message):
-    pops = [Population(name, i, i + 1, alias_source=source) for i, (name, source) in enumerate(zip("abc", sources))]
+def test_alias_wrong(sources, sizes, message):
+    starts = np.cumsum((0,) + sizes)
+    pops = [Population(name, int(starts[i]), int(starts[i + 1]), alias_source=source)
+            for i, (name, source) in enumerate(zip("abc", sources)) if sizes[i]]
     layout = hand_layout([[1, 1, 1]], np.zeros((3, 3)), np.ones((3, 1)), [1, 1, 1], [1], pops)
     with pytest.raises(ValueError, match=message):
         quantize(layout)
@@ -342,6 +358,52 @@ def test_from_nir_direct_edge_wrong():
     edges = [e for e in graph.edges if e != ("input", "fc1")] + [("input", "lif2")]
     with pytest.raises(ValueError, match=r"node 'input': feeds \['lif2'\] directly"):
         from_nir(nir.NIRGraph(nodes=graph.nodes, edges=edges, type_check=False), dt=DT)
+
+
+def mutated(nodes=None, add_edges=(), drop_edges=(), drop_nodes=()):
+    graph = small_graph()
+    all_nodes = {k: v for k, v in {**graph.nodes, **(nodes or {})}.items() if k not in drop_nodes}
+    edges = [e for e in graph.edges if e not in drop_edges and not set(e) & set(drop_nodes)] + list(add_edges)
+    return nir.NIRGraph(nodes=all_nodes, edges=edges, type_check=False)
+
+
+@pytest.mark.parametrize("graph, message", [
+    (lambda: mutated({"input2": nir.Input(input_type={"input": np.array([2])})}),
+     r"graph: needs exactly one input and one output node, has 2 and 1"),
+    (lambda: mutated(add_edges=[("fc2", "output")], drop_edges=[("lif2", "output")]),
+     r"node 'output': the output must be fed by exactly one LIF/CubaLIF node \(the readout\), got \['fc2'\]"),
+    (lambda: mutated({"fc2": nir.Linear(weight=np.ones((2, 4)))}),
+     r"node 'fc2': weight shape \(2, 4\) does not match 'lif1' \(3\) -> 'lif2' \(2\)"),
+    (lambda: mutated(add_edges=[("fc1", "lif2")]), r"node 'fc1': a weight node must feed exactly one LIF/CubaLIF node"),
+    (lambda: mutated(add_edges=[("lif2", "rec")]), r"node 'lif2': the readout feeds \['output', 'rec'\]"),
+    (lambda: mutated({"fc1": nir.Linear(weight=np.ones((3, 2, 1)))}),
+     r"node 'fc1': weight of shape \(3, 2, 1\); the chip takes 2-D weight matrices"),
+    (lambda: mutated(drop_nodes=["fc2"]), r"node 'lif2': no Linear/Affine node feeds it"),
+    (lambda: mutated({"lif1": cuba(4, 2 * DT, 16 * DT, 100)}), r"node 'lif1': v_leak has shape \(4,\), expected \(3,\)"),
+    (lambda: small_graph(tau_mem=np.full(3, np.nan)), r"node 'lif1': tau_mem has a value that is not finite"),
+    (lambda: small_graph(v_reset=np.full(3, 0.5)), r"node 'lif1': v_reset 0.5 is non-zero"),
+    (lambda: small_graph(v_threshold=np.zeros(3)), r"node 'lif1': v_threshold 0 is not positive"),
+    (lambda: small_graph(tau_mem=np.full(3, -1e-3), r=np.ones(3)), r"node 'lif1': tau_mem -0.001 s is not positive"),
+])
+def test_from_nir_graph_wrong(graph, message):
+    with pytest.raises(ValueError, match=message):
+        from_nir(graph(), dt=DT)
+
+
+def test_from_nir_dt_wrong():
+    with pytest.raises(ValueError, match=r"dt: 0 s is not a positive, finite time"):
+        from_nir(small_graph(), dt=0)
+
+
+@pytest.mark.parametrize("aliases, message", [
+    ([[1], [2], [3], [], []], r"aliases: neurons 0..2 alias into an overlapping range starting at 1"),
+    ([[2], [2], [], [], []], r"aliases: hidden\[2:3\] receives from two populations"),
+])
+def test_dequantize_aliases_wrong(aliases, message):
+    config = XyloConfig.from_spec(weights_in=np.ones((1, 5)), weights_out=np.ones((5, 1)), threshold=3,
+                                  threshold_out=1, aliases=aliases)
+    with pytest.raises(ValueError, match=message):
+        dequantize(config)
 
 
 def test_to_nir_round_trip_of_a_model(tmp_path):

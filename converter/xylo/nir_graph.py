@@ -72,7 +72,7 @@ def layout_from_nir(graph: nir.NIRGraph, dt: float = NIR_DT) -> Layout:
     for name, node in nodes.items():
         _check_edges(name, node, nodes, succ, readout)
     sizes = {n: _neuron_size(n, nodes, pred) for n in [*hidden, readout]}
-    sizes[inputs[0]] = _weight_of(nodes[succ[inputs[0]][0]]).shape[1]
+    sizes[inputs[0]] = _weight_of(nodes[succ[inputs[0]][0]], succ[inputs[0]][0]).shape[1]
     starts = np.cumsum([0] + [sizes[n] for n in hidden])
     rows = {n: slice(int(starts[k]), int(starts[k + 1])) for k, n in enumerate(hidden)}
     populations = [Population(n, rows[n].start, rows[n].stop) for n in hidden]
@@ -86,10 +86,10 @@ def layout_from_nir(graph: nir.NIRGraph, dt: float = NIR_DT) -> Layout:
         if not isinstance(node, _WEIGHTS):
             continue
         post = succ[name][0]
-        weight = _weight_of(node).T * params[post]["gain"]  # [pre, post]
+        weight = _weight_of(node, name).T * params[post]["gain"]  # [pre, post]
         for pre in pred[name]:
             if weight.shape != (sizes[pre], sizes[post]):
-                raise ValueError(f"node '{name}': weight shape {_weight_of(node).shape} does not match '{pre}' "
+                raise ValueError(f"node '{name}': weight shape {weight.T.shape} does not match '{pre}' "
                                  f"({sizes[pre]}) -> '{post}' ({sizes[post]})")
             if pre in alias_into and name in succ[alias_into[pre]]:
                 continue  # carried by the alias
@@ -166,15 +166,15 @@ def _check_edges(name, node, nodes, succ, readout) -> None:
                              f"populations")
 
 
-def _weight_of(node) -> np.ndarray:
+def _weight_of(node, name: str) -> np.ndarray:
     weight = np.asarray(node.weight, dtype=np.float64)
     if weight.ndim != 2:
-        raise ValueError(f"weight of shape {weight.shape}: the chip takes 2-D weight matrices")
+        raise ValueError(f"node '{name}': weight of shape {weight.shape}; the chip takes 2-D weight matrices")
     return weight
 
 
 def _neuron_size(name: str, nodes, pred) -> int:
-    feeding = [_weight_of(nodes[p]).shape[0] for p in pred[name] if isinstance(nodes[p], _WEIGHTS)]
+    feeding = [_weight_of(nodes[p], p).shape[0] for p in pred[name] if isinstance(nodes[p], _WEIGHTS)]
     if not feeding:
         raise ValueError(f"node '{name}': no Linear/Affine node feeds it")
     return feeding[0]
