@@ -219,36 +219,21 @@ def test_dt_wrong():
         to_xylo_spec(residual_net(), dt=2e-3)
 
 
-def test_max_spikes_wrong():
-    net = XyloNet(linear(2, 4), LIF(4, max_spikes=1), linear(4, 1), Readout(1))
-    with pytest.raises(ValueError, match=r"layer 1: max_spikes is 1, but the chip's neurons emit up to 31"):
-        to_xylo_spec(net)
-
-
-def test_too_many_inputs_wrong():
-    net = XyloNet(linear(17, 4), LIF(4), linear(4, 1), Readout(1))
-    with pytest.raises(ValueError, match=r"layer 0 \(Linear\): reads 17 input channels; the chip has at most 16"):
-        to_xylo_spec(net)
-
-
-def test_too_many_hidden_wrong():
-    net = XyloNet(linear(2, 600), LIF(600), linear(600, 500), LIF(500), linear(500, 1), Readout(1))
-    with pytest.raises(ValueError, match=r"1100 neurons in total \(layer 1: 600, layer 3: 500\); the chip has at most "
-                                         r"1000"):
-        to_xylo_spec(net)
-
-
-def test_too_many_outputs_wrong():
-    net = XyloNet(linear(2, 4), LIF(4), linear(4, 9), Readout(9))
-    with pytest.raises(ValueError, match=r"layer 3 \(Readout\): 9 readout neurons; the chip has at most 8"):
-        to_xylo_spec(net)
-
-
-def test_fanout_wrong():
-    net = XyloNet(linear(2, 70), LIF(70), linear(70, 70, torch.ones(70, 70)), LIF(70), linear(70, 1), Readout(1))
-    with pytest.raises(ValueError, match=r"layer 1: neuron 0 \(hidden neuron 0\) projects to 70 hidden neurons; the "
-                                         r"chip's recurrent fan-out limit is 64"):
-        to_xylo_spec(net)
+@pytest.mark.parametrize("layers, message", [
+    (lambda: (linear(2, 4), LIF(4, max_spikes=1), linear(4, 1), Readout(1)),
+     r"layer 1: max_spikes is 1, but the chip's neurons emit up to 31"),
+    (lambda: (linear(17, 4), LIF(4), linear(4, 1), Readout(1)),
+     r"layer 0 \(Linear\): reads 17 input channels; the chip has at most 16"),
+    (lambda: (linear(2, 600), LIF(600), linear(600, 500), LIF(500), linear(500, 1), Readout(1)),
+     r"1100 neurons in total \(layer 1: 600, layer 3: 500\); the chip has at most 1000"),
+    (lambda: (linear(2, 4), LIF(4), linear(4, 9), Readout(9)),
+     r"layer 3 \(Readout\): 9 readout neurons; the chip has at most 8"),
+    (lambda: (linear(2, 70), LIF(70), linear(70, 70, torch.ones(70, 70)), LIF(70), linear(70, 1), Readout(1)),
+     r"layer 1: neuron 0 \(hidden neuron 0\) projects to 70 hidden neurons; the chip's recurrent fan-out limit is 64"),
+])
+def test_chip_limits_wrong(layers, message):
+    with pytest.raises(ValueError, match=message):
+        to_xylo_spec(XyloNet(*layers()))
 
 
 def test_total_synapses_wrong():
