@@ -28,6 +28,8 @@ class SimResult:
         cycles: clock cycles from the first input item offered to the chip being idle again.
         items: input items run (events plus one per core per leak tick).
         synops: synaptic operations counted by the cores' hardware counters.
+        input_stalls: cycles in which the chip refused an offered input item (input FIFO full).
+        monitor_stalls: cycles in which a monitor record waited for the host.
     """
 
     events: np.ndarray
@@ -35,6 +37,8 @@ class SimResult:
     cycles: int
     items: int
     synops: int
+    input_stalls: int = 0
+    monitor_stalls: int = 0
 
     @property
     def cycles_per_item(self) -> float:
@@ -121,7 +125,7 @@ def simulate(chip_config: ChipConfig, events: np.ndarray, *, leak_ticks: Sequenc
     writes = chip_writes(chip_config, limits) if load == "port" else []
     chip = DynapcnnChip(limits, chip_config if load == "init" else None, **depths)
     ready = monitor_ready or (lambda cycle: True)
-    records, membranes, counts = [], {}, {}
+    records, membranes, counts = [], {}, {"input_stalls": 0, "monitor_stalls": 0}
 
     async def access(ctx, addr: int, data: int = 0, write: bool = True) -> int | None:
         ctx.set(chip.config.payload, {"addr": addr, "data": data, "write": int(write)})
@@ -148,7 +152,9 @@ def simulate(chip_config: ChipConfig, events: np.ndarray, *, leak_ticks: Sequenc
             *_, accepted, valid, record, busy = await ctx.tick().sample(
                 chip.events.ready, chip.monitor.valid, chip.monitor.payload, chip.busy)
             cycle += 1
-            n += bool(accepted and n < len(items))
+            counts["input_stalls"] += not settled and not accepted
+            counts["monitor_stalls"] += bool(valid and not taking)
+            n += bool(accepted and not settled)
             if valid and taking:
                 records.append((record.layer, record.feature, record.x, record.y, record.t))
             if settled and not busy:
@@ -168,5 +174,4 @@ def simulate(chip_config: ChipConfig, events: np.ndarray, *, leak_ticks: Sequenc
     out = np.zeros(len(records), OUTPUT_EVENT_DTYPE)
     for i, (layer, feature, x, y, t) in enumerate(records):
         out[i] = (x, y, t, feature, layer, feature)
-    return SimResult(events=out, membranes=membranes, cycles=counts["cycles"], items=len(items),
-                     synops=counts["synops"])
+    return SimResult(events=out, membranes=membranes, items=len(items), **counts)
