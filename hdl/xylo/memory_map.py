@@ -322,6 +322,15 @@ def state_addresses(params: XyloCoreParams) -> dict[str, list[int]]:
             for name, region in STATE_REGIONS.items()}
 
 
+def decode_flat_state(params: XyloCoreParams, flat: list[int]) -> dict[str, np.ndarray]:
+    """:func:`decode_state` of the words read at every address of :func:`state_addresses`, in its order."""
+    words, start = {}, 0
+    for name, addrs in state_addresses(params).items():
+        words[name] = flat[start:start + len(addrs)]
+        start += len(addrs)
+    return decode_state(params, words)
+
+
 def decode_state(params: XyloCoreParams, words: dict[str, list[int]]) -> dict[str, np.ndarray]:
     """Turn the words read at :func:`state_addresses` into int16 arrays named as ``XyloSim`` records them."""
     state = {}

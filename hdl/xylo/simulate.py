@@ -12,7 +12,8 @@ from spikegate.sim.checks import check_range
 from spikegate.sim.xylo import XyloConfig
 
 from .core import XyloCore
-from .memory_map import OFFSET_BITS, Ctrl, Region, XyloCoreParams, address, config_writes, decode_state, state_addresses
+from .memory_map import (OFFSET_BITS, Ctrl, Region, XyloCoreParams, address, config_writes, decode_flat_state,
+                         state_addresses)
 
 #: Largest input count accepted per channel and step (as ``XyloSim``; above 15 acts as 15).
 MAX_RASTER_COUNT = 255
@@ -75,13 +76,8 @@ async def read_words(ctx, core: XyloCore, addresses) -> list[int]:
 
 async def read_state(ctx, core: XyloCore) -> dict[str, np.ndarray]:
     """Every state register through the read-back port, named and shaped as ``XyloSim`` records it."""
-    names = state_addresses(core.params)
-    flat = await read_words(ctx, core, [a for addrs in names.values() for a in addrs])
-    words, start = {}, 0
-    for name, addrs in names.items():
-        words[name] = flat[start:start + len(addrs)]
-        start += len(addrs)
-    return decode_state(core.params, words)
+    addresses = [a for addrs in state_addresses(core.params).values() for a in addrs]
+    return decode_flat_state(core.params, await read_words(ctx, core, addresses))
 
 
 async def run_step(ctx, core: XyloCore, counts) -> tuple[list[int], int]:

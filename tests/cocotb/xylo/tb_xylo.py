@@ -16,8 +16,8 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
 
-from spikegate.hdl.xylo import Ctrl, Region, XyloCoreParams, address, config_writes, decode_state, state_addresses
-from spikegate.hdl.xylo.memory_map import ADDRESS_BITS
+from spikegate.hdl.xylo import Ctrl, Region, XyloCoreParams, address, config_writes, state_addresses
+from spikegate.hdl.xylo.memory_map import ADDRESS_BITS, decode_flat_state
 from spikegate.sim.compare import assert_same
 from spikegate.sim.xylo import XyloConfig
 
@@ -64,13 +64,8 @@ class Host:
         return words
 
     async def state(self):
-        names = state_addresses(self.params)
-        flat = await self.read([a for addrs in names.values() for a in addrs])
-        words, start = {}, 0
-        for name, addrs in names.items():
-            words[name] = flat[start:start + len(addrs)]
-            start += len(addrs)
-        return decode_state(self.params, words)
+        addresses = [a for addrs in state_addresses(self.params).values() for a in addrs]
+        return decode_flat_state(self.params, await self.read(addresses))
 
     async def step(self, counts):
         dut = self.dut
