@@ -17,6 +17,8 @@ def register(subparsers) -> None:
                                    description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("out/demo"), help="output directory (default out/demo)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the data and the training")
+    parser.add_argument("--quick", action="store_true",
+                        help="train the Xylo network for a few seconds only (its accuracy is then near chance)")
     parser.set_defaults(func=run)
 
 
@@ -26,7 +28,9 @@ def run(args) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     print("== Xylo: train, quantize, simulate ==")
-    xylo_figures = xylo.demo(out / "xylo", seed=args.seed)
+    xylo_figures = xylo.demo(out / "xylo", seed=args.seed, quick=args.quick)
+    print(f"Xylo: accuracy float {xylo_figures['accuracy_float']:.1%}, chip {xylo_figures['accuracy_chip']:.1%}; "
+          f"the chip makes the float network's decision in {xylo_figures['decision_agreement']:.1%} of trials")
     print("== DYNAP-CNN: convert, place, simulate ==")
     dynapcnn_figures = dynapcnn.demo(out / "dynapcnn", seed=args.seed)
     summary = {"xylo": xylo_figures, "dynapcnn": dynapcnn_figures}
