@@ -72,7 +72,7 @@ class XyloCore(wiring.Component):
             which is what lets every large memory be one single-port SPRAM.
         readback_addr: In(stream) — payload ``addr`` (21 bits): read one word, while idle.
         readback_data: Out(stream) — payload ``data`` (16 bits): the word, 2 cycles after the
-            address; one read per 2 cycles.
+            address; one read per cycle while ``ready`` stays high.
         cycles: Out(32) — clock cycles of the last step (also CTRL ``CYCLES_LO``/``CYCLES_HI``).
 
     Time step (see :func:`step_cycles` for the cycles): (1) each input channel with a count streams
@@ -164,9 +164,13 @@ class XyloCore(wiring.Component):
         rb_region = Signal(5)
         rb_offset = Signal(3)
         cfg, rb_in, rb_out = self.config, self.readback_addr, self.readback_data
+        skid_valid = Signal()  # a read word the blocked output could not take yet
+        skid = Signal(DATA_BITS)
+        out_free = ~rb_out.valid | rb_out.ready
         m.d.comb += [
             cfg.ready.eq(idle & ~rb_pending),
-            rb_in.ready.eq(idle & ~rb_pending & ~cfg.valid & (~rb_out.valid | rb_out.ready)),
+            # accept a read only if its word will have a place: the output or the (empty) skid register
+            rb_in.ready.eq(idle & ~cfg.valid & ~skid_valid & ~(rb_pending & ~out_free)),
             self.counts.ready.eq(idle),
         ]
         host_write = cfg.valid & cfg.ready
@@ -206,20 +210,21 @@ class XyloCore(wiring.Component):
         m.d.sync += rb_pending.eq(host_read)
         with m.If(host_read):
             m.d.sync += [rb_region.eq(r_region), rb_offset.eq(r_offset)]
-        with m.If(rb_out.ready):
-            m.d.sync += rb_out.valid.eq(0)
-        with m.If(rb_pending):
-            value = Signal(DATA_BITS)
-            ctrl = Array([shift_in, shift_rec, shift_out, 0, cycles[:16], cycles[16:], 0, 0])
-            m.d.comb += value.eq(Mux(rb_region == Region.CTRL, ctrl[rb_offset], 0))
-            for region, (_, rd) in rams.items():
-                regions = [region] + [r for r, memory_region in READOUT_MEMORY.items() if memory_region == region]
-                with m.If(Cat(rb_region == r for r in regions).any()):
-                    m.d.comb += value.eq(rd.data[:5] if region == Region.SPIKES else rd.data)
-            for region, ram_ in singles.items():
-                with m.If(rb_region == region):
-                    m.d.comb += value.eq(ram_.rdata)
-            m.d.sync += [rb_out.payload.data.eq(value), rb_out.valid.eq(1)]
+        value = Signal(DATA_BITS)  # the word of last cycle's read
+        ctrl = Array([shift_in, shift_rec, shift_out, 0, cycles[:16], cycles[16:], 0, 0])
+        m.d.comb += value.eq(Mux(rb_region == Region.CTRL, ctrl[rb_offset], 0))
+        for region, (_, rd) in rams.items():
+            regions = [region] + [r for r, memory_region in READOUT_MEMORY.items() if memory_region == region]
+            with m.If(Cat(rb_region == r for r in regions).any()):
+                m.d.comb += value.eq(rd.data[:5] if region == Region.SPIKES else rd.data)
+        for region, ram_ in singles.items():
+            with m.If(rb_region == region):
+                m.d.comb += value.eq(ram_.rdata)
+        with m.If(out_free):
+            m.d.sync += [rb_out.valid.eq(skid_valid | rb_pending), rb_out.payload.data.eq(Mux(skid_valid, skid, value)),
+                         skid_valid.eq(skid_valid & rb_pending), skid.eq(value)]
+        with m.Elif(rb_pending):
+            m.d.sync += [skid_valid.eq(1), skid.eq(value)]
 
         # ------------------------------------------------- synaptic pipeline
         # stage 1: weight memories answer; decode, read the target's state

@@ -54,7 +54,7 @@ async def load_words(ctx, core: XyloCore, writes) -> None:
 
 
 async def read_words(ctx, core: XyloCore, addresses) -> list[int]:
-    """Read words through the read-back port (one every 2 cycles)."""
+    """Read words through the read-back port (one per cycle)."""
     addresses = list(addresses)
     words: list[int] = []
     ctx.set(core.readback_data.ready, 1)
