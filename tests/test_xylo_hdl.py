@@ -54,6 +54,16 @@ def test_random_medium_equals_numpy(seed):
     run_both(config, raster, load="direct" if seed % 2 else "port")
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(10))
+def test_random_large_equals_numpy(seed):
+    """100-1000 hidden neurons, up to 64 fan-out entries each (opt in with --run-slow: 10-20 s per config)."""
+    rng = np.random.default_rng(2000 + seed)
+    config = random_config(rng, 16, int(rng.integers(100, 1001)), 8, version=1 + seed % 2,
+                           regime=("quiet", "medium", "saturated")[seed % 3])
+    run_both(config, random_raster(rng, 3, 16, rate=0.5), load="direct")
+
+
 def test_full_size_equals_numpy():
     """16/1000/8 with 32 recurrent targets per neuron (32,000 synapses), every record over 3 steps."""
     rng = np.random.default_rng(7)
