@@ -27,9 +27,12 @@ TIMING = ["seconds"]
 
 @pytest.fixture(scope="module")
 def client():
+    """Two workers; Dask gives a task up after its workers died twice (default: four times)."""
+    import dask
     from dask.distributed import Client
 
-    cluster = local_cluster(2, dashboard=None)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        cluster = local_cluster(2, dashboard=None)
     with Client(cluster) as dask_client:
         yield dask_client
     cluster.close()
@@ -99,6 +102,32 @@ def test_worker_killed_mid_run_loses_and_repeats_nothing(client, serial_dvs, tmp
     results = read_table(tmp_path / "out" / f"results{TABLE_SUFFIX}")
     assert results["index"].tolist() == list(range(96))  # every sample exactly once
     pd.testing.assert_frame_equal(without_timing(results), without_timing(serial_dvs[1]))
+    client.wait_for_workers(2, timeout=60)
+
+
+class CrashingDataset(SyntheticDVS):
+    """Sample ``victim`` kills the worker process every time it is loaded (as a segfault would)."""
+
+    def __init__(self, samples, victim):
+        super().__init__(samples)
+        self.victim = victim
+
+    def load(self, index):
+        if index == self.victim:
+            os._exit(1)
+        return super().load(index)
+
+
+def test_a_sample_that_always_kills_its_worker_is_isolated_and_reported(client, serial_dvs, tmp_path):
+    summary = evaluate(dvs_evaluator(), CrashingDataset(96, victim=21), tmp_path, scheduler=client, shard_size=8,
+                       progress=False)
+    results = read_table(tmp_path / f"results{TABLE_SUFFIX}")
+    assert results["index"].tolist() == list(range(96))
+    assert results["status"].tolist() == ["error" if i == 21 else "ok" for i in range(96)]
+    [error] = summary["errors"]
+    assert error["index"] == 21 and error["error"].startswith("KilledWorker: the worker processes running this")
+    good = results["index"] != 21
+    pd.testing.assert_frame_equal(without_timing(results[good]), without_timing(serial_dvs[1][good]))
     client.wait_for_workers(2, timeout=60)
 
 

@@ -18,13 +18,17 @@ Nothing is lost:
   unless ``overwrite`` is set;
 - on Dask, a worker process that dies takes its unfinished shards with it; the scheduler runs them
   again on another worker (Dask's own task recovery). Rows are keyed by sample index and each shard
-  is written once, so every sample is counted exactly once; the final table is checked for that;
+  is written once, so every sample is counted exactly once; the final table is checked for that. A
+  shard that kills its workers every time (a sample that crashes the process) is run again one sample
+  per task, and the sample that does it gets an error row;
 - a malformed sample gives a row with ``status = "error"`` and the reason, and the run goes on.
 
 Local clusters are started with worker processes of one thread each, the scheduler and dashboard on
 127.0.0.1 (dashboard off with ``dashboard=None``), and Dask's ``MALLOC_TRIM_THRESHOLD_`` worker
 setting removed (``distributed.nanny.pre-spawn-environ``): with it, numpy-heavy tasks took 1.7x the
-CPU time of a plain loop on the project's machines. Scripts that start one need the
+CPU time of a plain loop on the project's machines. Their scheduler hands a worker its next shard only
+when it is free (``worker-saturation`` 1.0), so that when a worker dies, Dask blames only the shard it
+was running (it counts every task held by a dying worker as suspect). Scripts that start one need the
 ``if __name__ == "__main__":`` guard (worker processes are spawned).
 """
 
@@ -49,6 +53,7 @@ from .report import TABLE_SUFFIX, read_table, summarize, write_plots, write_tabl
 MANIFEST_FORMAT = "spikegate.eval.manifest"
 DEFAULT_SHARD_SIZE = 16
 DEFAULT_DASHBOARD = "127.0.0.1:8787"
+WORKER_WAIT_S = 60  #: how long a run on an existing cluster waits for its first worker
 
 
 # ------------------------------------------------------------------------------------- one shard
@@ -58,13 +63,23 @@ def run_shard(evaluator: Evaluator, dataset, start: int, stop: int) -> pd.DataFr
     rows = []
     for index in range(start, stop):
         began = time.perf_counter()
-        row = {"index": index, "name": dataset.name(index), "label": int(dataset.labels[index])}
         try:
-            row.update(evaluator.evaluate(simulator, dataset.load(index)), status="ok", error="")
+            rows.append(_row(evaluator, dataset, index, evaluator.evaluate(simulator, dataset.load(index))))
         except (MalformedSample, ValueError, TypeError, OSError) as error:
-            row.update(evaluator.empty_result(), status="error", error=f"{type(error).__name__}: {error}")
-        row["seconds"] = time.perf_counter() - began
-        rows.append(row)
+            rows.append(_row(evaluator, dataset, index, error=f"{type(error).__name__}: {error}"))
+        rows[-1]["seconds"] = time.perf_counter() - began
+    return _table(rows)
+
+
+def _row(evaluator: Evaluator, dataset, index: int, result: dict | None = None, error: str = "") -> dict:
+    """One sample's row: its result, or the empty result and the reason it has none."""
+    row = {"index": index, "name": dataset.name(index), "label": int(dataset.labels[index])}
+    row.update(result if result is not None else evaluator.empty_result(), status="error" if error else "ok",
+               error=error, seconds=0.0)
+    return row
+
+
+def _table(rows: list[dict]) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     table["correct"] = (table["status"] == "ok") & (table["prediction"] == table["label"])
     return table
@@ -130,15 +145,42 @@ def _run_serial(evaluator, dataset, shards: dict[int, tuple[int, int]]) -> Itera
 
 
 def _run_dask(client, evaluator, dataset, shards: dict[int, tuple[int, int]]) -> Iterator[tuple[int, pd.DataFrame]]:
-    from dask.distributed import as_completed
+    """Shards as Dask tasks, yielded as they finish. A shard whose task keeps killing its workers (Dask
+    gives up after ``distributed.scheduler.allowed-failures`` deaths: a sample that crashes the process)
+    runs again one task per sample; a sample that alone kills its workers gets an error row."""
+    from dask.distributed import KilledWorker, as_completed
 
-    futures = {client.submit(run_shard, evaluator, dataset, start, stop, pure=False): shard
-               for shard, (start, stop) in shards.items()}
+    tasks, queue = {}, as_completed()
+
+    def submit(shard: int, start: int, stop: int, split: bool) -> None:
+        future = client.submit(run_shard, evaluator, dataset, start, stop, pure=False)
+        tasks[future] = (shard, start, stop, split)
+        queue.add(future)
+
+    for shard, (start, stop) in shards.items():
+        submit(shard, start, stop, False)
+    parts: dict[int, list[pd.DataFrame]] = {}
     try:
-        for future in as_completed(futures):
-            yield futures[future], future.result()
+        for future in queue:
+            shard, start, stop, split = tasks.pop(future)
+            try:
+                table = future.result()
+            except KilledWorker as error:
+                if not split:
+                    parts[shard] = []
+                    for index in range(start, stop):
+                        submit(shard, index, index + 1, True)
+                    continue
+                table = _table([_row(evaluator, dataset, start, error=f"KilledWorker: the worker processes running "
+                                     f"this sample died each time ({error})")])
+            if not split:
+                yield shard, table
+                continue
+            parts[shard].append(table)
+            if len(parts[shard]) == shards[shard][1] - shards[shard][0]:
+                yield shard, pd.concat(parts.pop(shard), ignore_index=True).sort_values("index", kind="stable")
     finally:
-        client.cancel(list(futures))
+        client.cancel(list(tasks))
 
 
 def local_cluster(workers: int, dashboard: str | None = DEFAULT_DASHBOARD):
@@ -146,7 +188,8 @@ def local_cluster(workers: int, dashboard: str | None = DEFAULT_DASHBOARD):
     import dask
     from dask.distributed import LocalCluster
 
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+                          "distributed.scheduler.worker-saturation": 1.0}):
         # without a dashboard the scheduler still serves /health: on a free local port, not 8787
         http = {} if dashboard is not None else {"scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"}}
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
@@ -224,6 +267,11 @@ def dask_client(scheduler=None, workers: int = 2, dashboard: str | None = DEFAUL
         yield scheduler
     elif scheduler is not None:
         with Client(scheduler) as client:
+            try:
+                client.wait_for_workers(1, timeout=WORKER_WAIT_S)
+            except TimeoutError:
+                raise ValueError(f"scheduler {scheduler}: no worker joined within {WORKER_WAIT_S} s "
+                                 f"(start some with: dask worker {scheduler})") from None
             yield client
     elif workers > 0:
         with local_cluster(workers, dashboard) as cluster, Client(cluster) as client:
