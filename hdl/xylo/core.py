@@ -298,6 +298,10 @@ class XyloCore(wiring.Component):
         def neuron_reads(index):
             return [rd.addr.eq(index) for _, rd in rams.values()]
 
+        def issue_addition(kind, count, index=0, lane=0):  # start one addition in the synaptic pipeline
+            return [issue.eq(1), issue_kind.eq(kind), issue_count.eq(count), issue_index.eq(index),
+                    issue_lane.eq(lane)]
+
         def next_channel():
             m.d.sync += [i.eq(i + 1), Cat(counts).eq(Cat(counts[1:]))]
 
@@ -345,8 +349,7 @@ class XyloCore(wiring.Component):
                 with m.Else():
                     next_channel()
             with m.State("IN_STREAM"):
-                m.d.comb += [w_in.addr.eq(Cat(n[:p.hidden_bits], i[:p.input_bits])), issue.eq(1),
-                             issue_kind.eq(_INPUT), issue_count.eq(head), issue_index.eq(n)]
+                m.d.comb += [w_in.addr.eq(Cat(n[:p.hidden_bits], i[:p.input_bits])), *issue_addition(_INPUT, head, n)]
                 m.d.sync += n.eq(n + 1)
                 with m.If(n == n_hid - 1):
                     m.next = "IN_DRAIN"
@@ -368,14 +371,14 @@ class XyloCore(wiring.Component):
                     m.d.sync += ptr.eq(ptr + length)
                     next_source(n)
             with m.State("REC_STREAM"):
-                m.d.comb += [fan.addr.eq(entry), misc.addr.eq(entry >> 2), issue.eq(1),
-                             issue_kind.eq(_RECURRENT), issue_count.eq(src_count), issue_lane.eq(entry[:2])]
+                m.d.comb += [fan.addr.eq(entry), misc.addr.eq(entry >> 2),
+                             *issue_addition(_RECURRENT, src_count, lane=entry[:2])]
                 m.d.sync += [entry.eq(entry + 1), remaining.eq(remaining - 1)]
                 with m.If(remaining == 1):
                     m.next = "REC_OUT"
             with m.State("REC_OUT"):
-                m.d.comb += [misc.addr.eq(p.misc_out_base + n * p.out_words + (o >> 1)), issue.eq(1),
-                             issue_kind.eq(_READOUT), issue_count.eq(src_count), issue_index.eq(o)]
+                m.d.comb += [misc.addr.eq(p.misc_out_base + n * p.out_words + (o >> 1)),
+                             *issue_addition(_READOUT, src_count, o)]
                 m.d.sync += o.eq(o + 1)
                 with m.If(o == n_out - 1):
                     m.next = "REC_DRAIN"
