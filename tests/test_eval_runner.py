@@ -277,3 +277,18 @@ def test_readme_command_on_its_own_two_worker_cluster(serial_dvs, tmp_path, caps
     assert "96 samples evaluated, 0 malformed; accuracy" in capsys.readouterr().out
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["run"]["workers"] == 2 and summary["accuracy"] == serial_dvs[0]["accuracy"]
+
+
+def test_a_cluster_without_workers_is_reported_not_waited_for_forever(tmp_path, monkeypatch):
+    from dask.distributed import Client
+
+    from spikegate.sim.eval import runner
+
+    monkeypatch.setattr(runner, "WORKER_WAIT_S", 1)
+    with local_cluster(0, dashboard=None) as cluster, Client(cluster) as empty:
+        with pytest.raises(RuntimeError, match="the cluster has had no worker for 1 s; finished shards are kept"):
+            evaluate(dvs_evaluator(), open_dataset("synthetic:dvs:4"), tmp_path / "a", scheduler=empty,
+                     progress=False)
+        with pytest.raises(ValueError, match=r"scheduler tcp://127\.0\.0\.1:\d+: no worker joined within 1 s"):
+            evaluate(dvs_evaluator(), open_dataset("synthetic:dvs:4"), tmp_path / "b",
+                     scheduler=cluster.scheduler_address, progress=False)

@@ -53,7 +53,7 @@ from .report import TABLE_SUFFIX, read_table, summarize, write_plots, write_tabl
 MANIFEST_FORMAT = "spikegate.eval.manifest"
 DEFAULT_SHARD_SIZE = 16
 DEFAULT_DASHBOARD = "127.0.0.1:8787"
-WORKER_WAIT_S = 60  #: how long a run on an existing cluster waits for its first worker
+WORKER_WAIT_S = 60  #: how long a run waits for a worker (at the start on an existing cluster, or when all left)
 
 
 # ------------------------------------------------------------------------------------- one shard
@@ -148,37 +148,43 @@ def _run_dask(client, evaluator, dataset, shards: dict[int, tuple[int, int]]) ->
     """Shards as Dask tasks, yielded as they finish. A shard whose task keeps killing its workers (Dask
     gives up after ``distributed.scheduler.allowed-failures`` deaths: a sample that crashes the process)
     runs again one task per sample; a sample that alone kills its workers gets an error row."""
-    from dask.distributed import KilledWorker, as_completed
+    from dask.distributed import KilledWorker, wait
 
-    tasks, queue = {}, as_completed()
+    tasks = {}
 
     def submit(shard: int, start: int, stop: int, split: bool) -> None:
-        future = client.submit(run_shard, evaluator, dataset, start, stop, pure=False)
-        tasks[future] = (shard, start, stop, split)
-        queue.add(future)
+        tasks[client.submit(run_shard, evaluator, dataset, start, stop, pure=False)] = (shard, start, stop, split)
 
     for shard, (start, stop) in shards.items():
         submit(shard, start, stop, False)
     parts: dict[int, list[pd.DataFrame]] = {}
     try:
-        for future in queue:
-            shard, start, stop, split = tasks.pop(future)
+        while tasks:
             try:
-                table = future.result()
-            except KilledWorker as error:
-                if not split:
-                    parts[shard] = []
-                    for index in range(start, stop):
-                        submit(shard, index, index + 1, True)
-                    continue
-                table = _table([_row(evaluator, dataset, start, error=f"KilledWorker: the worker processes running "
-                                     f"this sample died each time ({error})")])
-            if not split:
-                yield shard, table
+                done, _ = wait(list(tasks), timeout=WORKER_WAIT_S, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                if not client.nthreads():
+                    raise RuntimeError(f"the cluster has had no worker for {WORKER_WAIT_S} s; finished shards "
+                                       f"are kept: run again to resume") from None
                 continue
-            parts[shard].append(table)
-            if len(parts[shard]) == shards[shard][1] - shards[shard][0]:
-                yield shard, pd.concat(parts.pop(shard), ignore_index=True).sort_values("index", kind="stable")
+            for future in done:
+                shard, start, stop, split = tasks.pop(future)
+                try:
+                    table = future.result()
+                except KilledWorker as error:
+                    if not split:
+                        parts[shard] = []
+                        for index in range(start, stop):
+                            submit(shard, index, index + 1, True)
+                        continue
+                    table = _table([_row(evaluator, dataset, start, error=f"KilledWorker: the worker processes "
+                                         f"running this sample died each time ({error})")])
+                if not split:
+                    yield shard, table
+                    continue
+                parts[shard].append(table)
+                if len(parts[shard]) == shards[shard][1] - shards[shard][0]:
+                    yield shard, pd.concat(parts.pop(shard), ignore_index=True).sort_values("index", kind="stable")
     finally:
         client.cancel(list(tasks))
 
