@@ -19,6 +19,7 @@ malformed samples with their reasons, and what ran (evaluator, dataset, workers,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -30,14 +31,19 @@ TABLE_SUFFIX = ".parquet" if find_spec("pyarrow") is not None else ".csv"
 MAX_LISTED_ERRORS = 100
 
 
-def write_table(table: pd.DataFrame, path: Path) -> None:
-    """Write a table atomically (temporary name, then rename) as Parquet or CSV by its suffix."""
+def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
+    """``write(temporary)`` then rename to ``path``: readers never see a half-written file."""
     temporary = path.with_name(path.name + ".tmp")
-    if path.suffix == ".parquet":
-        table.to_parquet(temporary, index=False)
-    else:
-        table.to_csv(temporary, index=False)
+    write(temporary)
     temporary.replace(path)
+
+
+def write_table(table: pd.DataFrame, path: Path) -> None:
+    """Write a table atomically as Parquet or CSV by its suffix."""
+    if path.suffix == ".parquet":
+        write_atomically(path, lambda temporary: table.to_parquet(temporary, index=False))
+    else:
+        write_atomically(path, lambda temporary: table.to_csv(temporary, index=False))
 
 
 def read_table(path: Path) -> pd.DataFrame:

@@ -37,7 +37,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -48,7 +47,7 @@ import pandas as pd
 
 from .chips import Evaluator
 from .datasets import MalformedSample
-from .report import TABLE_SUFFIX, read_table, summarize, write_plots, write_table
+from .report import TABLE_SUFFIX, read_table, summarize, write_atomically, write_plots, write_table
 
 MANIFEST_FORMAT = "spikegate.eval.manifest"
 DEFAULT_SHARD_SIZE = 16
@@ -121,7 +120,7 @@ class Manifest:
     def save(self) -> None:
         doc = {"format": MANIFEST_FORMAT, "format_version": 1, "run": self.run,
                "shards": {str(k): v for k, v in sorted(self.shards.items())}}
-        _write_atomic(self.path, json.dumps(doc, indent=1).encode())
+        write_atomically(self.path, lambda temporary: temporary.write_text(json.dumps(doc, indent=1)))
 
     def record(self, shard: int, table: pd.DataFrame) -> None:
         """Write a finished shard's rows, then mark it finished."""
@@ -130,12 +129,6 @@ class Manifest:
         self.shards[shard] = {"file": file, "samples": len(table), "errors": int((table["status"] != "ok").sum()),
                               "seconds": round(float(table["seconds"].sum()), 6)}
         self.save()
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
 
 
 # ------------------------------------------------------------------------------------- executors
