@@ -178,6 +178,10 @@ class XyloCore(wiring.Component):
         w_region, w_offset, w_data = cfg.payload.addr[OFFSET_BITS:], cfg.payload.addr[:OFFSET_BITS], cfg.payload.data
         r_region, r_offset = rb_in.payload.addr[OFFSET_BITS:], rb_in.payload.addr[:OFFSET_BITS]
 
+        # the address-map regions each neuron memory answers: its own and its readout region
+        regions_of = {region: [region] + [r for r, memory_region in READOUT_MEMORY.items() if memory_region == region]
+                      for region in rams}
+
         def neuron_address(region, offset):  # readout regions live after the hidden neurons
             return Mux(Cat(region == r for r in READOUT_MEMORY).any(), offset + n_hid, offset)
 
@@ -193,8 +197,7 @@ class XyloCore(wiring.Component):
                 m.d.comb += [ram_.addr.eq(Mux(cfg.valid, w_offset, r_offset)), ram_.wdata.eq(w_data)]
         with m.If(host_write):
             for region, (wr, _) in rams.items():
-                regions = [region] + [r for r, memory_region in READOUT_MEMORY.items() if memory_region == region]
-                with m.If(Cat(w_region == r for r in regions).any()):
+                with m.If(Cat(w_region == r for r in regions_of[region]).any()):
                     m.d.comb += [wr.data.eq(Cat(w_data[:5], parity) if region == Region.SPIKES else w_data),
                                  wr.en.eq(1)]
             for region, ram_ in singles.items():
@@ -214,8 +217,7 @@ class XyloCore(wiring.Component):
         ctrl = Array([shift_in, shift_rec, shift_out, 0, cycles[:16], cycles[16:], 0, 0])
         m.d.comb += value.eq(Mux(rb_region == Region.CTRL, ctrl[rb_offset], 0))
         for region, (_, rd) in rams.items():
-            regions = [region] + [r for r, memory_region in READOUT_MEMORY.items() if memory_region == region]
-            with m.If(Cat(rb_region == r for r in regions).any()):
+            with m.If(Cat(rb_region == r for r in regions_of[region]).any()):
                 m.d.comb += value.eq(rd.data[:5] if region == Region.SPIKES else rd.data)
         for region, ram_ in singles.items():
             with m.If(rb_region == region):
