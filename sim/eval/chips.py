@@ -53,6 +53,7 @@ class Evaluator:
     """What the runner needs of a chip: see :class:`XyloEvaluator` and :class:`DynapcnnEvaluator`."""
 
     chip: str
+    config: object  #: the register configuration (XyloConfig or ChipConfig)
     n_outputs: int
     sops_units: tuple[str, ...]
     events_units: tuple[str, ...]
