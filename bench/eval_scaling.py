@@ -33,27 +33,16 @@ import numpy as np
 from spikegate.sim.dynapcnn.config import ChipConfig, CoreConfig, Destination, DvsLayerConfig
 from spikegate.sim.eval import evaluate, load_config, local_cluster, make_evaluator, open_dataset
 from spikegate.sim.eval.datasets import EVENT_DTYPE
+from spikegate.sim.eval.synthetic import SyntheticDataset
 
 SENSOR = (34, 34, 2)
 
 
-class RandomEvents:
+class RandomEvents(SyntheticDataset):
     """Seeded uniform random events on the N-MNIST sensor, 10 classes (labels carry no signal)."""
 
-    kind, sensor = "events", SENSOR
-
-    def __init__(self, samples: int, events: int = 3000, seed: int = 0):
-        self.samples, self.events, self.seed = samples, events, seed
-        self.labels = np.arange(samples) % 10
-
-    def __len__(self) -> int:
-        return self.samples
-
-    def name(self, index: int) -> str:
-        return f"random[{index}]"
-
-    def describe(self) -> dict:
-        return {"type": "bench-random", "samples": self.samples, "events": self.events, "seed": self.seed}
+    key, kind, sensor, n_classes = "random", "events", SENSOR, 10
+    events = 3000
 
     def load(self, index: int) -> np.ndarray:
         rng = np.random.default_rng([self.seed, index])
@@ -64,7 +53,7 @@ class RandomEvents:
 
 
 def nmnist_network(seed: int = 0) -> ChipConfig:
-    """Five cores with seeded random int8 weights (see the module docstring)."""
+    """Four cores with seeded random int8 weights (see the module docstring)."""
     rng = np.random.default_rng(seed)
     layers = [  # (core, features, channels, kernel, input size, pooling to the next core, threshold)
         (0, 16, 2, 5, 34, 2, 80), (1, 32, 16, 5, 15, 2, 400), (3, 64, 32, 3, 5, 1, 400), (5, 10, 64, 3, 3, 1, 400)]

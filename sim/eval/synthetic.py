@@ -31,30 +31,37 @@ DEFAULT_SAMPLES = 200
 DEFAULT_SEED = 0
 
 
-class SyntheticDVS:
-    """Moving oriented bars on a small DVS sensor (see the module docstring)."""
+class SyntheticDataset:
+    """What both generated datasets share: balanced labels (sample i has class i mod n_classes), names
+    and the description stored in a run's manifest. Subclasses set ``key``, ``kind`` and ``load``."""
 
-    kind = "events"
+    key: str
     n_classes = 4
-    size = 16
-    saccade = (0, 1, 0, -1, 0, 1)  #: offset across the bar (px) in each 1 ms frame
-    frame_us = 1000
-    noise = 1.0  #: noise events per signal event
-    lengths = (3, 8)  #: bar length range (px), upper bound excluded
 
     def __init__(self, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED):
         self.samples, self.seed = int(samples), int(seed)
-        self.sensor = (self.size, self.size, 2)
         self.labels = np.arange(self.samples, dtype=np.int64) % self.n_classes
 
     def __len__(self) -> int:
         return self.samples
 
     def name(self, index: int) -> str:
-        return f"dvs[{index}]"
+        return f"{self.key}[{index}]"
 
     def describe(self) -> dict:
-        return {"type": "synthetic", "name": "dvs", "samples": self.samples, "seed": self.seed}
+        return {"type": "synthetic", "name": self.key, "samples": self.samples, "seed": self.seed}
+
+
+class SyntheticDVS(SyntheticDataset):
+    """Moving oriented bars on a small DVS sensor (see the module docstring)."""
+
+    key, kind = "dvs", "events"
+    size = 16
+    sensor = (size, size, 2)
+    saccade = (0, 1, 0, -1, 0, 1)  #: offset across the bar (px) in each 1 ms frame
+    frame_us = 1000
+    noise = 1.0  #: noise events per signal event
+    lengths = (3, 8)  #: bar length range (px), upper bound excluded
 
     def _bar(self, center, along, normal, length, offset) -> np.ndarray:
         """(size, size) bool mask [y, x] of the bar's pixels, shifted by ``offset`` along ``normal``."""
@@ -93,29 +100,15 @@ class SyntheticDVS:
         return out
 
 
-class SyntheticRaster:
+class SyntheticRaster(SyntheticDataset):
     """Class-dependent channel rates as (T, 16) count rasters for Xylo (see the module docstring)."""
 
-    kind = "raster"
+    key, kind = "xylo", "raster"
     sensor = None
-    n_classes = 4
     channels = 16
     steps = 40
     rate_high = 0.35
     rate_low = 0.25
-
-    def __init__(self, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED):
-        self.samples, self.seed = int(samples), int(seed)
-        self.labels = np.arange(self.samples, dtype=np.int64) % self.n_classes
-
-    def __len__(self) -> int:
-        return self.samples
-
-    def name(self, index: int) -> str:
-        return f"xylo[{index}]"
-
-    def describe(self) -> dict:
-        return {"type": "synthetic", "name": "xylo", "samples": self.samples, "seed": self.seed}
 
     def load(self, index: int) -> np.ndarray:
         rng = np.random.default_rng([self.seed, index])
@@ -126,7 +119,7 @@ class SyntheticRaster:
         return np.minimum(rng.poisson(rates, size=(self.steps, self.channels)), 15).astype(np.int64)
 
 
-SYNTHETIC = {"dvs": SyntheticDVS, "xylo": SyntheticRaster}
+SYNTHETIC = {cls.key: cls for cls in (SyntheticDVS, SyntheticRaster)}
 
 
 def open_synthetic(spec: str):
