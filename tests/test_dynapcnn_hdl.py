@@ -357,3 +357,28 @@ def test_limits_and_decoder_wrong():
     assert CoreLimits.for_shape(features=4, channels=2, neuron_map=8, kernel_size=3) == \
         CoreLimits(kernel=2 << 6, neuron=4 << 6, bias=4)
     assert CoreLimits.of_chip(5).kernel == 64 * 1024
+
+
+# ----------------------------------------------------------------------------------------- compiled path
+@pytest.mark.slow
+def test_compiled_chip_matches_model_on_long_runs(tmp_path):
+    """The CXXRTL model (about a minute of g++) on the MNIST-like network: 3000 events with leak ticks,
+    output events and membranes equal to the model, cycle count equal to Amaranth's simulator on a prefix."""
+    from spikegate.hdl.dynapcnn.compiled import CompiledChip
+
+    rng = np.random.default_rng(8)
+    chip = mnist_like(rng)
+    chip = chip.replace(cores=[None if c is None else c.replace(leak_enable=True, biases=rng.integers(-3, 4, c.features))
+                               for c in chip.cores])
+    compiled = CompiledChip(chip, tmp_path)
+    batch = events(list(zip(rng.integers(0, 28, 3000), rng.integers(0, 28, 3000), rng.integers(0, 2, 3000))))
+    ticks = [(i, 10_000 + i) for i in range(0, 3000, 500)]
+    result = compiled.run(batch, ticks)
+    want, membranes = reference(chip, batch, ticks)
+    assert_same({k: result.events[k][:, None] for k in FIELDS}, {k: want[k][:, None] for k in FIELDS},
+                axes=("event", "-"), names=("cxxrtl", "model"), context="output events")
+    for i in chip.used_cores:
+        assert_same({"V": result.membranes[i][None]}, {"V": membranes[i][None]}, axes=("-", "f", "x", "y"),
+                    names=("cxxrtl", "model"), context=f"core {i} membranes")
+    prefix = simulate(chip, batch[:40], leak_ticks=[(0, 10_000)], read_membranes=False)
+    assert compiled.run(batch[:40], [(0, 10_000)], read_membranes=False).cycles == prefix.cycles

