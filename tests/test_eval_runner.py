@@ -229,6 +229,32 @@ def test_xylo_eval_cli_and_vmem_rule(tmp_path, capsys):
         assert evaluator.evaluate(simulator, raster)["prediction"] == int(np.argmax(rec["Vmem_out"].max(axis=0)))
 
 
+def test_xylo_event_samples_are_binned_by_the_config_dt(tmp_path):
+    from spikegate.sim.eval.datasets import EVENT_DTYPE, save_rasters_npz
+    from spikegate.sim.eval.synthetic import SyntheticRaster
+
+    rasters = [SyntheticRaster(3).load(i) for i in range(3)]
+    samples = []
+    for raster in rasters:  # every count of step s, channel c becomes that many events at t = 1000 s + 999
+        steps, channels = np.nonzero(raster)
+        repeats = raster[steps, channels]
+        events = np.zeros(int(repeats.sum()), EVENT_DTYPE)
+        events["t"], events["p"] = np.repeat(steps * 1000 + 999, repeats), np.repeat(channels, repeats)
+        samples.append(events)
+    samples[2]["p"][0] = 16
+    save_events_npz(tmp_path / "events.npz", samples, [0, 1, 2])
+    save_rasters_npz(tmp_path / "rasters.npz", rasters, [0, 1, 2])
+    config = load_config("bundled:xylo")  # dt 1 ms
+    for name in ("events", "rasters"):
+        evaluate(make_evaluator(config), open_dataset(tmp_path / f"{name}.npz"), tmp_path / name, workers=0,
+                 progress=False)
+    from_events = read_table(tmp_path / "events" / f"results{TABLE_SUFFIX}")
+    from_rasters = read_table(tmp_path / "rasters" / f"results{TABLE_SUFFIX}")
+    columns = [c for c in from_rasters.columns if c.startswith(("out_", "sops", "events", "prediction"))]
+    pd.testing.assert_frame_equal(from_events.loc[:1, columns], from_rasters.loc[:1, columns])
+    assert from_events.loc[2, "error"] == "MalformedSample: events: channel p = 16 is outside the inputs 0..15"
+
+
 def test_eval_cli_wrong(tmp_path, capsys):
     assert main(["eval", "bundled:nothing", "synthetic:dvs", "--workers", "0", "--out", str(tmp_path)]) == 2
     assert "bundled networks are ['bundled:dynapcnn', 'bundled:xylo']" in capsys.readouterr().out

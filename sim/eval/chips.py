@@ -16,7 +16,8 @@ predicted as class 0 and shows ``n_output = 0`` in the results):
 
 Models: DYNAP-CNN ``mode="event"`` (default) runs the event-driven chip model on the event array;
 ``mode="timestep"`` bins events into a (T, polarities, height, width) count raster of ``dt_us``
-microsecond steps and runs the time-stepped (sinabs-equivalent) model. Xylo takes (T, Nin) rasters.
+microsecond steps and runs the time-stepped (sinabs-equivalent) model. Xylo takes (T, Nin) rasters,
+or event arrays binned into them (channel p, steps of the config's ``dt``).
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ class XyloEvaluator(Evaluator):
         return XyloSim(self.config)
 
     def evaluate(self, simulator, raster) -> dict:
-        raster = np.asarray(raster)
+        raster = self.raster(raster)
         simulator.reset_state()
         out, _, rec = simulator.evolve(raster, record=True)
         counts = out.sum(axis=0)
@@ -105,6 +106,22 @@ class XyloEvaluator(Evaluator):
         if self.rule == "vmem":
             row["prediction"] = int(np.argmax(rec["Vmem_out"].max(axis=0)))
         return row
+
+    def raster(self, sample) -> np.ndarray:
+        """A (T, Nin) raster as it is, or an event array binned into one: event p is the input channel,
+        step ``t // dt`` with the config's ``dt``; T covers the last event."""
+        sample = np.asarray(sample)
+        if sample.dtype.names is None:
+            return sample
+        events = as_events(sample)
+        if events.size and events["p"].max() >= self.config.n_inputs:
+            raise MalformedSample(f"events: channel p = {int(events['p'].max())} is outside the inputs "
+                                  f"0..{self.config.n_inputs - 1}")
+        dt_us = max(1, round(self.config.dt * 1e6))
+        steps = int(events["t"].max()) // dt_us + 1 if events.size else 1
+        raster = np.zeros((steps, self.config.n_inputs), np.int64)
+        np.add.at(raster, (events["t"] // dt_us, events["p"]), 1)
+        return raster
 
 
 class DynapcnnEvaluator(Evaluator):
