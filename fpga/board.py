@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from amaranth.hdl import Elaboratable, Module
+from amaranth.lib import io
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class BoardTop(Elaboratable):
         m = Module()
         m.submodules.pll = self.pll
         m.submodules.design = self.design
-        uart = platform.request("uart", 0)
-        m.d.comb += [self.design.rx.eq(uart.rx.i), uart.tx.o.eq(self.design.tx)]
+        uart = platform.request("uart", 0, dir="-")
+        m.submodules.rx = rx = io.Buffer("i", uart.rx)
+        m.submodules.tx = tx = io.Buffer("o", uart.tx)
+        m.d.comb += [self.design.rx.eq(rx.i), tx.o.eq(self.design.tx)]
         return m

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from .board import BOARDS, BoardTop, uart_divisor
-from .pll import BoardPLL
+from .pll import BoardPLL, pll_settings
 from .protocol import ident_word
 from .serial_top import SerialTop
 from .toolchain import build, write_report
@@ -22,7 +22,7 @@ CORES = ("xylo", "dynapcnn")
 #: Default DYNAP-CNN hardware per board: the memory depths of each present core.
 DYNAPCNN_DEFAULTS = {
     "icebreaker": {"cores": 1, "kernel": 1024, "neuron": 1024, "bias": 16},
-    "ulx3s": {"cores": 4, "kernel": 4096, "neuron": 4096, "bias": 64},
+    "ulx3s": {"cores": 9, "kernel": 8192, "neuron": 8192, "bias": 128},
 }
 
 
@@ -104,12 +104,12 @@ def build_bitstream(board: str, core: str, out_dir, *, config=None, size: str | 
     spec = BOARDS[board]
     platform = spec.platform()
     clock_hz = clock_hz or spec.clock_hz[core]
-    pll = BoardPLL(platform, clock_hz)
-    clock = pll.settings.freq_hz
+    settings = pll_settings(platform, clock_hz)
+    clock = settings.freq_hz
     baud = baud or spec.baud
     divisor = uart_divisor(clock, baud)
     report = {"board": board, "core": core, "device": platform.device,
-              "clock": {"requested_hz": clock_hz, "pll_hz": clock, "pll": pll.settings.params},
+              "clock": {"requested_hz": clock_hz, "pll_hz": clock, "pll": settings.params},
               "uart": {"baud": baud, "divisor": divisor, "actual_baud": clock / divisor}}
     if core == "xylo":
         from .xylo_adapter import XyloAdapter
@@ -126,7 +126,8 @@ def build_bitstream(board: str, core: str, out_dir, *, config=None, size: str | 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
-    resources = build(platform, BoardTop(SerialTop(adapter, divisor, ident_word(core)), pll), out_dir)
+    top = BoardTop(SerialTop(adapter, divisor, ident_word(core)), BoardPLL(platform, clock_hz))
+    resources = build(platform, top, out_dir)
     report["build_seconds"] = round(time.monotonic() - start, 1)
     report["bitstream"] = "top.bin" if platform.family.lower() == "ice40" else "top.bit"
     report["resources"] = resources.to_dict()

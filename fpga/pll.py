@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from amaranth.hdl import ClockDomain, ClockSignal, Elaboratable, Instance, Module, Signal
+from amaranth.lib import io
 from amaranth.lib.cdc import ResetSynchronizer
 
 
@@ -69,6 +70,12 @@ def ecp5_pll_params(freq_in_hz: float, freq_out_hz: float) -> PLLSettings:
                         "CLKOP_ENABLE": "ENABLED", "OUTDIVIDER_MUXA": "DIVA"}, out)
 
 
+def pll_settings(platform, freq_hz: float) -> PLLSettings:
+    """The settings :class:`BoardPLL` uses on ``platform`` for ``freq_hz``."""
+    solve = ice40_pll_params if platform.family.lower() == "ice40" else ecp5_pll_params
+    return solve(platform.default_clk_frequency, freq_hz)
+
+
 class BoardPLL(Elaboratable):
     """Creates the ``sync`` domain from the platform's default clock through the family's PLL.
 
@@ -79,8 +86,7 @@ class BoardPLL(Elaboratable):
     def __init__(self, platform, freq_hz: float):
         self.family = platform.family.lower()
         self.freq_in_hz = platform.default_clk_frequency
-        solve = ice40_pll_params if self.family == "ice40" else ecp5_pll_params
-        self.settings = solve(self.freq_in_hz, freq_hz)
+        self.settings = pll_settings(platform, freq_hz)
 
     def elaborate(self, platform):
         m = Module()
@@ -93,7 +99,8 @@ class BoardPLL(Elaboratable):
             m.submodules.pll = Instance("SB_PLL40_PAD", **params, i_PACKAGEPIN=pad.io, i_RESETB=1,
                                         i_BYPASS=0, o_PLLOUTGLOBAL=ClockSignal("sync"), o_LOCK=lock)
         else:
-            clk_in = platform.request(platform.default_clk, 0).i
+            m.submodules.clk_in = clk_buffer = io.Buffer("i", platform.request(platform.default_clk, 0, dir="-"))
+            clk_in = clk_buffer.i
             clkop = Signal()
             m.submodules.pll = Instance(
                 "EHXPLLL", **params, a_FREQUENCY_PIN_CLKI=f"{self.freq_in_hz / 1e6:.6f}",

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from amaranth.hdl import Cat, Elaboratable, Module, Signal, Value
-from amaranth.lib import wiring
+from amaranth.lib import io, wiring
 
 from .board import BOARDS
 
@@ -203,15 +203,17 @@ class SerialHarness(Elaboratable):
         inputs, outputs = [], []
         for _path, member, value in self.core.signature.flatten(self.core):
             (inputs if member.flow == wiring.In else outputs).append(Value.cast(value))
-        pins = platform.request("uart", 0)
+        pins = platform.request("uart", 0, dir="-")
+        m.submodules.sin = sin = io.Buffer("i", pins.rx)
+        m.submodules.sout = sout = io.Buffer("o", pins.tx)
         width = sum(len(v) for v in inputs)
         if width:
             chain = Signal(width)
-            m.d.sync += chain.eq(Cat(pins.rx.i, chain[:-1]))
+            m.d.sync += chain.eq(Cat(sin.i, chain[:-1]))
             m.d.comb += Cat(*inputs).eq(chain)
         fold = Signal()
         m.d.sync += fold.eq(Cat(*outputs).xor() if outputs else 0)
-        m.d.comb += pins.tx.o.eq(fold)
+        m.d.comb += sout.o.eq(fold)
         return m
 
 

@@ -1,0 +1,91 @@
+"""Bitstream builds with the YoWASP tools through ``spikegate fpga build``: one per board, reports parsed.
+
+The iCEBreaker build is the full 16/1000/8 Xylo array (issue 8: it must build in CI); its cycle
+figures are skipped here (a minute of simulation at full size) and measured on the small ULX3S build
+instead. Builds are written under pytest's tmp_path (relative names: YoWASP sandboxes /tmp).
+"""
+
+import json
+
+import pytest
+
+from spikegate.fpga.board import uart_divisor
+from spikegate.fpga.build import xylo_params
+from spikegate.fpga.cycles import ACTIVITIES, activity_config, activity_raster
+from spikegate.fpga.pll import ecp5_pll_params, ice40_pll_params
+from spikegate.fpga.toolchain import Report
+from spikegate.hdl.xylo import XyloCoreParams
+from spikegate.sim.cli import main
+from spikegate.sim.xylo import XyloSim
+
+
+def build(tmp_path, *args):
+    out = tmp_path / "build"
+    code = main(["fpga", "build", "--out", str(out), *args])
+    report = json.loads((out / "report.json").read_text())
+    assert code == 0 and report["resources"]["timing_pass"]
+    assert (out / report["bitstream"]).stat().st_size > 100_000
+    assert "Fmax" in (out / "report.txt").read_text()
+    # the report's figures are nextpnr's own log, parsed again
+    family = "ice40" if report["board"] == "icebreaker" else "ecp5"
+    assert Report.from_log((out / "top.tim").read_text(), family, report["device"]).to_dict() == report["resources"]
+    return report
+
+
+def test_icebreaker_full_xylo(tmp_path):
+    report = build(tmp_path, "--board", "icebreaker", "--core", "xylo", "--no-cycles")
+    assert report["params"]["n_hidden"] == 1000 and report["params"]["max_synapses"] == 32000
+    resources = report["resources"]
+    assert resources["spram"] == [4, 4]  # input weights, fan-out list, MISC in SPRAM
+    assert resources["block_ram"][0] <= 30 and resources["logic"][0] <= 5280
+    assert min(resources["fmax_mhz"].values()) >= 30
+
+
+def test_ulx3s_small_xylo_with_cycles(tmp_path):
+    report = build(tmp_path, "--board", "ulx3s", "--core", "xylo", "--size", "4/32/2")
+    assert report["device"] == "LFE5U-85F" and report["resources"]["block_ram"][0] > 0
+    rows = report["cycles_per_step"]
+    assert [row["target_activity"] for row in rows] == list(ACTIVITIES)
+    assert [row["measured_activity"] for row in rows] == pytest.approx([0.0, 0.09375, 1.0])
+    assert rows[0]["cycles"] < rows[1]["cycles"] < rows[2]["cycles"]
+    assert all(row["vendor_cycles"] is None for row in rows)  # the vendor figures are for 16/1000/8
+    clock = report["clock"]["pll_hz"]
+    assert rows[0]["realtime_factor"] == pytest.approx(1e-3 * clock / rows[0]["cycles"])
+
+
+def test_activity_networks_spike_as_intended():
+    params = XyloCoreParams(n_inputs=16, n_hidden=100, n_outputs=8, max_fanout=64, max_synapses=3200)
+    for activity in ACTIVITIES:
+        _, _, rec = XyloSim(activity_config(params, activity)).evolve(activity_raster(params), record=True)
+        assert (rec["Spikes"][-1] > 0).mean() == activity
+        assert rec["Spikes"][-1].max() <= 1  # one spike per active neuron: the vendor model's unit
+
+
+def test_build_wrong(tmp_path, capsys):
+    with pytest.raises(ValueError, match="size: '16x1000' is not of the form NIN/NHID/NOUT"):
+        xylo_params("16x1000")
+    with pytest.raises(ValueError, match="n_hidden: 1001 is outside the chip's range 1..1000"):
+        xylo_params("16/1001/8")
+    with pytest.raises(SystemExit, match="--kernel applies to --core dynapcnn only"):
+        main(["fpga", "build", "--board", "icebreaker", "--core", "xylo", "--kernel", "64", "--out", str(tmp_path)])
+    code = main(["fpga", "build", "--board", "icebreaker", "--core", "xylo", "--baud", "9000000",
+                 "--out", str(tmp_path)])
+    assert code == 1
+    assert "baud: 9000000 needs at least 4 clock cycles per bit at 30.000 MHz" in capsys.readouterr().err
+
+
+def test_pll_settings():
+    ice = ice40_pll_params(12e6, 30e6)
+    assert ice.freq_hz == 30e6 and ice.params == {"FEEDBACK_PATH": "SIMPLE", "DIVR": 0, "DIVF": 79, "DIVQ": 5,
+                                                  "FILTER_RANGE": 1}
+    assert ice40_pll_params(12e6, 18e6).freq_hz == 18e6
+    ecp = ecp5_pll_params(25e6, 50e6)
+    assert ecp.freq_hz == 50e6 and 400e6 <= 50e6 * ecp.params["CLKOP_DIV"] <= 800e6
+    assert uart_divisor(30e6, 1_000_000) == 30
+
+
+def test_pll_settings_wrong():
+    with pytest.raises(ValueError, match="no iCE40 PLL setting makes 1.000 MHz from 12.000 MHz"):
+        ice40_pll_params(12e6, 1e6)
+    with pytest.raises(ValueError, match=r"baud: 2900000 is 3\.4% off at 30\.000 MHz with divisor 10 \(limit 2%\)"):
+        uart_divisor(30e6, 2_900_000)
