@@ -2,7 +2,7 @@
 
 :func:`ice40_pll_params` and :func:`ecp5_pll_params` pick divider settings within the datasheet
 ranges (iCE40 sysCLOCK PLL: PFD 10-133 MHz, VCO 533-1066 MHz; ECP5 EHXPLLL: PFD 3.125-400 MHz,
-VCO 400-800 MHz) for the frequency closest to the one asked for; :class:`BoardPLL` instantiates the
+VCO 400-800 MHz) for the frequency closest to the one asked for (within :data:`TOLERANCE`); :class:`BoardPLL` instantiates the
 family's primitive and holds ``sync`` in reset until the PLL locks.
 """
 
@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from amaranth.hdl import ClockDomain, ClockSignal, Elaboratable, Instance, Module, Signal
 from amaranth.lib import io
 from amaranth.lib.cdc import ResetSynchronizer
+
+
+#: Largest relative distance between the frequency asked for and the one a setting gives.
+TOLERANCE = 0.01
 
 
 @dataclass(frozen=True)
@@ -38,9 +42,9 @@ def ice40_pll_params(freq_in_hz: float, freq_out_hz: float) -> PLLSettings:
                 out = vco / 2 ** divq
                 if best is None or abs(out - freq_out_hz) < abs(best[0] - freq_out_hz):
                     best = (out, divr, divf, divq, pfd)
-    if best is None:
+    if best is None or abs(best[0] - freq_out_hz) > TOLERANCE * freq_out_hz:
         raise ValueError(f"clock: no iCE40 PLL setting makes {freq_out_hz / 1e6:.3f} MHz from "
-                         f"{freq_in_hz / 1e6:.3f} MHz")
+                         f"{freq_in_hz / 1e6:.3f} MHz (within {TOLERANCE:.0%})")
     out, divr, divf, divq, pfd = best
     filter_range = next(i for i, edge in enumerate((17e6, 26e6, 44e6, 66e6, 101e6, 133e6)) if pfd < edge) + 1
     return PLLSettings({"FEEDBACK_PATH": "SIMPLE", "DIVR": divr, "DIVF": divf, "DIVQ": divq,
@@ -61,9 +65,9 @@ def ecp5_pll_params(freq_in_hz: float, freq_out_hz: float) -> PLLSettings:
                     if best is None or abs(out - freq_out_hz) < abs(best[0] - freq_out_hz):
                         best = (out, clki_div, clkfb_div, clkop_div)
                     break
-    if best is None:
+    if best is None or abs(best[0] - freq_out_hz) > TOLERANCE * freq_out_hz:
         raise ValueError(f"clock: no ECP5 PLL setting makes {freq_out_hz / 1e6:.3f} MHz from "
-                         f"{freq_in_hz / 1e6:.3f} MHz")
+                         f"{freq_in_hz / 1e6:.3f} MHz (within {TOLERANCE:.0%})")
     out, clki_div, clkfb_div, clkop_div = best
     return PLLSettings({"CLKI_DIV": clki_div, "CLKFB_DIV": clkfb_div, "CLKOP_DIV": clkop_div,
                         "CLKOP_CPHASE": clkop_div - 1, "CLKOP_FPHASE": 0, "FEEDBK_PATH": "CLKOP",
