@@ -32,6 +32,11 @@ stimulus and expected results
     a plain Verilog-2005 testbench, its parameters, and the core's Verilog: ``iverilog -g2005 -o tb
     tb_xylo.v xylo_core.v && vvp tb`` prints ``PASS`` or the first mismatch (step, field, neuron, both
     values).
+``tb_dynapcnn_core.v`` / ``params.vh`` / ``dynapcnn_core.v`` (DYNAP-CNN, a one-core chip fed directly)
+    the same for one core, with its port words: ``core_writes.hex`` (``write << 34 | data << 18 | local
+    address``), ``core_events.hex`` (``leak << 24 | channel << 14 | y << 7 | x``),
+    ``expected_core_events.hex`` (every output event of the core, in order: ``feature << 14 | y << 7 | x``),
+    ``membrane_addr.hex`` and ``expected_membranes.hex``.
 """
 
 from __future__ import annotations
@@ -194,8 +199,48 @@ def export_dynapcnn(chip: ChipConfig, events, out_dir: str | Path, membrane_core
     manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "chip": "dynapcnn",
                 "config_digest": chip.digest(), "events": int(len(events)), "output_events": int(len(out)),
                 "membrane_cores": list(membrane_cores), "files": files}
+    if len(chip.used_cores) == 1 and chip.dvs_layer.is_direct:
+        manifest["files"] |= _write_core_testbench(out_dir, chip, events, limits[chip.used_cores[0]], sim)
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2))
     return out_dir
+
+
+def _write_core_testbench(out_dir: Path, chip: ChipConfig, events: np.ndarray, limits, sim) -> dict:
+    """For a one-core chip fed directly: the core's own port words and a plain Verilog testbench."""
+    from amaranth.back import verilog
+
+    from spikegate.sim.dynapcnn import DynapcnnSim
+
+    from .dynapcnn import DynapcnnCore, memory_map
+
+    index = chip.used_cores[0]
+    core = chip.cores[index]
+    local = (1 << memory_map.LOCAL_BITS) - 1
+    writes = [1 << 34 | d << 18 | (a & local) for a, d in memory_map.config_writes(core, limits, slot=index)]
+    shift = chip.dvs_layer.destinations[0].feature_shift
+    payloads = (events["p"].astype(np.int64) + shift) << 14 | events["y"].astype(np.int64) << 7 | events["x"]
+    traced = DynapcnnSim(chip.replace(cores={index: core.replace(monitor_enable=True)}))(events)
+    expected = traced["feature"].astype(np.int64) << 14 | traced["y"].astype(np.int64) << 7 | traced["x"]
+    files = {
+        "core_writes.hex": write_hex(out_dir / "core_writes.hex", writes, 35,
+                                     "core configuration requests: write << 34 | data << 18 | local address"),
+        "core_events.hex": write_hex(out_dir / "core_events.hex", payloads, 25,
+                                     "core input payloads: leak << 24 | channel << 14 | y << 7 | x"),
+        "expected_core_events.hex": write_hex(out_dir / "expected_core_events.hex", expected, 24,
+                                              "core output payloads in order: feature << 14 | y << 7 | x"),
+        "membrane_addr.hex": write_hex(out_dir / "membrane_addr.hex",
+                                       memory_map.membrane_addresses(core, slot=0), 18, "local read-back addresses"),
+        "expected_membranes.hex": write_hex(out_dir / "expected_membranes.hex", sim.membranes(index).ravel(), 16,
+                                            "membranes [f][x][y] after the last event"),
+    }
+    values = {"N_WRITES": len(writes), "N_EVENTS": len(events), "N_EXPECTED": len(expected),
+              "N_NEURONS": core.n_neurons}
+    (out_dir / "params.vh").write_text("".join(f"localparam {k} = {v};\n" for k, v in values.items()))
+    (out_dir / "tb_dynapcnn_core.v").write_text((TESTBENCH_DIR / "tb_dynapcnn_core.v").read_text())
+    (out_dir / "dynapcnn_core.v").write_text(verilog.convert(DynapcnnCore(limits), name="dynapcnn_core"))
+    return files | {"tb_dynapcnn_core.v": {"meaning": "plain Verilog-2005 testbench of the core"},
+                    "params.vh": {"meaning": "testbench parameters"},
+                    "dynapcnn_core.v": {"meaning": "the core (Amaranth export)"}}
 
 
 # ------------------------------------------------------------------------------------------ reading

@@ -20,8 +20,9 @@ def small_xylo(seed=0):
     return config, rng.integers(0, 5, (6, 3))
 
 
-def run_icarus(directory):
-    result = subprocess.run("iverilog -g2005 -o tb tb_xylo.v xylo_core.v && vvp -n tb", shell=True, cwd=directory,
+def run_icarus(directory, design="xylo"):
+    command = {"xylo": "tb_xylo.v xylo_core.v", "dynapcnn": "tb_dynapcnn_core.v dynapcnn_core.v"}[design]
+    result = subprocess.run(f"iverilog -g2005 -o tb {command} && vvp -n tb", shell=True, cwd=directory,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     return result.stdout
@@ -39,6 +40,29 @@ def test_plain_verilog_testbench_passes_and_names_a_wrong_value(tmp_path):
     path.write_text("\n".join(lines) + "\n")
     out = subprocess.run("vvp -n tb", shell=True, cwd=tmp_path, capture_output=True, text=True).stdout
     assert "MISMATCH step 3 field Vmem neuron 4" in out and "FAIL 1 of 150" in out
+
+
+@pytest.mark.skipif(shutil.which("iverilog") is None, reason="Icarus Verilog is not installed")
+def test_plain_verilog_core_testbench_dynapcnn(tmp_path):
+    from spikegate.sim.dynapcnn.config import ChipConfig, CoreConfig, DvsLayerConfig
+    from spikegate.sim.dynapcnn.model import INPUT_EVENT_DTYPE
+
+    rng = np.random.default_rng(2)
+    core = CoreConfig.from_weights(rng.integers(-30, 80, (3, 2, 3, 3)), (6, 5), threshold_high=60, threshold_low=-40,
+                                   padding=(1, 1), return_to_zero=True)
+    chip = ChipConfig(cores={2: core}, dvs_layer=DvsLayerConfig.direct([2], (6, 5)))
+    events = np.zeros(40, INPUT_EVENT_DTYPE)
+    events["x"], events["y"], events["p"] = rng.integers(0, 6, 40), rng.integers(0, 5, 40), rng.integers(0, 2, 40)
+    export_dynapcnn(chip, events, tmp_path)
+    out = run_icarus(tmp_path, "dynapcnn")
+    n_out = load(tmp_path).manifest["files"]["expected_core_events.hex"]["words"]
+    assert f"PASS 40 events, {n_out} output events, 90 membranes compared" in out and n_out > 0
+    path = tmp_path / "expected_core_events.hex"
+    lines = path.read_text().splitlines()
+    lines[5] = f"{int(lines[5], 16) ^ 1:06x}"  # x of output event 4
+    path.write_text("\n".join(lines) + "\n")
+    out = subprocess.run("vvp -n tb", shell=True, cwd=tmp_path, capture_output=True, text=True).stdout
+    assert "MISMATCH output event 4: expected feature" in out and "FAIL" in out
 
 
 def test_xylo_vectors_hold_the_models_answers(tmp_path):
