@@ -8,7 +8,7 @@ from spikegate.fpga.dynapcnn_adapter import DynapcnnAdapter
 from spikegate.fpga.host import DynapcnnBoard, Link, XyloBoard
 from spikegate.fpga.protocol import ident_word
 from spikegate.fpga.serial_top import SerialTop
-from spikegate.fpga.transport import SimulatedSerial
+from spikegate.fpga.transport import CompiledSerial, SimulatedSerial
 from spikegate.fpga.xylo_adapter import XyloAdapter
 from spikegate.fpga.xylo_pad import pad_config
 from spikegate.hdl.dynapcnn import fitted_limits, reference
@@ -16,7 +16,7 @@ from spikegate.hdl.xylo import XyloCoreParams
 from spikegate.sim.compare import assert_same
 from spikegate.sim.dynapcnn import (INPUT_EVENT_DTYPE, OUTPUT_EVENT_DTYPE, ChipConfig, CoreConfig, Destination,
                                     DvsLayerConfig)
-from spikegate.sim.xylo import XyloSim
+from spikegate.sim.xylo import XyloConfig, XyloSim
 
 from xylo_reference import random_config, random_raster
 
@@ -106,3 +106,39 @@ def test_dynapcnn_board_equals_model():
     for i in chip.used_cores:
         assert_same({"V": membranes[i][None]}, {"V": board.membranes(i)[None]}, axes=("-", "f", "x", "y"),
                     names=("model", "board"))
+
+
+# ------------------------------------------------------------------ full size, compiled simulation
+@pytest.fixture(scope="module")
+def full_size_board(tmp_path_factory):
+    """The whole 16/1000/8 top level, UART included, compiled by CXXRTL (Amaranth's simulator would
+    need hours for the 23 million cycles a full configuration takes over the UART)."""
+    params = XyloCoreParams()
+    top = SerialTop(XyloAdapter(params), DIVISOR, ident_word("xylo"))
+    serial = CompiledSerial(top, DIVISOR, tmp_path_factory.mktemp("full_size_top"))
+    yield XyloBoard(Link(serial), params)
+    serial.close()
+
+
+def test_full_size_random_network_through_the_uart(full_size_board):
+    """A random 1000-neuron network (fan-out up to 32 per neuron) loaded through the UART: every
+    recorded value of every step equals XyloSim."""
+    rng = np.random.default_rng(3)
+    config = random_config(rng, 16, 1000, 8, 1, max_fanout=32)
+    assert full_size_board.load(config) > 60_000  # every word of the full-size memories
+    raster = random_raster(rng, 4, 16, 1.0)
+    want = XyloSim(config).evolve(raster, record=True)
+    assert_same_run(want, full_size_board.evolve(raster, record=True))
+    assert want[2]["Spikes"].sum() > 1000
+
+
+def test_full_size_trained_network_through_the_uart(full_size_board, tmp_path):
+    """The network `spikegate xylo train` trains (16/126/2, here briefly trained), padded into the
+    full-size core, on its own test input."""
+    from spikegate.converter.xylo.task import run_experiment
+
+    run_experiment(tmp_path, seed=0, epochs=2, n_train=16, n_test=4, qat_epochs=1, progress=False)
+    config = XyloConfig.load(tmp_path / "config.json")
+    raster = np.load(tmp_path / "input.npy")[:20]
+    full_size_board.load(config)
+    assert_same_run(XyloSim(config).evolve(raster, record=True), full_size_board.evolve(raster, record=True))

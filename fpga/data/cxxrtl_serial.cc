@@ -1,0 +1,86 @@
+// Serial-port bridge for a CXXRTL model of a design with `rx`/`tx` UART pins (spikegate.fpga.transport).
+//
+// stdin, one request per line:  "W <hex bytes>"  queue bytes to send on rx;
+//                                "R <n> <max cycles>"  simulate until n bytes came out of tx (or the
+//                                limit, counted from when the queued bytes are all sent), then print
+//                                "<cycles> <hex bytes>" (as many as arrived).
+// Bytes are sent 8N1, LSB first, `divisor` cycles per bit (argv[1]); tx is sampled mid-bit.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "design.cc"
+
+int main(int argc, char **argv) {
+  const unsigned long divisor = argc > 1 ? strtoul(argv[1], nullptr, 10) : 4;
+  cxxrtl_design::p_top top;
+  unsigned long long cycles = 0;
+  auto tick = [&]() {
+    top.p_clk.set<bool>(false); top.step();
+    top.p_clk.set<bool>(true); top.step();
+    ++cycles;
+  };
+  top.p_rx.set<bool>(true);
+  top.p_rst.set<bool>(true); tick(); tick();
+  top.p_rst.set<bool>(false);
+
+  std::deque<unsigned char> to_device, from_device;
+  int rx_bit = -1;  unsigned long rx_timer = 0;  unsigned rx_byte = 0;         // sender state
+  int tx_bit = -1;  unsigned long tx_timer = 0;  unsigned tx_byte = 0; bool tx_last = true;  // sampler
+  auto cycle = [&]() {
+    if (rx_timer == 0) {
+      if (rx_bit < 0 && !to_device.empty()) { rx_byte = to_device.front(); to_device.pop_front(); rx_bit = 0; }
+      if (rx_bit >= 0) {
+        bool level = rx_bit == 0 ? false : rx_bit <= 8 ? (rx_byte >> (rx_bit - 1)) & 1 : true;
+        top.p_rx.set<bool>(level);
+        rx_bit = rx_bit == 9 ? -1 : rx_bit + 1;
+        rx_timer = divisor;
+      }
+    }
+    if (rx_timer) --rx_timer;
+    tick();
+    bool tx = top.p_tx.get<bool>();
+    if (tx_bit < 0) {
+      if (tx_last && !tx) { tx_bit = 0; tx_timer = divisor / 2; tx_byte = 0; }
+    } else if (--tx_timer == 0) {
+      if (tx_bit >= 1 && tx_bit <= 8) tx_byte |= unsigned(tx) << (tx_bit - 1);
+      if (tx_bit == 9) { from_device.push_back(tx_byte); tx_bit = -1; }
+      else { ++tx_bit; tx_timer = divisor; }
+    }
+    tx_last = tx;
+  };
+
+  std::vector<char> line(1 << 16);
+  std::string request;
+  while (true) {
+    request.clear();
+    while (fgets(line.data(), line.size(), stdin)) {
+      request += line.data();
+      if (!request.empty() && request.back() == '\n') break;
+    }
+    if (request.empty()) return 0;
+    if (request[0] == 'W') {
+      for (size_t i = 2; i + 1 < request.size() && request[i] != '\n'; i += 2)
+        to_device.push_back((unsigned char)strtoul(request.substr(i, 2).c_str(), nullptr, 16));
+    } else if (request[0] == 'R') {
+      unsigned long n = 0; unsigned long long limit = 0;
+      sscanf(request.c_str() + 2, "%lu %llu", &n, &limit);
+      unsigned long long stop = cycles + limit;
+      while (from_device.size() < n && cycles < stop) {
+        cycle();
+        if (rx_bit >= 0 || !to_device.empty()) stop = cycles + limit;  // the limit counts once all is sent
+      }
+      printf("%llu ", cycles);
+      for (unsigned long i = 0; i < n && !from_device.empty(); ++i) {
+        printf("%02x", from_device.front()); from_device.pop_front();
+      }
+      printf("\n");
+      fflush(stdout);
+    } else {
+      return 0;
+    }
+  }
+}
