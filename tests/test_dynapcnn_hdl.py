@@ -3,6 +3,9 @@ events (order included) and read-back membranes."""
 
 from __future__ import annotations
 
+import gc
+import warnings
+
 import numpy as np
 import pytest
 from amaranth.sim import Simulator
@@ -94,21 +97,24 @@ def test_receptive_field_order_and_addresses(k, stride, padding, size):
 
     async def bench(ctx):
         ctx.set(dut.fields, mm.field_init(core, CoreFields))
-        ctx.set(dut.ops.ready, 1)
         await ctx.tick().repeat(2)
         for x, y, c in probes:
             ctx.set(dut.jobs.payload, {"x": x, "y": y, "channel": c, "leak": 0})
             ctx.set(dut.jobs.valid, 1)
             await ctx.tick().until(dut.jobs.ready)
         ctx.set(dut.jobs.valid, 0)
-        for _ in range(400):
-            _, _, valid, op = await ctx.tick().sample(dut.ops.valid, dut.ops.payload)
+        await ctx.tick().repeat(400)
+
+    async def collect(ctx):
+        ctx.set(dut.ops.ready, 1)
+        async for _, _, valid, op in ctx.tick().sample(dut.ops.valid, dut.ops.payload):
             if valid:
                 got.append((op.feature, op.x, op.y, op.neuron_addr, op.kernel_addr))
 
     sim = Simulator(dut)
     sim.add_clock(1e-6)
     sim.add_testbench(bench)
+    sim.add_process(collect)
     sim.run()
     want = []
     for x, y, c in probes:
@@ -122,8 +128,8 @@ def test_core_back_to_back_events_forwarding():
     """Events streamed straight into one core (no chip handshake), so consecutive updates of one neuron meet
     in the pipeline: the interlock and forwarding must give the model's spikes and membranes."""
     rng = np.random.default_rng(7)
-    for k, size in ((1, (2, 2)), (2, (3, 2))):
-        core = CoreConfig.from_weights(rng.integers(-30, 60, (2, 2, k, k)), size, threshold_high=70,
+    for k, features, size in ((1, 1, (2, 2)), (2, 1, (3, 2)), (1, 2, (2, 1)), (2, 2, (3, 3))):
+        core = CoreConfig.from_weights(rng.integers(-30, 60, (features, 2, k, k)), size, threshold_high=70,
                                        threshold_low=-90, monitor_enable=True)
         batch = random_events(rng, size, 2, 80)
         want, membranes = reference(single(core), batch)
@@ -344,16 +350,18 @@ def test_simulate_wrong():
         simulate(core, events([(0, 0, 0)]))
 
 
-@pytest.mark.filterwarnings("ignore::amaranth.hdl.UnusedElaboratable")  # the refused chip is never elaborated
 def test_limits_and_decoder_wrong():
     with pytest.raises(ValueError, match=r"kernel: depth 0 is outside 1..65536"):
         CoreLimits(kernel=0)
     core = CoreConfig.from_weights(np.ones((1, 1, 1, 1), int), (2, 2), threshold_high=5, threshold_low=-5)
     with pytest.raises(ValueError, match=r"words: 3 values given; the core has 4 neurons"):
         decode_membranes(core, [0, 0, 0])
-    with pytest.raises(ValueError, match=r"cores\[1\]: the config uses core 1, which this chip does not have"):
-        DynapcnnChip([CoreLimits()] + [None] * 8, ChipConfig(cores={1: core},
-                                                              dvs_layer=DvsLayerConfig.direct([1], (2, 2))))
+    with warnings.catch_warnings():  # the refused chip is never elaborated: no UnusedElaboratable warning
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match=r"cores\[1\]: the config uses core 1, which this chip does not have"):
+            DynapcnnChip([CoreLimits()] + [None] * 8, ChipConfig(cores={1: core},
+                                                                  dvs_layer=DvsLayerConfig.direct([1], (2, 2))))
+        gc.collect()
     assert CoreLimits.for_shape(features=4, channels=2, neuron_map=8, kernel_size=3) == \
         CoreLimits(kernel=2 << 6, neuron=4 << 6, bias=4)
     assert CoreLimits.of_chip(5).kernel == 64 * 1024

@@ -35,12 +35,13 @@ MonitorOut = data.StructLayout({"layer": LAYER, "feature": CHANNEL, "x": COORD, 
 #: tick of core ``core``; ``t`` (µs) stamps every output record it causes.
 ChipInput = data.StructLayout({"x": COORD, "y": COORD, "p": CHANNEL, "t": TIMESTAMP, "leak": 1, "core": LAYER})
 
-#: One synaptic (or leak) operation of a core's update pipeline: the neuron (f, ox, oy) and its
-#: neuron-memory address, the kernel-memory address of its weight, and whether it is a leak update
-#: (then the operand is ``biases[f]``).
 def op_layout(neuron_bits: int, kernel_bits: int) -> data.StructLayout:
+    """One synaptic (or leak) operation of a core's update pipeline: the neuron (f, ox, oy) and its
+    neuron-memory address, the kernel-memory address of its weight, whether it is a leak update (then the
+    operand is ``biases[f]``) and whether it updates the same neuron as the op issued just before it
+    (``repeat``: only possible for the first op of an event)."""
     return data.StructLayout({"neuron_addr": neuron_bits, "kernel_addr": kernel_bits, "feature": CHANNEL,
-                              "x": unsigned(6), "y": unsigned(6), "leak": 1})
+                              "x": unsigned(6), "y": unsigned(6), "leak": 1, "repeat": 1})
 
 
 #: One route of a core or of the DVS layer (samna ``CNNLayerDestination``).

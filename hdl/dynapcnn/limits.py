@@ -20,6 +20,8 @@ class CoreLimits:
     The geometry limits (maps, kernel, stride, padding, features) are the chip's and are fixed by the register
     widths; the memories are what makes a core big, so they are the parameters. A configuration fits when
     its memory demand (spec §5, :func:`~spikegate.sim.dynapcnn.config.core_memory`) is within each depth.
+    Depths are rounded up to a power of two (as block RAMs are), so every address the core can form while
+    it works is inside its memories.
     """
 
     kernel: int = 16 * 1024  #: int8 weights
@@ -31,6 +33,7 @@ class CoreLimits:
             value = getattr(self, name)
             if not 1 <= value <= 64 * 1024:
                 raise ValueError(f"{name}: depth {value} is outside 1..65536 entries")
+            object.__setattr__(self, name, max(2, 1 << ceil_log2(value)))
 
     @property
     def kernel_bits(self) -> int:

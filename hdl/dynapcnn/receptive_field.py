@@ -40,12 +40,15 @@ class ReceptiveField(wiring.Component):
     Members:
         fields: In(CoreFields) — the core's registers (geometry, ``leak_enable``).
         jobs: In(stream(CoreInput)) — events (x, y, channel) and leak ticks.
-        ops: Out(stream(op_layout)) — one update per transfer: neuron and kernel addresses, (f, ox, oy), leak.
+        ops: Out(stream(op_layout)) — one update per transfer: neuron and kernel addresses, (f, ox, oy), leak,
+            and ``repeat`` when the first op of a job updates the neuron of the op taken just before it.
         busy: Out(1) — a job is held anywhere in the generator.
 
     Latency: 3 cycles from a job's acceptance to its first op (two set-up stages compute the visited range
     and the start addresses; the second one multiplies kx0·k once per event). Throughput: one op per cycle;
     the set-up of the next job overlaps the ops of the current one, so consecutive events run back to back.
+    Each set-up stage takes a job only when it is empty (one job per two cycles at most): this keeps the
+    pipeline's ready signal out of the set-up logic, which set the iCE40 Fmax before.
     """
 
     def __init__(self, limits: CoreLimits):
@@ -93,7 +96,8 @@ class ReceptiveField(wiring.Component):
         s2_lo_x, s2_hi_x, s2_lo_y, s2_hi_y = (Signal(7) for _ in range(4))
         s2_kidx, s2_wbase, s2_nrow = Signal(8), Signal(kbits), Signal(nbits)
         # -- generator
-        g_valid, g_leak = Signal(), Signal()
+        g_valid, g_leak, g_repeat = Signal(), Signal(), Signal()
+        last_addr = Signal(nbits)  # neuron address of the op taken last
         g_lo_x, g_hi_x, g_lo_y, g_hi_y = (Signal(7) for _ in range(4))
         g_kidx0, g_nrow0 = Signal(8), Signal(nbits)
         f, ox, oy = Signal(CHANNEL), Signal(7), Signal(7)
@@ -108,13 +112,16 @@ class ReceptiveField(wiring.Component):
             self.ops.p.x.eq(ox),
             self.ops.p.y.eq(oy),
             self.ops.p.leak.eq(g_leak),
+            self.ops.p.repeat.eq(g_repeat),
             self.busy.eq(j_valid | s1_valid | s2_valid | g_valid),
         ]
 
         # generator stepping
         last_x, last_y, last_f = ox == g_hi_x, oy == g_hi_y, f == last_feature
         finishing = self.ops.valid & self.ops.ready & last_x & last_y & last_f
-        with m.If(self.ops.valid & self.ops.ready):
+        taken = self.ops.valid & self.ops.ready
+        with m.If(taken):
+            m.d.sync += [last_addr.eq(self.ops.p.neuron_addr), g_repeat.eq(0)]
             with m.If(~last_x):
                 m.d.sync += [ox.eq(ox + 1), kidx.eq(kidx - step_x)]
             with m.Elif(~last_y):
@@ -128,9 +135,12 @@ class ReceptiveField(wiring.Component):
                 m.d.sync += g_valid.eq(0)
 
         s2_take = s2_valid & (s2_empty | ~g_valid | finishing)
+        start = s2_nrow | s2_lo_x  # neuron address of the job's first op (feature 0)
+        same_as_current, same_as_last = Signal(), Signal()
+        m.d.comb += [same_as_current.eq(start == self.ops.p.neuron_addr), same_as_last.eq(start == last_addr)]
         with m.If(s2_take & ~s2_empty):
             m.d.sync += [
-                g_valid.eq(1), g_leak.eq(s2_leak),
+                g_valid.eq(1), g_leak.eq(s2_leak), g_repeat.eq(Mux(taken, same_as_current, same_as_last)),
                 g_lo_x.eq(s2_lo_x), g_hi_x.eq(s2_hi_x), g_lo_y.eq(s2_lo_y), g_hi_y.eq(s2_hi_y),
                 g_kidx0.eq(s2_kidx), g_nrow0.eq(s2_nrow),
                 f.eq(0), ox.eq(s2_lo_x), oy.eq(s2_lo_y), kidx.eq(s2_kidx), kidx_row.eq(s2_kidx),
@@ -138,7 +148,7 @@ class ReceptiveField(wiring.Component):
             ]
 
         # stage 1 -> stage 2: start addresses
-        s1_move = s1_valid & (~s2_valid | s2_take)
+        s1_move = s1_valid & ~s2_valid  # (not "| s2_take": keeps the ready chain out of the set-up stages)
         with m.If(s2_take):
             m.d.sync += s2_valid.eq(0)
         with m.If(s1_move):
@@ -154,7 +164,7 @@ class ReceptiveField(wiring.Component):
             ]
 
         # stage 0 -> stage 1: visited range
-        j_move = j_valid & (~s1_valid | s1_move)
+        j_move = j_valid & ~s1_valid
         with m.If(s1_move):
             m.d.sync += s1_valid.eq(0)
         with m.If(j_move):
@@ -177,7 +187,7 @@ class ReceptiveField(wiring.Component):
                     m.d.sync += [lo.eq(Mux(first < 0, 0, first)), hi.eq(Mux(top < size, top, size - 1))]
 
         # input -> stage 0
-        m.d.comb += self.jobs.ready.eq(~j_valid | j_move)
+        m.d.comb += self.jobs.ready.eq(~j_valid)
         with m.If(j_move):
             m.d.sync += j_valid.eq(0)
         with m.If(self.jobs.valid & self.jobs.ready):

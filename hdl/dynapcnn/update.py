@@ -28,8 +28,9 @@ class UpdatePipeline(wiring.Component):
     read misses the write committed at the edge that captured it; that value is *forwarded* from the
     last-write register (the selection is decided one stage earlier, when the op enters B). A neuron is
     visited once per event, so two consecutive ops can only share an address across events (an event
-    reaching one neuron, then the same again): then the op waits in A for one cycle (an interlock bubble)
-    instead of forwarding C's result combinationally into B, which keeps both stages one adder deep.
+    reaching one neuron, then the same again; the generator flags such an op as ``repeat``): then the op
+    waits in A for one cycle (an interlock bubble) instead of forwarding C's result combinationally into B,
+    which keeps both stages one adder deep.
 
     Members:
         ops: In(stream(op_layout)) — updates from :class:`ReceptiveField`.
@@ -80,7 +81,7 @@ class UpdatePipeline(wiring.Component):
             stall.eq(c_valid & c_fire & ~self.spikes.ready),
             self.busy.eq(b_valid | c_valid),
         ]
-        hazard = self.ops.valid & b_valid & (op.neuron_addr == b_addr)
+        hazard = op.repeat & b_valid  # B holds the op taken just before A's: the same neuron
         advance = ~stall
         take = self.ops.valid & advance & ~hazard
         m.d.comb += self.ops.ready.eq(advance & ~hazard)
