@@ -1,6 +1,7 @@
 """Clock cycles per time step of the full-size XyloCore (16/1000/8, fan-out 32) at 0 %, ~10 % and 100 %
 hidden activity, measured in Amaranth's simulator, beside the vendor's cycle model for Xylo Audio 2
-(``shared/notes/benchmarks.md``: 38.9k / 68k / 331k cycles with 30 % input activity).
+(``shared/notes/benchmarks.md``: 38.9k / 68k / 331k cycles with 30 % input activity), run with the
+CXXRTL backend of :func:`simulate` (the same design; equal to the Python simulator, cycles included).
 
 Activity is set exactly with the version-2 bias: with ``dash_syn = dash_mem = 0`` a neuron's membrane
 is ``bias`` every step, so ``bias = threshold`` gives one spike per step and ``bias = 0`` none,
@@ -8,7 +9,7 @@ whatever the weights. Every step also carries 5 of 16 input channels (30 %) and 
 32 recurrent targets and 8 readout weights. The version-1 figure is :func:`step_cycles` at the same
 activity (the formula is checked against the simulation in tests/test_xylo_hdl.py).
 
-    python bench/xylo_hdl_cycles.py            # about 2 minutes (the 100 % step is ~60k cycles)
+    python bench/xylo_hdl_cycles.py            # about 30 s, most of it the first g++ build
 """
 
 import time
@@ -45,7 +46,7 @@ def main():
     for activity in (0.0, 0.1, 1.0):
         cfg = config(activity, rng)
         start = time.perf_counter()
-        _, _, _, cycles = simulate(cfg, raster, record=False, params=XyloCoreParams(version=2), load="direct")
+        _, _, _, cycles = simulate(cfg, raster, record=False, params=XyloCoreParams(version=2), backend="cxxrtl")
         seconds = time.perf_counter() - start
         _, _, rec = XyloSim(cfg).evolve(raster, record=True)
         spiking = int(np.count_nonzero(rec["Spikes"][1]))
