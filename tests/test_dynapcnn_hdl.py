@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
-from spikegate.hdl.dynapcnn import (CoreLimits, DynapcnnChip, DynapcnnCore, ReceptiveField, config_writes,
-                                    decode_membranes, fitted_limits, membrane_addresses, reference, simulate)
+from spikegate.hdl.dynapcnn import (CoreLimits, DynapcnnChip, DynapcnnCore, ReceptiveField, config_access,
+                                    config_writes, decode_membranes, fitted_limits, membrane_addresses, reference,
+                                    simulate)
 from spikegate.hdl.dynapcnn import memory_map as mm
 from spikegate.hdl.dynapcnn.layouts import CoreFields
 from spikegate.sim.compare import assert_same
@@ -143,15 +144,7 @@ def test_core_back_to_back_events_forwarding():
                 await ctx.tick().until(dut.events.ready)
             ctx.set(dut.events.valid, 0)
             await ctx.tick().until(~dut.busy)
-            for a in membrane_addresses(core):
-                ctx.set(dut.config.payload, {"addr": int(a), "data": 0, "write": 0})
-                ctx.set(dut.config.valid, 1)
-                await ctx.tick().until(dut.config.ready)
-                ctx.set(dut.config.valid, 0)
-                ctx.set(dut.readback.ready, 1)
-                word, = await ctx.tick().sample(dut.readback.payload).until(dut.readback.valid)
-                ctx.set(dut.readback.ready, 0)
-                words.append(word)
+            words.extend([await config_access(ctx, dut, int(a), write=False) for a in membrane_addresses(core)])
 
         async def spikes(ctx):
             ctx.set(dut.spikes.ready, 1)
@@ -289,24 +282,14 @@ def test_port_load_equals_built_in_and_reads_back():
     batch = events(list(zip(rng.integers(0, 16, 30), rng.integers(0, 10, 30), rng.integers(0, 2, 30))))
     assert_equivalent(chip, batch, load="port")
     limits = fitted_limits(chip)
-    writes = [(a, d) for a, d in mm.chip_writes(chip, limits)]
+    writes = mm.chip_writes(chip, limits)
     dut = DynapcnnChip(limits)
     words = []
 
     async def bench(ctx):
         for a, d in writes:
-            ctx.set(dut.config.payload, {"addr": a, "data": d, "write": 1})
-            ctx.set(dut.config.valid, 1)
-            await ctx.tick().until(dut.config.ready)
-        for a, _ in writes:
-            ctx.set(dut.config.payload, {"addr": a, "data": 0, "write": 0})
-            ctx.set(dut.config.valid, 1)
-            await ctx.tick().until(dut.config.ready)
-            ctx.set(dut.config.valid, 0)
-            ctx.set(dut.readback.ready, 1)
-            word, = await ctx.tick().sample(dut.readback.payload).until(dut.readback.valid)
-            ctx.set(dut.readback.ready, 0)
-            words.append(word)
+            await config_access(ctx, dut, a, d)
+        words.extend([await config_access(ctx, dut, a, write=False) for a, _ in writes])
 
     sim = Simulator(dut)
     sim.add_clock(1e-6)
@@ -376,8 +359,9 @@ def test_compiled_chip_matches_model_on_long_runs(tmp_path):
 
     rng = np.random.default_rng(8)
     chip = mnist_like(rng)
-    chip = chip.replace(cores=[None if c is None else c.replace(leak_enable=True, biases=rng.integers(-3, 4, c.features))
-                               for c in chip.cores])
+    leaky = [None if c is None else c.replace(leak_enable=True, biases=rng.integers(-3, 4, c.features))
+             for c in chip.cores]
+    chip = chip.replace(cores=leaky)
     compiled = CompiledChip(chip, tmp_path)
     batch = events(list(zip(rng.integers(0, 28, 3000), rng.integers(0, 28, 3000), rng.integers(0, 2, 3000))))
     ticks = [(i, 10_000 + i) for i in range(0, 3000, 500)]

@@ -15,9 +15,9 @@ from .limits import CoreLimits
 from .memory_map import chip_writes, config_writes, decode_membranes, membrane_addresses
 from .receptive_field import ReceptiveField
 from .router import EventRouter
-from .simulate import SimResult, fitted_limits, input_items, reference, simulate
+from .simulate import SimResult, config_access, fitted_limits, input_items, reference, simulate
 from .update import UpdatePipeline
 
 __all__ = ["DynapcnnChip", "DynapcnnCore", "DvsLayer", "CoreLimits", "chip_writes", "config_writes",
            "decode_membranes", "membrane_addresses", "ReceptiveField", "EventRouter", "SimResult", "fitted_limits",
-           "input_items", "reference", "simulate", "UpdatePipeline"]
+           "input_items", "reference", "simulate", "UpdatePipeline", "config_access"]

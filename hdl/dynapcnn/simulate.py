@@ -96,6 +96,21 @@ def fitted_limits(chip_config: ChipConfig) -> tuple[CoreLimits | None, ...]:
     return tuple(None if core is None else CoreLimits.fit(core) for core in chip_config.cores)
 
 
+async def config_access(ctx, dut, addr: int, data: int = 0, write: bool = True) -> int | None:
+    """One configuration access of a :class:`DynapcnnCore` or :class:`DynapcnnChip` (``dut``) from an Amaranth
+    testbench: a write of ``data``, or a read whose answer (16-bit word) is returned."""
+    ctx.set(dut.config.payload, {"addr": addr, "data": data, "write": int(write)})
+    ctx.set(dut.config.valid, 1)
+    await ctx.tick().until(dut.config.ready)
+    ctx.set(dut.config.valid, 0)
+    if write:
+        return None
+    ctx.set(dut.readback.ready, 1)
+    word, = await ctx.tick().sample(dut.readback.payload).until(dut.readback.valid)
+    ctx.set(dut.readback.ready, 0)
+    return int(word)
+
+
 def simulate(chip_config: ChipConfig, events: np.ndarray, *, leak_ticks: Sequence[tuple[int, int]] = (),
              load: str = "init", limits: Sequence[CoreLimits | None] | None = None,
              monitor_ready: Callable[[int], bool] | None = None, read_membranes: bool = True,
@@ -127,21 +142,9 @@ def simulate(chip_config: ChipConfig, events: np.ndarray, *, leak_ticks: Sequenc
     ready = monitor_ready or (lambda cycle: True)
     records, membranes, counts = [], {}, {"input_stalls": 0, "monitor_stalls": 0}
 
-    async def access(ctx, addr: int, data: int = 0, write: bool = True) -> int | None:
-        ctx.set(chip.config.payload, {"addr": addr, "data": data, "write": int(write)})
-        ctx.set(chip.config.valid, 1)
-        await ctx.tick().until(chip.config.ready)
-        ctx.set(chip.config.valid, 0)
-        if write:
-            return None
-        ctx.set(chip.readback.ready, 1)
-        word, = await ctx.tick().sample(chip.readback.payload).until(chip.readback.valid)
-        ctx.set(chip.readback.ready, 0)
-        return int(word)
-
     async def bench(ctx):
         for addr, data in writes:
-            await access(ctx, addr, data)
+            await config_access(ctx, chip, addr, data)
         n, cycle = 0, 0
         while True:
             if n < len(items):
@@ -164,7 +167,8 @@ def simulate(chip_config: ChipConfig, events: np.ndarray, *, leak_ticks: Sequenc
         if read_membranes:
             for i in chip_config.used_cores:
                 core = chip_config.cores[i]
-                words = [await access(ctx, int(a), write=False) for a in membrane_addresses(core, slot=i)]
+                words = [await config_access(ctx, chip, int(a), write=False)
+                         for a in membrane_addresses(core, slot=i)]
                 membranes[i] = decode_membranes(core, words)
 
     sim = Simulator(chip)
