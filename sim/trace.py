@@ -405,7 +405,7 @@ def dynapcnn_timestepped_trace(config, raster: np.ndarray, membrane_cores=(), mo
                 p = destination.pooling
                 fields["in_count"][:, destination.layer] += counts[:, :, :height * p, :width * p].sum(axis=(1, 2, 3))
 
-    route(forward._dvs(torch.as_tensor(raster, dtype=torch.float64)).numpy().astype(np.int64),
+    route(forward.dvs_layer(torch.as_tensor(raster, dtype=torch.float64)).numpy().astype(np.int64),
           config.dvs_layer.destinations)
     for core, spikes in result.spikes.items():
         counts = spikes[0].numpy().astype(np.int64)

@@ -95,14 +95,13 @@ class DynapcnnTimeStepped:
         peak = torch.zeros((), dtype=self.dtype, device=self.device)
         with torch.backends.cudnn.flags(enabled=True, allow_tf32=False), torch.no_grad():
             for t in range(steps):
-                inputs = {i: torch.zeros((batch, config.cores[i].channels, *config.cores[i].input_map[::-1]),
-                                         dtype=self.dtype, device=self.device) for i in self.order}
-                self._route(self._dvs(x[:, t]), config.dvs_layer.destinations, inputs)
+                inputs = self.zero_inputs(batch)
+                self.route(self.dvs_layer(x[:, t]), config.dvs_layer.destinations, inputs)
                 for i in self.order:
                     n, current = self._step(i, inputs[i], membranes[i])
                     peak = torch.maximum(peak, torch.maximum(current.abs().amax(), membranes[i].abs().amax()))
                     spikes[i][:, t] = n
-                    self._route(n, config.cores[i].destinations, inputs)
+                    self.route(n, config.cores[i].destinations, inputs)
         if steps and float(peak) >= _EXACT[self.dtype]:
             raise ValueError(f"a membrane or input current reached {float(peak):.0f}, beyond the exact integer range "
                              f"2^{_EXACT[self.dtype].bit_length() - 1} of {self.dtype}; use dtype=torch.float64")
@@ -121,8 +120,15 @@ class DynapcnnTimeStepped:
         v.clamp_(min=core.threshold_low)
         return n, current
 
-    def _route(self, n: torch.Tensor, destinations: tuple[Destination, ...], inputs: dict) -> None:
-        """Add sum-pooled ``n`` (B, f, h, w) into the inputs of the enabled destinations."""
+    def zero_inputs(self, batch: int) -> dict[int, torch.Tensor]:
+        """Per used core, a zero input (``batch``, channels, height, width) for :meth:`route` to fill."""
+        return {i: torch.zeros((batch, self.config.cores[i].channels, *self.config.cores[i].input_map[::-1]),
+                               dtype=self.dtype, device=self.device) for i in self.order}
+
+    def route(self, n: torch.Tensor, destinations: tuple[Destination, ...], inputs: dict[int, torch.Tensor]) -> None:
+        """Add ``n`` (B, f, h, w), event counts of a core or of the DVS layer, into ``inputs`` (from
+        :meth:`zero_inputs`) of each enabled destination: sum-pooled by its ``pooling``, cropped to the
+        target's input map and offset by its ``feature_shift`` channels."""
         for destination in destinations:
             if not destination.enable:
                 continue
@@ -132,8 +138,9 @@ class DynapcnnTimeStepped:
             shift = destination.feature_shift
             target[:, shift:shift + n.shape[1], :pooled.shape[2], :pooled.shape[3]] += pooled
 
-    def _dvs(self, x: torch.Tensor) -> torch.Tensor:
-        """The DVS layer on one step (B, C, H, W): merge → pool → crop → flip y, flip x → swap x/y."""
+    def dvs_layer(self, x: torch.Tensor) -> torch.Tensor:
+        """The DVS layer on event counts (B, C, H, W) of one step: merge → pool → crop → flip y, flip x →
+        swap x/y; returns the counts (B, C', h, w) that :meth:`route` sends to its destinations."""
         dvs = self.config.dvs_layer
         if dvs.merge:
             x = x.sum(1, keepdim=True)

@@ -194,12 +194,11 @@ class DynapcnnEvaluator(Evaluator):
         spikes = simulator(raster[None]).spikes
         counts = spikes[self.output_core].sum(dim=(0, 1, 3, 4)).cpu().numpy()
         # the input counts of every core over the whole sample, routed as the model routes a step
-        inputs = {c: torch.zeros((1, self.config.cores[c].channels, *self.config.cores[c].input_map[::-1]),
-                                 dtype=simulator.dtype, device=simulator.device) for c in self.config.used_cores}
+        inputs = simulator.zero_inputs(1)
         totals = torch.as_tensor(raster.sum(axis=0)[None], dtype=simulator.dtype, device=simulator.device)
-        simulator._route(simulator._dvs(totals), self.config.dvs_layer.destinations, inputs)
+        simulator.route(simulator.dvs_layer(totals), self.config.dvs_layer.destinations, inputs)
         for core in simulator.order:
-            simulator._route(spikes[core].sum(dim=1), self.config.cores[core].destinations, inputs)
+            simulator.route(spikes[core].sum(dim=1), self.config.cores[core].destinations, inputs)
         sops, emitted = {}, {}
         for core in self.config.used_cores:
             config = self.config.cores[core]
