@@ -240,7 +240,7 @@ class DynapcnnSim:
     def _dvs_items(self, events: np.ndarray) -> np.ndarray:
         """Checked input events through the DVS layer: items (kind, core, x, y, channel, t), in input order;
         per event its monitor copy, then destination 0, then destination 1."""
-        x, y, t, p = _checked_events(events)
+        x, y, t, p = checked_events(events)
         dvs = self.config.dvs_layer
         destinations = [(d, dest) for d, dest in enumerate(dvs.destinations) if dest.enable]
         if dvs.merge:
@@ -280,8 +280,12 @@ class DynapcnnSim:
         return slots[valid]
 
 
-def _checked_events(events) -> tuple[np.ndarray, ...]:
-    """x, y, t, p of input events as int64 arrays, after checking dtype, shape and the sensor map."""
+def checked_events(events) -> tuple[np.ndarray, ...]:
+    """x, y, t, p of input events (a 1-D structured array with the fields of :data:`INPUT_EVENT_DTYPE`)
+    as int64 arrays, after checking dtype, shape and the sensor map (x, y in 0..127; t in µs, p ≥ 0).
+
+    Raises TypeError for a wrong type or dtype, ValueError naming the field, value, event index and limit
+    of the first bad event. Shared by the model here and the HDL chip's driver."""
     if not isinstance(events, np.ndarray) or events.dtype.names is None:
         raise TypeError(f"events: expected a numpy structured array of dtype {INPUT_EVENT_DTYPE} "
                         f"(INPUT_EVENT_DTYPE), got {type(events).__name__}"
@@ -302,6 +306,10 @@ def _checked_events(events) -> tuple[np.ndarray, ...]:
     _check_values("x", fields[0], DVS_SIZE - 1, f" is outside the DVS input map 0..{DVS_SIZE - 1}")
     _check_values("y", fields[1], DVS_SIZE - 1, f" is outside the DVS input map 0..{DVS_SIZE - 1}")
     return tuple(fields)
+
+
+#: Old private name, still imported by ``spikegate.hdl.dynapcnn.simulate``.
+_checked_events = checked_events
 
 
 def _check_values(name: str, values: np.ndarray, hi: int, why: str, offset: int = 0) -> None:
