@@ -321,6 +321,13 @@ def xylo_trace(config, raster: np.ndarray, out: np.ndarray, rec: Mapping[str, np
 DYNAPCNN_EVENT_COLUMNS = ("event", "core", "feature", "x", "y")
 
 
+def _check_membrane_cores(config, membrane_cores) -> None:
+    """Refuse a core in ``membrane_cores`` that ``config`` does not use."""
+    for core in membrane_cores:
+        if core not in config.used_cores:
+            raise ValueError(f"membrane_cores: core {core} is not a used core {config.used_cores}")
+
+
 def dynapcnn_trace(config, events: np.ndarray, membrane_cores=(), order: str = "depth-first",
                    model: str = "numpy") -> Trace:
     """A DYNAP-CNN trace of the event-driven model, one input event at a time.
@@ -338,9 +345,7 @@ def dynapcnn_trace(config, events: np.ndarray, membrane_cores=(), order: str = "
 
     traced = config.replace(cores=tuple(None if c is None else c.replace(monitor_enable=True) for c in config.cores))
     sim = DynapcnnSim(traced, order=order)
-    for core in membrane_cores:
-        if core not in config.used_cores:
-            raise ValueError(f"membrane_cores: core {core} is not a used core {config.used_cores}")
+    _check_membrane_cores(config, membrane_cores)
     n = len(events)
     in_count = np.zeros((n, N_CORES), np.int64)
     out_count = np.zeros((n, N_CORES), np.int64)
@@ -385,9 +390,7 @@ def dynapcnn_timestepped_trace(config, raster: np.ndarray, membrane_cores=(), mo
     from .dynapcnn.config import N_CORES
     from .dynapcnn.timestepped import DynapcnnTimeStepped
 
-    for core in membrane_cores:
-        if core not in config.used_cores:
-            raise ValueError(f"membrane_cores: core {core} is not a used core {config.used_cores}")
+    _check_membrane_cores(config, membrane_cores)
     raster = np.asarray(raster)
     if raster.ndim != 4:
         raise ValueError(f"raster: expected shape (T, C, H, W), got {raster.shape}")
