@@ -234,30 +234,29 @@ class TraceDiff:
         return "\n".join(lines)
 
 
-def _first_table_difference(a: np.ndarray, b: np.ndarray) -> tuple[int, int] | None:
-    """(row, time index) of the first row where two event tables differ, or ``None``."""
+def _compare_tables(a: np.ndarray, b: np.ndarray) -> tuple[int, tuple[int, int] | None]:
+    """How many rows of two event tables differ (rows only in the longer one count), and the (row, time
+    index) of the first such row, or ``None`` when they agree."""
     rows = min(len(a), len(b))
     differ = np.flatnonzero(np.any(a[:rows] != b[:rows], axis=1)) if rows else np.zeros(0, int)
+    count = len(differ) + abs(len(a) - len(b))
     if len(differ):
         row = int(differ[0])
-        return row, int(min(a[row, 0], b[row, 0]))
+        return count, (row, int(min(a[row, 0], b[row, 0])))
     if len(a) != len(b):
         longer = a if len(a) > len(b) else b
-        return rows, int(longer[rows, 0])
-    return None
+        return count, (rows, int(longer[rows, 0]))
+    return count, None
 
 
-def _table_difference(name: str, a: np.ndarray, b: np.ndarray, names: tuple[str, str],
-                      counts: dict[str, int]) -> tuple[int, Difference] | None:
-    found = _first_table_difference(a, b)
-    if found is None:
-        return None
-    row, time = found
+def _table_difference(name: str, a: np.ndarray, b: np.ndarray, row: int, time: int, names: tuple[str, str],
+                      counts: dict[str, int]) -> Difference:
+    """The :class:`Difference` of two event tables at ``row`` (time index ``time``)."""
     def describe(table: np.ndarray) -> object:
         return tuple(int(v) for v in table[row]) if row < len(table) else "no event"
 
-    return time, Difference(field=name, index=(time, row), axes=("event", "row"),
-                            a=describe(a), b=describe(b), counts=counts, names=names)
+    return Difference(field=name, index=(time, row), axes=("event", "row"), a=describe(a), b=describe(b),
+                      counts=counts, names=names)
 
 
 def diff(a: Trace, b: Trace, fields: Sequence[str] | None = None) -> TraceDiff:
@@ -290,12 +289,11 @@ def diff(a: Trace, b: Trace, fields: Sequence[str] | None = None) -> TraceDiff:
     counts = dict(first.counts) if first else {n: 0 for n in arrays}
     best = (first.index[0], names.index(first.field), first) if first else None
     for name in (n for n in names if a.is_table(n)):
-        ta, tb = a.fields[name], b.fields[name]
-        rows = min(len(ta), len(tb))
-        counts[name] = int(np.count_nonzero(np.any(ta[:rows] != tb[:rows], axis=1))) + abs(len(ta) - len(tb))
-        found = _table_difference(name, ta, tb, (a.model, b.model), counts)
-        if found and (best is None or (found[0], names.index(name)) < best[:2]):
-            best = (found[0], names.index(name), found[1])
+        counts[name], found = _compare_tables(a.fields[name], b.fields[name])
+        if found and (best is None or (found[1], names.index(name)) < best[:2]):
+            row, time = found
+            best = (time, names.index(name), _table_difference(name, a.fields[name], b.fields[name], row, time,
+                                                               (a.model, b.model), counts))
     counts = {n: counts[n] for n in names}
     first = None if best is None else dataclasses.replace(best[2], counts=counts)
     return TraceDiff(first=first, counts=counts, compared=tuple(names),
