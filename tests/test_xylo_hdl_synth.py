@@ -9,8 +9,6 @@ from spikegate.hdl.xylo import XyloCore, XyloCoreParams
 REDUCED = XyloCoreParams(n_inputs=16, n_hidden=64, n_outputs=8, max_fanout=64, max_synapses=2048)
 
 
-# toolchain.SerialHarness still calls platform.request() without dir="-" (deprecated in Amaranth 0.5)
-@pytest.mark.filterwarnings("ignore:Using platform.request without:DeprecationWarning")
 @pytest.mark.parametrize("target, min_mhz", [("ice40-up5k", 30.0), ("ecp5-85f", 50.0)])
 def test_reduced_core_fits_and_meets_clock(tmp_path, target, min_mhz):
     report = toolchain.synthesize(XyloCore(REDUCED), target, tmp_path)
