@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from amaranth.hdl import Elaboratable, Module
+from amaranth.hdl import ClockDomain, Elaboratable, Module
 from amaranth.lib import io
 
 
@@ -54,7 +54,8 @@ class BoardTop(Elaboratable):
     """The top level of a bitstream: ``design`` clocked by the board PLL, on the board's UART.
 
     ``design`` is a component with ``rx`` (In(1)) and ``tx`` (Out(1)) members, built for the UART
-    divisor of the PLL frequency; ``pll`` is the :class:`.pll.BoardPLL` that makes its clock.
+    divisor of the PLL frequency; ``pll`` is the :class:`.pll.BoardPLL` that drives the ``sync``
+    domain defined here.
     """
 
     def __init__(self, design, pll):
@@ -62,6 +63,7 @@ class BoardTop(Elaboratable):
 
     def elaborate(self, platform):
         m = Module()
+        m.domains.sync = ClockDomain("sync")
         m.submodules.pll = self.pll
         m.submodules.design = self.design
         uart = platform.request("uart", 0, dir="-")

@@ -49,7 +49,8 @@ class ProtocolEngine(wiring.Component):
 
     Cycle counting: the busy-cycle counter counts every cycle ``busy`` is high and is sent and
     cleared by DONE, so it measures the core's own time, not the UART's. A command costs one cycle
-    of decoding plus what it waits for.
+    of decoding plus what it waits for; STEP and SYNC two more (``busy`` is registered, and the
+    core must raise it within one cycle of a step strobe or an accepted input word).
     """
 
     def __init__(self, ident: int):
@@ -72,8 +73,12 @@ class ProtocolEngine(wiring.Component):
         unknown = Signal(16)
         framing = Signal(16)
 
-        m.d.sync += clock.eq(clock + 1)
-        with m.If(self.busy):
+        # ``busy`` is registered before use: no combinational path from the core's control into the
+        # engine. A core raises busy at most one cycle after a step strobe or an accepted input word;
+        # WAIT therefore looks at ``busy_q`` only from the second cycle after entering it.
+        busy_q = Signal()
+        m.d.sync += [busy_q.eq(self.busy), clock.eq(clock + 1)]
+        with m.If(busy_q):
             m.d.sync += busy_cycles.eq(busy_cycles + 1)
         with m.If(self.unknown & (unknown != 0xffff)):
             m.d.sync += unknown.eq(unknown + 1)
@@ -113,7 +118,7 @@ class ProtocolEngine(wiring.Component):
                             with m.Case(Command.STEP):
                                 m.next = "STEP"
                             with m.Case(Command.SYNC):
-                                m.next = "WAIT"
+                                m.next = "SETTLE"
                             with m.Case(Command.READ):
                                 m.next = "READ-ADDR"
                             with m.Case(Command.STATUS):
@@ -130,10 +135,13 @@ class ProtocolEngine(wiring.Component):
                     forward_output()
             with m.State("STEP"):
                 m.d.comb += self.step.eq(1)
+                m.next = "SETTLE"
+            with m.State("SETTLE"):  # busy_q does not show the core's busy yet
+                forward_output()
                 m.next = "WAIT"
             with m.State("WAIT"):
                 forward_output()
-                with m.If(~self.busy & ~self.outputs.valid):
+                with m.If(~busy_q & ~self.outputs.valid):
                     reply(Reply.DONE, busy_cycles)
                     with m.If(self.replies.ready):
                         m.d.sync += busy_cycles.eq(0)

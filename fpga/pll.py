@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from amaranth.hdl import ClockDomain, ClockSignal, Elaboratable, Instance, Module, Signal
+from amaranth.hdl import ClockSignal, Elaboratable, Instance, Module, Signal
 from amaranth.lib import io
 from amaranth.lib.cdc import ResetSynchronizer
 
@@ -81,7 +81,8 @@ def pll_settings(platform, freq_hz: float) -> PLLSettings:
 
 
 class BoardPLL(Elaboratable):
-    """Creates the ``sync`` domain from the platform's default clock through the family's PLL.
+    """Drives the ``sync`` domain (defined by the parent) from the platform's default clock through the
+    family's PLL.
 
     ``freq_hz`` is the frequency asked for; :attr:`settings` has the one obtained, which callers
     use for UART divisors and reports. ``sync`` stays in reset until the PLL reports lock.
@@ -94,7 +95,6 @@ class BoardPLL(Elaboratable):
 
     def elaborate(self, platform):
         m = Module()
-        m.domains.sync = ClockDomain("sync")
         lock = Signal()
         params = {f"p_{name}": value for name, value in self.settings.params.items()}
         if self.family == "ice40":
