@@ -13,7 +13,8 @@ from spikegate.fpga.board import uart_divisor
 from spikegate.fpga.build import xylo_params
 from spikegate.fpga.cycles import ACTIVITIES, activity_config, activity_raster
 from spikegate.fpga.pll import ecp5_pll_params, ice40_pll_params
-from spikegate.fpga.toolchain import Report
+from spikegate.fpga.toolchain import Report, synthesize
+from spikegate.fpga.uart_rx import UARTReceiver
 from spikegate.hdl.xylo import XyloCoreParams
 from spikegate.sim.cli import main
 from spikegate.sim.xylo import XyloSim
@@ -89,3 +90,11 @@ def test_pll_settings_wrong():
         ice40_pll_params(12e6, 1e6)
     with pytest.raises(ValueError, match=r"baud: 2900000 is 3\.4% off at 30\.000 MHz with divisor 10 \(limit 2%\)"):
         uart_divisor(30e6, 2_900_000)
+
+
+def test_synthesize_bare_core(tmp_path):
+    """A core alone (here the UART receiver) placed and routed in the two-pin harness."""
+    report = synthesize(UARTReceiver(4), "ice40-up5k", tmp_path)
+    assert report.family == "ice40" and 10 < report.logic[0] < 200 and report.min_fmax_mhz > 30
+    with pytest.raises(ValueError, match="target: 'ice40-hx8k' is not one of"):
+        synthesize(None, "ice40-hx8k", tmp_path)  # refused before the core is looked at
