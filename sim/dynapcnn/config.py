@@ -22,16 +22,15 @@ pooling 1, origin 0, ``cut`` = input size − 1, no mirroring; :meth:`DvsLayerCo
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..checks import INT8, INT16, as_int_array, check_choice, check_range
+from ..jsonconfig import JsonConfig
 
 N_CORES = 9
 MAX_INPUT_SIZE = 128  #: input map of a core, per axis
@@ -461,7 +460,7 @@ class DvsLayerConfig:
 
 # ------------------------------------------------------------------------------------------- whole chip
 @dataclass(frozen=True, eq=False)
-class ChipConfig:
+class ChipConfig(JsonConfig):
     """The whole chip: nine cores (``None`` = unused), the DVS layer, and model-layer → core metadata.
 
     ``cores`` may be given as a sequence of nine entries or as a mapping {core index: CoreConfig}.
@@ -578,26 +577,6 @@ class ChipConfig:
     @classmethod
     def from_json(cls, text: str) -> "ChipConfig":
         return cls.from_dict(json.loads(text))
-
-    def save(self, path: str | Path) -> None:
-        Path(path).write_text(self.to_json())
-
-    @classmethod
-    def load(cls, path: str | Path) -> "ChipConfig":
-        return cls.from_json(Path(path).read_text())
-
-    # -------------------------------------------------------------------------------------- identity
-    def digest(self) -> str:
-        """SHA-256 of the canonical JSON form: identifies a config in traces and test vectors."""
-        return hashlib.sha256(self.to_json().encode()).hexdigest()
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ChipConfig):
-            return NotImplemented
-        return self.to_json() == other.to_json()
-
-    def __hash__(self) -> int:
-        return hash(self.digest())
 
     def __repr__(self) -> str:
         used = ", ".join(f"{i}: {self.cores[i]!r}" for i in self.used_cores)

@@ -10,15 +10,14 @@ synapse 1 only.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..checks import INT8, INT16, as_int_array, check_range
+from ..jsonconfig import JsonConfig
 
 #: Chip limits of the Xylo v1 (SYNS61300) and Xylo Audio 2 (SYNS61201) cores.
 MAX_INPUTS = 16
@@ -41,7 +40,7 @@ _SCALAR_FIELDS = ("weight_shift_in", "weight_shift_rec", "weight_shift_out")
 
 
 @dataclass(frozen=True, eq=False)
-class XyloConfig:
+class XyloConfig(JsonConfig):
     """Every register of a Xylo LIF array, validated against the chip's limits on construction.
 
     Sizes: ``Nin`` inputs (≤ 16), ``Nhid`` hidden neurons (≤ 1000), ``Nout`` readout neurons (≤ 8).
@@ -274,26 +273,6 @@ class XyloConfig:
             raise ValueError("not a spikegate Xylo config: the 'format' field is missing or different")
         doc.pop("format_version", None)
         return cls.from_spec(**doc)
-
-    def save(self, path: str | Path) -> None:
-        Path(path).write_text(self.to_json())
-
-    @classmethod
-    def load(cls, path: str | Path) -> "XyloConfig":
-        return cls.from_json(Path(path).read_text())
-
-    # ------------------------------------------------------------------ identity
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, XyloConfig):
-            return NotImplemented
-        return self.to_json() == other.to_json()
-
-    def __hash__(self) -> int:
-        return hash(self.digest())
-
-    def digest(self) -> str:
-        """SHA-256 of the canonical JSON form: identifies a config in traces and test vectors."""
-        return hashlib.sha256(self.to_json().encode()).hexdigest()
 
     def __repr__(self) -> str:
         return (f"XyloConfig(Nin={self.n_inputs}, Nhid={self.n_hidden}, Nout={self.n_outputs}, "
