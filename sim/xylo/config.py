@@ -235,8 +235,9 @@ class XyloConfig(JsonConfig):
         unknown.pop("name", None)
         if unknown:
             raise TypeError(f"unknown Xylo specification fields: {sorted(unknown)}")
-        if threshold is None or threshold_out is None:
-            raise ValueError("threshold and threshold_out are required")
+        missing = [name for name, value in (("threshold", threshold), ("threshold_out", threshold_out)) if value is None]
+        if missing:
+            raise ValueError(f"threshold and threshold_out are required (missing: {', '.join(missing)})")
         return cls(weights_in=weights_in, weights_rec=weights_rec, weights_out=weights_out, dash_mem=dash_mem,
                    dash_syn=dash_syn, dash_syn_2=dash_syn if dash_syn_2 is None else dash_syn_2,
                    dash_mem_out=dash_mem_out, dash_syn_out=dash_syn_out, threshold=threshold,
@@ -269,8 +270,10 @@ class XyloConfig(JsonConfig):
     @classmethod
     def from_json(cls, text: str) -> "XyloConfig":
         doc = json.loads(text)
-        if doc.pop("format", None) != "spikegate.xylo.config":
-            raise ValueError("not a spikegate Xylo config: the 'format' field is missing or different")
+        found = doc.pop("format", None)
+        if found != "spikegate.xylo.config":
+            raise ValueError(f"not a spikegate Xylo config: the 'format' field is missing or different "
+                             f"(value {found!r}, expected 'spikegate.xylo.config')")
         doc.pop("format_version", None)
         return cls.from_spec(**doc)
 
