@@ -10,6 +10,11 @@ from .protocol import COMMAND_LAYOUT, REPLY_LAYOUT, Command, Reply
 CONFIG_LAYOUT = data.StructLayout({"addr": 32, "data": 32})
 
 
+#: The state each command starts in.
+_FIRST_STATE = {Command.WRITE: "WRITE", Command.EVENT: "EVENT", Command.STEP: "STEP", Command.SYNC: "SETTLE",
+                Command.READ: "READ-ADDR", Command.STATUS: "IDENT"}
+
+
 def core_signature() -> wiring.Signature:
     """The engine's core-facing ports, as the engine sees them (see :class:`ProtocolEngine`)."""
     return wiring.Signature({
@@ -111,18 +116,9 @@ class ProtocolEngine(wiring.Component):
                     with m.If(self.commands.valid):
                         m.d.sync += [a.eq(cmd.a), b.eq(cmd.b)]
                         with m.Switch(cmd.command):
-                            with m.Case(Command.WRITE):
-                                m.next = "WRITE"
-                            with m.Case(Command.EVENT):
-                                m.next = "EVENT"
-                            with m.Case(Command.STEP):
-                                m.next = "STEP"
-                            with m.Case(Command.SYNC):
-                                m.next = "SETTLE"
-                            with m.Case(Command.READ):
-                                m.next = "READ-ADDR"
-                            with m.Case(Command.STATUS):
-                                m.next = "IDENT"
+                            for command, state in _FIRST_STATE.items():
+                                with m.Case(command):
+                                    m.next = state
             with m.State("WRITE"):
                 m.d.comb += self.config.valid.eq(1)
                 with m.If(self.config.ready):
