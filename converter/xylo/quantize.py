@@ -24,13 +24,14 @@ from typing import Any
 import numpy as np
 import torch
 
+from spikegate.sim.checks import INT8, INT16
 from spikegate.sim.xylo.config import (MAX_FANOUT, MAX_HIDDEN, MAX_INPUTS, MAX_OUTPUTS, MAX_RECURRENT_SYNAPSES,
                                        MAX_SPIKES, MAX_WEIGHT_SHIFT, XyloConfig)
 
 from .modules import Layout, Population, XyloNet
 
-INT8_MAX = 127
-INT16_MAX = 32767
+INT8_MAX = INT8[1]  #: largest chip weight (int8)
+INT16_MAX = INT16[1]  #: largest chip threshold (int16)
 DEFAULT_MAX_THRESHOLD = 4096
 
 
