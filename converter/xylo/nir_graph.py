@@ -31,7 +31,7 @@ import nir
 import numpy as np
 import torch
 
-from spikegate.sim.xylo.config import XyloConfig
+from spikegate.sim.xylo.config import MAX_DASH, XyloConfig
 
 from .modules import Layout, Population, XyloNet, decay_factor
 from .quantize import DEFAULT_MAX_THRESHOLD, dequantize, quantize
@@ -218,11 +218,13 @@ def _neuron_params(name: str, node, size: int, dt: float) -> dict[str, np.ndarra
 
 
 def _dashes(name: str, field: str, tau: np.ndarray, dt: float) -> np.ndarray:
+    """4-bit decay shifts of ``tau`` (s, per neuron) at step ``dt`` (s): the rule of :func:`~.modules.dash_from_tau`
+    (``round(log2(tau / dt))`` clipped to 0..MAX_DASH), with errors naming the NIR node."""
     if not (np.isfinite(dt) and dt > 0):
         raise ValueError(f"dt: {dt!r} s is not a positive, finite time")
     if np.any(tau <= 0):
         raise ValueError(f"node '{name}': {field} {tau.min():g} s is not positive")
-    return np.clip(np.floor(np.log2(tau / dt) + 0.5), 0, 15).astype(np.int64)
+    return np.clip(np.floor(np.log2(tau / dt) + 0.5), 0, MAX_DASH).astype(np.int64)
 
 
 def _find_aliases(hidden: list[str], sizes, succ) -> dict[str, str]:
