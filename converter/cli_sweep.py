@@ -189,13 +189,15 @@ def requantized(config, dash_offset: int, weight_shift_offset: int):
     """A Xylo config with every dash moved by ``dash_offset`` (synaptic dashes kept >= 1, so that no
     synapse is cut off) and ``weight_shift_offset`` more bits of weight shift per matrix (capped at 7),
     weights rounded (half to even) to ``w / 2^d`` for the d bits actually added."""
+    from spikegate.sim.xylo.config import MAX_DASH, MAX_WEIGHT_SHIFT
+
     changes = {}
     for name in ("dash_mem", "dash_mem_out", "dash_syn", "dash_syn_2", "dash_syn_out"):
         low = 0 if name.startswith("dash_mem") else 1
-        changes[name] = np.clip(getattr(config, name).astype(np.int64) + dash_offset, low, 15)
+        changes[name] = np.clip(getattr(config, name).astype(np.int64) + dash_offset, low, MAX_DASH)
     for matrix in ("in", "rec", "out"):
         shift = getattr(config, f"weight_shift_{matrix}")
-        added = min(shift + weight_shift_offset, 7) - shift
+        added = min(shift + weight_shift_offset, MAX_WEIGHT_SHIFT) - shift
         weights = getattr(config, f"weights_{matrix}").astype(np.float64)
         changes[f"weights_{matrix}"] = np.rint(weights / 2 ** added).astype(np.int64)
         changes[f"weight_shift_{matrix}"] = shift + added
