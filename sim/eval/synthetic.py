@@ -94,9 +94,7 @@ class SyntheticDVS(SyntheticDataset):
         rows = np.concatenate([signal, noise])
         rows = rows[np.argsort(rows[:, 2], kind="stable")]
         out = np.empty(len(rows), EVENT_DTYPE)
-        for column, field in enumerate(EVENT_DTYPE.names[:2]):
-            out[field] = rows[:, column]
-        out["t"], out["p"] = rows[:, 2], rows[:, 3]
+        out["x"], out["y"], out["t"], out["p"] = rows.T
         return out
 
 
