@@ -262,6 +262,22 @@ def test_merging_graph_depth_first_order():
     assert {int(layer) for layer in result.events["layer"]} == {9, 4, 2, 7}
 
 
+def test_dvs_merge_pool_crop_mirror_y_and_two_destinations():
+    """The DVS layer merging polarities, pooling 4 x 2, cropping, flipping y, feeding two cores (the second one
+    pooled by 2, with a feature_shift)."""
+    rng = np.random.default_rng(12)
+    dvs = DvsLayerConfig(merge=True, pooling=Size(4, 2), origin=Size(2, 1), cut=Size(9, 6), mirror_y=True,
+                         destinations=(Destination(0, True), Destination(8, True, 2, 1)))
+    first = CoreConfig.from_weights(rng.integers(0, 60, (2, 1, 2, 2)), dvs.output_map, threshold_high=70,
+                                    threshold_low=-20, monitor_enable=True)
+    second = CoreConfig.from_weights(rng.integers(0, 60, (2, 2, 1, 1)), (4, 3), threshold_high=50,
+                                     threshold_low=-20, monitor_enable=True)
+    chip = ChipConfig(cores={0: first, 8: second}, dvs_layer=dvs)
+    batch = events(list(zip(rng.integers(0, 48, 80), rng.integers(0, 16, 80), rng.integers(0, 2, 80))))
+    result = assert_equivalent(chip, batch)
+    assert {int(layer) for layer in result.events["layer"]} == {0, 8}
+
+
 def test_back_pressure_loses_no_event():
     """Tiny FIFOs and a host that takes a monitor record only now and then (with long pauses): the input FIFO
     and the monitor FIFO fill, the chip stalls, and still every event arrives, in the model's order."""
