@@ -9,7 +9,7 @@ import numpy as np
 from amaranth.sim import Simulator
 
 from spikegate.sim.dynapcnn.config import N_CORES, ChipConfig
-from spikegate.sim.dynapcnn.model import OUTPUT_EVENT_DTYPE, DynapcnnSim, _checked_events, topological_order
+from spikegate.sim.dynapcnn.model import OUTPUT_EVENT_DTYPE, DynapcnnSim, checked_events, topological_order
 
 from .chip import DynapcnnChip
 from .limits import CoreLimits
@@ -62,7 +62,7 @@ def _leak_ticks(leak_ticks, n_events: int) -> list[tuple[int, int]]:
 def input_items(chip_config: ChipConfig, events: np.ndarray, leak_ticks=()) -> list[dict]:
     """The chip's input items (``ChipInput`` payloads): the events in order, and before event ``i`` of each
     ``(i, t)`` in ``leak_ticks`` one leak tick of every core with ``leak_enable``, in topological order."""
-    x, y, t, p = _checked_events(events)
+    x, y, t, p = checked_events(events)
     if len(p) and p.max() >= 1024:
         index = int(np.argmax(p >= 1024))
         raise ValueError(f"events: field p value {int(p[index])} at event {index} is outside the channel range 0..1023")
