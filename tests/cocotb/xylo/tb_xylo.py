@@ -1,11 +1,10 @@
-"""cocotb testbench of the exported XyloCore Verilog: loads each case's config through the configuration
-port (``config_writes``), drives input counts, and compares outputs and read-back state with the numpy
-model's recording after every step.
+"""cocotb testbench of the exported XyloCore Verilog, run from test-vector directories
+(:mod:`spikegate.hdl.vectors`): for each directory it replays ``config_writes.hex`` through the
+configuration port, drives the counts of ``input.hex``, and compares the output spikes with
+``expected_out.hex`` and the state read back after every step with ``expected_state.hex``.
 
-Run by ``tests/test_xylo_hdl_cocotb.py``; the cases come from the JSON file named by ``XYLO_CASES``:
-a list of ``{"config": <path of a XyloConfig JSON>, "expected": <path of an .npz>}`` with the core's
-size in ``XYLO_PARAMS`` (JSON of XyloCoreParams fields). The .npz holds ``raster`` (T, Nin), ``out``
-(T, Nout) and the records ``Isyn, Isyn2, Vmem, Spikes, Isyn_out, Vmem_out``.
+Run by ``tests/test_xylo_hdl_cocotb.py``; ``XYLO_VECTORS`` names the directories (``os.pathsep``
+separated). The core's size is each directory's manifest ``params``.
 """
 
 import json
@@ -16,10 +15,10 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
 
-from spikegate.hdl.xylo import Ctrl, Region, XyloCoreParams, address, config_writes, state_addresses
+from spikegate.hdl.vectors import XYLO_STATE_FIELDS, load
+from spikegate.hdl.xylo import Ctrl, Region, XyloCoreParams, address, state_addresses
 from spikegate.hdl.xylo.memory_map import ADDRESS_BITS, decode_flat_state
 from spikegate.sim.compare import assert_same
-from spikegate.sim.xylo import XyloConfig
 
 
 class Host:
@@ -87,34 +86,52 @@ class Host:
                 return spiked
 
 
+def expected_records(vectors, params: XyloCoreParams) -> dict[str, np.ndarray]:
+    """The vectors' expected outputs and state, named and shaped as ``XyloSim`` records them."""
+    steps = vectors.manifest["steps"]
+    bits = vectors["expected_out.hex"]
+    expected = {"out": (bits[:, None] >> np.arange(params.n_outputs)) & 1}
+    words = vectors["expected_state.hex"].reshape(steps, -1)
+    words = (words + 0x8000) % 0x10000 - 0x8000
+    start = 0
+    for name in XYLO_STATE_FIELDS:
+        size = params.n_outputs if name.endswith("_out") else params.n_hidden
+        expected[name] = words[:, start:start + size]
+        start += size
+    return expected
+
+
 @cocotb.test()
-async def configs_equal_numpy(dut):
-    params = XyloCoreParams(**json.loads(os.environ["XYLO_PARAMS"]))
-    cases = json.loads(open(os.environ["XYLO_CASES"]).read())
+async def vectors_equal_numpy(dut):
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
     for name in ("counts__valid", "step", "spikes__ready", "config__valid", "readback_addr__valid",
                  "readback_data__ready"):
         getattr(dut, name).value = 0
     dut.rst.value = 1
-    host = Host(dut, params)
-    for _ in range(2):
-        await host.cycle()
-    dut.rst.value = 0
-    for number, case in enumerate(cases):
-        config = XyloConfig.load(case["config"])
-        expected = dict(np.load(case["expected"]))
-        raster = expected.pop("raster")
-        await host.write(config_writes(config, params) + [(address(Region.CTRL, Ctrl.CLEAR), 0)])
+    host = None
+    for directory in os.environ["XYLO_VECTORS"].split(os.pathsep):
+        vectors = load(directory)
+        params = XyloCoreParams(**vectors.manifest["params"])
+        if host is None:
+            host = Host(dut, params)
+            for _ in range(2):
+                await host.cycle()
+            dut.rst.value = 0
+        host.params = params
+        writes = [(int(w) >> 16, int(w) & 0xFFFF) for w in vectors["config_writes.hex"]]
+        await host.write(writes + [(address(Region.CTRL, Ctrl.CLEAR), 0)])
         while True:
             await ReadOnly()
             busy = int(dut.busy.value)
             await host.cycle()
             if not busy:
                 break
+        expected = expected_records(vectors, params)
+        raster = vectors["input.hex"].reshape(vectors.manifest["steps"], params.n_inputs)
         got = {name: np.zeros_like(value) for name, value in expected.items()}
         for t, counts in enumerate(raster):
             got["out"][t, await host.step(counts)] = 1
             for name, value in (await host.state()).items():
                 got[name][t] = value
-        assert_same(expected, got, names=("numpy", "icarus"), context=f"case {number} ({config!r})")
-        dut._log.info("case %d: %d steps equal", number, len(raster))
+        assert_same(expected, got, names=("numpy", "icarus"), context=f"vectors {directory} ({vectors.config!r})")
+        dut._log.info("%s: %d steps equal", directory, len(raster))
