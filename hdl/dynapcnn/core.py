@@ -42,9 +42,9 @@ class DynapcnnCore(wiring.Component):
         busy: Out(1) — an event or leak tick is in the core (generator or pipeline).
         synops: Out(32) — synaptic operations done since reset (event updates, not leak updates).
 
-    Throughput: one synaptic operation per cycle, consecutive events back to back (3 cycles of set-up for
-    the first); an output event waiting for ``spikes.ready`` stalls the pipeline. Latency: 5 cycles from an
-    accepted event to the write-back of its first update.
+    Throughput: one synaptic operation per cycle, consecutive events back to back (at most one event
+    accepted per two cycles); an output event waiting for ``spikes.ready`` stalls the pipeline. Latency: the
+    write-back and output event of an event's first update happen in the 6th cycle after it is accepted.
     """
 
     def __init__(self, limits: CoreLimits, config: CoreConfig | None = None):

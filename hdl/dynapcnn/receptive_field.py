@@ -44,8 +44,9 @@ class ReceptiveField(wiring.Component):
             and ``repeat`` when the first op of a job updates the neuron of the op taken just before it.
         busy: Out(1) — a job is held anywhere in the generator.
 
-    Latency: 3 cycles from a job's acceptance to its first op (two set-up stages compute the visited range
-    and the start addresses; the second one multiplies kx0·k once per event). Throughput: one op per cycle;
+    Latency: a job's first op is offered in the 4th cycle after the job is accepted (a job register, then
+    two set-up stages computing the visited range and the start addresses; the second multiplies kx0·k
+    once per event). Throughput: one op per cycle;
     the set-up of the next job overlaps the ops of the current one, so consecutive events run back to back.
     Each set-up stage takes a job only when it is empty (one job per two cycles at most): this keeps the
     pipeline's ready signal out of the set-up logic, which set the iCE40 Fmax before.
