@@ -16,25 +16,19 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping, Sequence
 
-from spikegate.sim.dynapcnn.config import CHIP_PROFILES, N_CORES
+from spikegate.sim.dynapcnn.config import CHIP_PROFILES, N_CORES, memory_demand
 
 from .layers import Layer
 
 MEMORY_KINDS = ("kernel", "neuron", "bias")
 
 
-def _log2_ceil(n: int) -> int:
-    return (int(n) - 1).bit_length()
-
-
 def layer_memory(layer: Layer) -> dict[str, int]:
-    """Entries of kernel, neuron and bias memory the layer needs (sinabs' ``memory_summary``): kernel
-    ``c·2^(⌈log2 k²⌉+⌈log2 f⌉)``, neuron ``f·2^(⌈log2 h'⌉+⌈log2 w'⌉)``, bias f if the layer has a bias."""
+    """Entries of kernel, neuron and bias memory the layer needs (sinabs' ``memory_summary``; the formula
+    is :func:`~spikegate.sim.dynapcnn.config.memory_demand`): bias f if the layer has a bias."""
     f, c, ky, kx = layer.weight.shape
     _, height, width = layer.neuron_shape
-    return {"kernel": c * 2 ** (_log2_ceil(ky * kx) + _log2_ceil(f)),
-            "neuron": f * 2 ** (_log2_ceil(height) + _log2_ceil(width)),
-            "bias": 0 if layer.bias is None else f}
+    return memory_demand(c, f, ky * kx, (width, height), 0 if layer.bias is None else f)
 
 
 def overshoot(demand: Mapping[str, int], capacity: Mapping[str, int]) -> dict[str, int]:

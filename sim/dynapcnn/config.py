@@ -376,19 +376,26 @@ class CoreConfig:
                 f"threshold {self.threshold_high}/{self.threshold_low})")
 
 
-def core_memory(core: CoreConfig) -> dict[str, int]:
-    """Memory demand of a core in entries (spec §5).
-
-    kernel = c · 2^(⌈log2(k·k)⌉ + ⌈log2 f⌉); neuron = f · 2^(⌈log2 W'⌉ + ⌈log2 H'⌉) over the neuron map;
-    bias = f when the core uses its biases (``leak_enable``), else 0.
-    """
-    k = core.dimensions.kernel_size
-    width, height = core.neuron_map
+def memory_demand(channels: int, features: int, kernel_area: int, neuron_map: tuple[int, int],
+                  biases: int) -> dict[str, int]:
+    """Memory demand in entries (spec §5) of c = ``channels`` input channels, f = ``features``, a kernel
+    of ``kernel_area`` weights per (feature, channel) and a neuron map (W', H') = ``neuron_map``:
+    kernel = c · 2^(⌈log2 kernel_area⌉ + ⌈log2 f⌉); neuron = f · 2^(⌈log2 W'⌉ + ⌈log2 H'⌉);
+    bias = ``biases``."""
+    width, height = neuron_map
     return {
-        "kernel": core.channels * 2 ** (_log2_ceil(k * k) + _log2_ceil(core.features)),
-        "neuron": core.features * 2 ** (_log2_ceil(width) + _log2_ceil(height)),
-        "bias": core.features if core.leak_enable else 0,
+        "kernel": channels * 2 ** (_log2_ceil(kernel_area) + _log2_ceil(features)),
+        "neuron": features * 2 ** (_log2_ceil(width) + _log2_ceil(height)),
+        "bias": biases,
     }
+
+
+def core_memory(core: CoreConfig) -> dict[str, int]:
+    """Memory demand of a core in entries (:func:`memory_demand` with kernel area k·k); bias = f when the
+    core uses its biases (``leak_enable``), else 0."""
+    k = core.dimensions.kernel_size
+    return memory_demand(core.channels, core.features, k * k, core.neuron_map,
+                         core.features if core.leak_enable else 0)
 
 
 # ------------------------------------------------------------------------------------------- DVS layer
