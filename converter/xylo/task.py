@@ -49,11 +49,16 @@ class TimingTask:
     def steps(self) -> int:
         return self.x_train.shape[1]
 
+    def target_window(self, steps: int) -> np.ndarray:
+        """(steps,) bool: the steps within ``window`` steps of ``t_target``."""
+        inside = np.zeros(steps, bool)
+        inside[self.t_target - self.window: self.t_target + self.window + 1] = True
+        return inside
+
     def correct(self, out: np.ndarray, y: np.ndarray) -> np.ndarray:
         """(N,) bool: readout ``y`` fires inside the target window and nowhere else, the other is silent."""
         out = np.asarray(out) > 0
-        inside = np.zeros(out.shape[1], bool)
-        inside[self.t_target - self.window: self.t_target + self.window + 1] = True
+        inside = self.target_window(out.shape[1])
         rows = np.arange(len(y))
         target, other = out[rows, :, y], out[rows, :, 1 - y]
         return target[:, inside].any(1) & ~target[:, ~inside].any(1) & ~other.any(1)
@@ -94,9 +99,7 @@ def tutorial_network(seed: int = 0) -> XyloNet:
 def timing_loss(vmem_pre: torch.Tensor, y: torch.Tensor, task: TimingTask) -> torch.Tensor:
     """Hinge loss on the readout membranes (before reset, in units of threshold): the target readout
     must reach 1.2 inside its window; every other (step, readout) must stay below 0.8."""
-    steps = vmem_pre.shape[1]
-    inside = torch.zeros(steps, dtype=torch.bool)
-    inside[task.t_target - task.window: task.t_target + task.window + 1] = True
+    inside = torch.from_numpy(task.target_window(vmem_pre.shape[1]))
     target = torch.zeros_like(vmem_pre, dtype=torch.bool)
     target[torch.arange(len(y)), :, y] = inside
     peak = vmem_pre.masked_fill(~target, -1e9).amax(dim=(1, 2))
