@@ -4,7 +4,7 @@
 
 ECP5-85F: core 0 of Speck 2f at full size (16Ki int8 weights, 64Ki int16 membranes, 1Ki biases), and a
 nine-core chip of reduced cores (4Ki weights, 4Ki membranes, 64 biases each; the chip's full memories, about
-5 Mbit, do not fit the 85F's 3.7 Mbit).
+7.5 Mbit, do not fit the 85F's 3.7 Mbit).
 iCE40 UP5K: a small core (2Ki weights, 1Ki membranes, 16 biases: e.g. 4 features of 16x16, 8 channels, k 3).
 """
 
