@@ -308,10 +308,6 @@ def checked_events(events) -> tuple[np.ndarray, ...]:
     return tuple(fields)
 
 
-#: Old private name, still imported by ``spikegate.hdl.dynapcnn.simulate``.
-_checked_events = checked_events
-
-
 def _check_values(name: str, values: np.ndarray, hi: int, why: str, offset: int = 0) -> None:
     """Refuse the first event whose ``values`` exceed ``hi``; the message shows the value minus ``offset``."""
     bad = values > hi
