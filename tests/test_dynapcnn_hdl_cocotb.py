@@ -1,7 +1,7 @@
 """The exported Verilog of one DynapcnnCore under cocotb + Icarus Verilog: configuration loaded through the
-configuration port, output events and read-back membranes equal to the numpy model."""
+configuration port, output events and read-back membranes equal to the numpy model, run from an exported
+test-vector directory (so the vector format is proven by use)."""
 
-import json
 import shutil
 from pathlib import Path
 
@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 from amaranth.back import verilog
 
-from spikegate.hdl.dynapcnn import CoreLimits, DynapcnnCore, config_writes, membrane_addresses, reference
-from spikegate.hdl.dynapcnn.core import ConfigRequest
-from spikegate.hdl.dynapcnn.layouts import CoreInput, Event
+from spikegate.hdl.dynapcnn import CoreLimits, DynapcnnCore
+from spikegate.hdl.vectors import export_dynapcnn, load
 from spikegate.sim.dynapcnn import INPUT_EVENT_DTYPE, ChipConfig, CoreConfig, DvsLayerConfig
 
 TESTBENCH = Path(__file__).parent / "cocotb" / "dynapcnn"
@@ -19,12 +18,9 @@ TESTBENCH = Path(__file__).parent / "cocotb" / "dynapcnn"
 pytestmark = pytest.mark.skipif(shutil.which("iverilog") is None, reason="Icarus Verilog (iverilog) is not installed")
 
 
-def packed(layout, **fields) -> int:
-    return layout.const(fields).as_value().value
-
-
-def write_case(path: Path, seed: int) -> tuple[CoreLimits, Path]:
-    """A random core (kernel 3, stride 2, padding 1, leak off, subtract reset), its events and the model's answers."""
+def write_vectors(directory: Path, seed: int) -> tuple[CoreLimits, Path]:
+    """A random core (kernel 3, stride 2, padding 1, leak off, subtract reset) and its events, exported as a
+    test-vector directory (the core's port words and the model's answers)."""
     rng = np.random.default_rng(seed)
     core = CoreConfig.from_weights(rng.integers(-40, 90, (3, 2, 3, 3)), (9, 7), threshold_high=90, threshold_low=-70,
                                    stride=(2, 1), padding=(1, 1), monitor_enable=True)
@@ -33,27 +29,19 @@ def write_case(path: Path, seed: int) -> tuple[CoreLimits, Path]:
     events = np.zeros(60, INPUT_EVENT_DTYPE)
     events["x"], events["y"], events["p"] = rng.integers(0, 9, 60), rng.integers(0, 7, 60), rng.integers(0, 2, 60)
     events["t"] = np.arange(60)
-    spikes, membranes = reference(chip, events)
     limits = CoreLimits.fit(core)
-    case = {
-        "writes": [packed(ConfigRequest, addr=a, data=d, write=1) for a, d in config_writes(core, limits)],
-        "events": [packed(CoreInput, x=int(e["x"]), y=int(e["y"]), channel=int(e["p"]), leak=0) for e in events],
-        "spikes": [packed(Event, x=int(e["x"]), y=int(e["y"]), feature=int(e["feature"])) for e in spikes],
-        "reads": [packed(ConfigRequest, addr=int(a), data=0, write=0) for a in membrane_addresses(core)],
-        "membranes": [int(v) for v in membranes[0].ravel()],
-    }
-    assert case["spikes"], "the case should make the core fire"
-    path.write_text(json.dumps(case))
-    return limits, path
+    export_dynapcnn(chip, events, directory, limits={0: limits})
+    assert load(directory)["expected_core_events.hex"].size, "the case should make the core fire"
+    return limits, directory
 
 
 def test_verilog_core_under_icarus_equals_model(tmp_path, monkeypatch):
     from cocotb_tools.runner import get_runner
 
-    limits, case = write_case(tmp_path / "case.json", seed=4)
+    limits, vectors = write_vectors(tmp_path / "vectors", seed=4)
     source = tmp_path / "dynapcnn_core.v"
     source.write_text(verilog.convert(DynapcnnCore(limits), name="dynapcnn_core"))
-    monkeypatch.setenv("DYNAPCNN_CASE", str(case))
+    monkeypatch.setenv("DYNAPCNN_VECTORS", str(vectors))
     runner = get_runner("icarus")
     runner.build(sources=[source], hdl_toplevel="dynapcnn_core", build_dir=tmp_path / "build", always=True,
                  timescale=("1ns", "1ps"), build_args=["-g2005"])

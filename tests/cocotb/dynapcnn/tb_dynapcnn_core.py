@@ -1,18 +1,20 @@
 """cocotb bench of the exported Verilog of one DynapcnnCore: load a configuration through the configuration
 port, stream input events, compare the output events and the read-back membranes with the numpy model.
 
-The case (written by tests/test_dynapcnn_hdl_cocotb.py) is a JSON file named by $DYNAPCNN_CASE: packed
-stream payloads (``writes``, ``events``, ``reads``) and the model's answers (``spikes``, ``membranes``).
+The case is the test-vector directory named by $DYNAPCNN_VECTORS (:mod:`spikegate.hdl.vectors`, written by
+tests/test_dynapcnn_hdl_cocotb.py): the core's packed port words (``core_writes.hex``, ``core_events.hex``,
+``membrane_addr.hex``) and the model's answers (``expected_core_events.hex``, ``expected_membranes.hex``).
 Signals are driven at falling edges; a transfer happens at the rising edge when valid and ready were both
 high just before it.
 """
 
-import json
 import os
 
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
+
+from spikegate.hdl.vectors import load, read_hex
 
 
 def unpack(event: int) -> tuple[int, int, int]:
@@ -57,7 +59,11 @@ async def collect(dut, out: list) -> None:
 
 @cocotb.test()
 async def config_port_load_and_events(dut):
-    case = json.loads(open(os.environ["DYNAPCNN_CASE"]).read())
+    vectors = load(os.environ["DYNAPCNN_VECTORS"])
+    case = {"writes": vectors["core_writes.hex"].tolist(), "events": vectors["core_events.hex"].tolist(),
+            "spikes": vectors["expected_core_events.hex"].tolist(),
+            "reads": vectors["membrane_addr.hex"].tolist(),
+            "membranes": read_hex(vectors.directory / "expected_membranes.hex", 16, signed=True).tolist()}
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
     for name in ("events", "config"):
         getattr(dut, f"{name}__valid").value = 0
