@@ -319,6 +319,31 @@ def xylo_trace(config, raster: np.ndarray, out: np.ndarray, rec: Mapping[str, np
 DYNAPCNN_EVENT_COLUMNS = ("event", "core", "feature", "x", "y")
 
 
+def _event_rows(index: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out_events`` rows of output events (monitor copies of the input layer left out), ``index`` the
+    input event that caused each."""
+    from .dynapcnn.config import N_CORES
+
+    cores = out["layer"] < N_CORES
+    return np.column_stack([index[cores], out["layer"][cores], out["feature"][cores], out["x"][cores],
+                            out["y"][cores]]).astype(np.int64)
+
+
+def dynapcnn_output_trace(config, events: np.ndarray, out: np.ndarray, model: str) -> Trace:
+    """A DYNAP-CNN trace holding only ``out_events``, from the output events of any implementation that
+    stamps each with the ``t`` of the input event that caused it (the RTL simulation, a board, a user's
+    model): for the monitored cores, comparable with the same field of :func:`dynapcnn_trace`.
+    The input events' timestamps must be distinct, so that a timestamp names one input event."""
+    times = np.asarray(events["t"], np.int64)
+    if len(np.unique(times)) != len(times):
+        raise ValueError("events: timestamps must be distinct to tell which input event caused an output")
+    order = np.argsort(times)
+    index = order[np.searchsorted(times, np.asarray(out["t"], np.int64), sorter=order)]
+    return Trace(chip="dynapcnn", model=model, config_digest=config.digest(),
+                 fields={"out_events": _event_rows(index, out)}, axes={"out_events": ("row", "column")},
+                 units={"out_events": "index"}, meta={"out_events_columns": list(DYNAPCNN_EVENT_COLUMNS)})
+
+
 def _check_membrane_cores(config, membrane_cores) -> None:
     """Refuse a core in ``membrane_cores`` that ``config`` does not use."""
     for core in membrane_cores:
@@ -353,8 +378,7 @@ def dynapcnn_trace(config, events: np.ndarray, membrane_cores=(), order: str = "
     before = sim.counters
     for i in range(n):
         out = sim(events[i:i + 1])
-        out = out[out["layer"] < N_CORES]
-        rows.append(np.column_stack([np.full(len(out), i), out["layer"], out["feature"], out["x"], out["y"]]))
+        rows.append(_event_rows(np.full(len(out), i), out))
         after = sim.counters
         in_count[i] = after["events_in"] - before["events_in"]
         out_count[i] = after["events_out"] - before["events_out"]

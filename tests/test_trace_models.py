@@ -137,3 +137,37 @@ def test_timestepped_trace_counts_and_membranes():
     wrong.config_digest = trace.config_digest
     first = diff(trace, wrong).first
     assert first is not None and first.index[0] >= int(np.flatnonzero(trace.fields["out_count"][:, 1])[0])
+
+
+def test_rtl_traces_equal_the_models():
+    from spikegate.hdl.dynapcnn import simulate as simulate_dynapcnn
+    from spikegate.hdl.xylo import simulate as simulate_xylo
+    from spikegate.sim.trace import dynapcnn_output_trace
+
+    rng = np.random.default_rng(7)
+    config = XyloConfig.from_spec(weights_in=rng.integers(-40, 90, (3, 5)), weights_out=rng.integers(-50, 50, (5, 2)),
+                                  weights_rec=rng.integers(-30, 30, (5, 5)), threshold=90, threshold_out=40,
+                                  dash_mem=2, dash_syn=3)
+    raster = rng.integers(0, 4, (5, 3))
+    out, _, rec = XyloSim(config).evolve(raster, record=True)
+    rtl_out, _, rtl_rec, _ = simulate_xylo(config, raster)
+    assert diff(xylo_trace(config, raster, out, rec), xylo_trace(config, raster, rtl_out, rtl_rec, model="rtl")).equal
+
+    chip = two_core_chip()
+    chip = chip.replace(cores=tuple(None if c is None else c.replace(monitor_enable=True) for c in chip.cores))
+    events = input_events(40)
+    numpy_trace = dynapcnn_trace(chip, events)
+    rtl_trace = dynapcnn_output_trace(chip, events, simulate_dynapcnn(chip, events).events, model="rtl")
+    assert len(rtl_trace.fields["out_events"]) > 0
+    assert diff(numpy_trace, rtl_trace).equal
+    rtl_trace.fields["out_events"][3, 4] += 1
+    assert diff(numpy_trace, rtl_trace).first.index[1] == 3
+
+
+def test_output_trace_wrong_timestamps():
+    from spikegate.sim.trace import dynapcnn_output_trace
+
+    events = input_events(4)
+    events["t"] = 0
+    with pytest.raises(ValueError, match="timestamps must be distinct"):
+        dynapcnn_output_trace(two_core_chip(), events, DynapcnnSim(two_core_chip())(events), model="x")
