@@ -171,3 +171,25 @@ def test_output_trace_wrong_timestamps():
     events["t"] = 0
     with pytest.raises(ValueError, match="timestamps must be distinct"):
         dynapcnn_output_trace(two_core_chip(), events, DynapcnnSim(two_core_chip())(events), model="x")
+
+
+def test_board_trace_equals_the_models():
+    """The FPGA host driver returns the state too, so a board run gives a full trace: here the driver
+    against the simulated top level, UART included."""
+    from spikegate.fpga.host import Link, XyloBoard
+    from spikegate.fpga.protocol import ident_word
+    from spikegate.fpga.serial_top import SerialTop
+    from spikegate.fpga.transport import SimulatedSerial
+    from spikegate.fpga.xylo_adapter import XyloAdapter
+    from spikegate.hdl.xylo import XyloCoreParams
+
+    rng = np.random.default_rng(11)
+    config = XyloConfig.from_spec(weights_in=rng.integers(-40, 90, (2, 4)), weights_out=rng.integers(-50, 50, (4, 1)),
+                                  threshold=70, threshold_out=30, dash_mem=2, dash_syn=2)
+    raster = rng.integers(0, 4, (3, 2))
+    params = XyloCoreParams.for_config(config)
+    board = XyloBoard(Link(SimulatedSerial(SerialTop(XyloAdapter(params), 4, ident_word("xylo")), 4)), params, config)
+    out, _, rec = board.evolve(raster, record=True)
+    board_trace = xylo_trace(config, raster, out, rec, model="board")
+    out, _, rec = XyloSim(config).evolve(raster, record=True)
+    assert diff(xylo_trace(config, raster, out, rec), board_trace).equal
