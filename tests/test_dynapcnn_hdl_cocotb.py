@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from amaranth.back import verilog
+from cocotb_icarus import run_icarus
 
 from spikegate.hdl.dynapcnn import CoreLimits, DynapcnnCore
 from spikegate.hdl.vectors import export_dynapcnn, load
@@ -36,16 +36,6 @@ def write_vectors(directory: Path, seed: int) -> tuple[CoreLimits, Path]:
 
 
 def test_verilog_core_under_icarus_equals_model(tmp_path, monkeypatch):
-    from cocotb_tools.runner import get_runner
-
     limits, vectors = write_vectors(tmp_path / "vectors", seed=4)
-    source = tmp_path / "dynapcnn_core.v"
-    source.write_text(verilog.convert(DynapcnnCore(limits), name="dynapcnn_core"))
     monkeypatch.setenv("DYNAPCNN_VECTORS", str(vectors))
-    runner = get_runner("icarus")
-    runner.build(sources=[source], hdl_toplevel="dynapcnn_core", build_dir=tmp_path / "build", always=True,
-                 timescale=("1ns", "1ps"), build_args=["-g2005"])
-    results = runner.test(hdl_toplevel="dynapcnn_core", test_module="tb_dynapcnn_core", build_dir=tmp_path / "build",
-                          test_dir=TESTBENCH, results_xml=str(tmp_path / "results.xml"))
-    text = Path(results).read_text()
-    assert "<failure" not in text and "<testcase" in text, text
+    run_icarus(DynapcnnCore(limits), "dynapcnn_core", "tb_dynapcnn_core", TESTBENCH, tmp_path)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from amaranth.back import verilog
+from cocotb_icarus import run_icarus
 from xylo_reference import random_config, random_raster
 
 from spikegate.hdl.vectors import export_xylo
@@ -33,17 +33,7 @@ def write_vectors(directory: Path, params: XyloCoreParams, seeds) -> list[Path]:
 
 @pytest.mark.parametrize("version, seeds", [(1, (0, 1, 2)), (2, (3,))])
 def test_verilog_under_icarus_equals_numpy(tmp_path, monkeypatch, version, seeds):
-    from cocotb_tools.runner import get_runner
-
     params = XyloCoreParams(n_inputs=4, n_hidden=10, n_outputs=3, max_fanout=6, max_synapses=60, version=version)
-    source = tmp_path / "xylo_core.v"
-    source.write_text(verilog.convert(XyloCore(params), name="xylo_core"))
     directories = write_vectors(tmp_path, params, seeds)
     monkeypatch.setenv("XYLO_VECTORS", os.pathsep.join(str(d) for d in directories))
-    runner = get_runner("icarus")
-    runner.build(sources=[source], hdl_toplevel="xylo_core", build_dir=tmp_path / "build", always=True,
-                 timescale=("1ns", "1ps"), build_args=["-g2005"])
-    results = runner.test(hdl_toplevel="xylo_core", test_module="tb_xylo", build_dir=tmp_path / "build",
-                          test_dir=TESTBENCH, results_xml=str(tmp_path / "results.xml"))
-    text = Path(results).read_text()
-    assert "<failure" not in text and "<testcase" in text, text
+    run_icarus(XyloCore(params), "xylo_core", "tb_xylo", TESTBENCH, tmp_path)
