@@ -9,27 +9,14 @@ from spikegate.hdl.dynapcnn.layouts import ChipInput
 from .engine import core_signature
 
 
-def pack(layout: data.StructLayout, fields: dict) -> int:
-    """The bits of a payload of ``layout`` with the given field values, as an int (EVENT words)."""
-    word = 0
-    for name, field in layout:
-        word |= (int(fields[name]) & ((1 << field.width) - 1)) << field.offset
-    return word
-
-
-def unpack(layout: data.StructLayout, word: int) -> dict:
-    """The field values (unsigned) of a payload of ``layout`` given as an int (OUTPUT words)."""
-    return {name: word >> field.offset & ((1 << field.width) - 1) for name, field in layout}
-
-
 class DynapcnnAdapter(wiring.Component):
     """A :class:`DynapcnnChip` with the ports of :func:`.engine.core_signature`, flipped.
 
     - ``config``/``read_addr``: configuration writes and reads of the chip's address map
       (:mod:`spikegate.hdl.dynapcnn.memory_map`), both on the chip's one configuration stream,
       writes first; ``read_data`` carries the chip's read-back words.
-    - ``events``: :func:`pack` ``(ChipInput, item)`` words (events and leak ticks, with ``t``).
-    - ``outputs``: the chip's monitor records as :func:`pack` ``(MonitorOut, ...)`` words.
+    - ``events``: :func:`~spikegate.hdl.dynapcnn.layouts.pack` ``(ChipInput, item)`` words (events and leak ticks, with ``t``).
+    - ``outputs``: the chip's monitor records as :func:`~spikegate.hdl.dynapcnn.layouts.pack` ``(MonitorOut, ...)`` words.
     - ``busy``: the chip's (an item queued or in process, or a record queued). ``step`` is not
       used: the chip runs on events; STEP and SYNC both wait for it to be idle.
 

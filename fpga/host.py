@@ -230,10 +230,8 @@ class DynapcnnBoard:
         :func:`spikegate.hdl.dynapcnn.input_items`); returns the monitored output events
         (``OUTPUT_EVENT_DTYPE``) in the order the chip sent them."""
         from spikegate.hdl.dynapcnn import input_items
-        from spikegate.hdl.dynapcnn.layouts import ChipInput, MonitorOut
+        from spikegate.hdl.dynapcnn.layouts import ChipInput, MonitorOut, pack, unpack
         from spikegate.sim.dynapcnn.model import OUTPUT_EVENT_DTYPE
-
-        from .dynapcnn_adapter import pack, unpack
 
         if self.config is None:
             raise ValueError("config: no network loaded; call load(config) first")

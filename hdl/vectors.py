@@ -212,24 +212,28 @@ def _write_core_testbench(out_dir: Path, chip: ChipConfig, events: np.ndarray, l
     from spikegate.sim.dynapcnn import DynapcnnSim
 
     from .dynapcnn import DynapcnnCore, memory_map
+    from .dynapcnn.core import ConfigRequest
+    from .dynapcnn.layouts import CoreInput, Event, pack
 
     index = chip.used_cores[0]
     core = chip.cores[index]
     local = (1 << memory_map.LOCAL_BITS) - 1
-    writes = [1 << 34 | d << 18 | (a & local) for a, d in memory_map.config_writes(core, limits, slot=index)]
+    writes = [pack(ConfigRequest, {"addr": a & local, "data": d, "write": 1})
+              for a, d in memory_map.config_writes(core, limits, slot=index)]
     shift = chip.dvs_layer.destinations[0].feature_shift
-    payloads = (events["p"].astype(np.int64) + shift) << 14 | events["y"].astype(np.int64) << 7 | events["x"]
+    payloads = [pack(CoreInput, {"x": e["x"], "y": e["y"], "channel": e["p"] + shift, "leak": 0}) for e in events]
     traced = DynapcnnSim(chip.replace(cores={index: core.replace(monitor_enable=True)}))(events)
-    expected = traced["feature"].astype(np.int64) << 14 | traced["y"].astype(np.int64) << 7 | traced["x"]
+    expected = [pack(Event, {"x": e["x"], "y": e["y"], "feature": e["feature"]}) for e in traced]
     files = {
-        "core_writes.hex": write_hex(out_dir / "core_writes.hex", writes, 35,
+        "core_writes.hex": write_hex(out_dir / "core_writes.hex", writes, ConfigRequest.size,
                                      "core configuration requests: write << 34 | data << 18 | local address"),
-        "core_events.hex": write_hex(out_dir / "core_events.hex", payloads, 25,
+        "core_events.hex": write_hex(out_dir / "core_events.hex", payloads, CoreInput.size,
                                      "core input payloads: leak << 24 | channel << 14 | y << 7 | x"),
-        "expected_core_events.hex": write_hex(out_dir / "expected_core_events.hex", expected, 24,
+        "expected_core_events.hex": write_hex(out_dir / "expected_core_events.hex", expected, Event.size,
                                               "core output payloads in order: feature << 14 | y << 7 | x"),
         "membrane_addr.hex": write_hex(out_dir / "membrane_addr.hex",
-                                       memory_map.membrane_addresses(core, slot=0), 18, "local read-back addresses"),
+                                       memory_map.membrane_addresses(core, slot=0), memory_map.LOCAL_BITS,
+                                       "local read-back addresses"),
         "expected_membranes.hex": write_hex(out_dir / "expected_membranes.hex", sim.membranes(index).ravel(), 16,
                                             "membranes [f][x][y] after the last event"),
     }

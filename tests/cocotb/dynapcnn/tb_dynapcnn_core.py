@@ -14,12 +14,14 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 
+from spikegate.hdl.dynapcnn.layouts import Event, unpack
 from spikegate.hdl.vectors import load, read_hex
 
 
-def unpack(event: int) -> tuple[int, int, int]:
-    """(feature, x, y) of a packed ``Event`` payload (x: bits 0-6, y: 7-13, feature: 14-23)."""
-    return event >> 14 & 0x3FF, event & 0x7F, event >> 7 & 0x7F
+def fxy(event: int) -> tuple[int, int, int]:
+    """(feature, x, y) of a packed ``Event`` payload."""
+    fields = unpack(Event, event)
+    return fields["feature"], fields["x"], fields["y"]
 
 
 async def put(dut, name: str, payload: int) -> None:
@@ -86,7 +88,7 @@ async def config_port_load_and_events(dut):
         await FallingEdge(dut.clk)
     await FallingEdge(dut.clk)
     for i, (got, want) in enumerate(zip(spikes, case["spikes"])):
-        assert got == want, f"output event {i} (feature, x, y): hardware {unpack(got)}, model {unpack(want)}"
+        assert got == want, f"output event {i} (feature, x, y): hardware {fxy(got)}, model {fxy(want)}"
     assert len(spikes) == len(case["spikes"]), f"{len(spikes)} output events from the hardware, " \
                                                f"{len(case['spikes'])} from the model"
     for i, (read, want) in enumerate(zip(case["reads"], case["membranes"])):
