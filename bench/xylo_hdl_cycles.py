@@ -16,11 +16,11 @@ import time
 
 import numpy as np
 
+from spikegate.fpga.cycles import VENDOR_CYCLES as VENDOR
 from spikegate.hdl.xylo import XyloCoreParams, simulate
 from spikegate.hdl.xylo.core import step_cycles
 from spikegate.sim.xylo import XyloConfig, XyloSim
 
-VENDOR = {0.0: 38_900, 0.1: 68_000, 1.0: 331_000}  # rockpool's power_cycles_model, benchmarks.md
 N_IN, N_HID, N_OUT, FANOUT = 16, 1000, 8, 32
 THRESHOLD = 1000
 
