@@ -15,8 +15,9 @@ class Board:
 
     name: str
     platform: Callable  #: returns a new platform object
-    clock_hz: dict      #: default ``sync`` frequency asked of the PLL, per core kind (met by the builds)
+    clock_hz: dict      #: default ``sync`` frequency asked of the PLL, per design that fits (met by the builds)
     baud: int           #: default UART rate
+    fits: str           #: what limits the designs it takes, for the error that refuses the others
 
 
 def _icebreaker():
@@ -31,8 +32,11 @@ def _ulx3s_85f():
 
 #: Boards by command-line name. The iCEBreaker's FTDI channel B is its UART; the ULX3S's FTDI is.
 BOARDS = {
-    "icebreaker": Board("icebreaker", _icebreaker, clock_hz={"xylo": 30e6, "dynapcnn": 18e6}, baud=1_000_000),
-    "ulx3s": Board("ulx3s", _ulx3s_85f, clock_hz={"xylo": 50e6, "dynapcnn": 40e6}, baud=1_000_000),
+    "icebreaker": Board("icebreaker", _icebreaker, clock_hz={"xylo": 30e6, "dynapcnn": 18e6}, baud=1_000_000,
+                        fits="iCE40UP5K: the full Xylo array takes 63 % of its 5280 logic cells and all 4 SPRAMs, "
+                             "one DYNAP-CNN core 66 %: one design at a time"),
+    "ulx3s": Board("ulx3s", _ulx3s_85f, clock_hz={"xylo": 50e6, "dynapcnn": 40e6, "xylo+dynapcnn": 40e6},
+                   baud=1_000_000, fits="ECP5-85F: the full Xylo array and nine DYNAP-CNN cores together"),
 }
 
 

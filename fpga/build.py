@@ -13,11 +13,11 @@ from pathlib import Path
 
 from .board import BOARDS, BoardTop, uart_divisor
 from .pll import BoardPLL, pll_settings
-from .protocol import ident_word
 from .serial_top import SerialTop
 from .toolchain import build, write_report
 
-CORES = ("xylo", "dynapcnn")
+#: What a bitstream holds: one core, or both behind one UART (SELECT 0: Xylo, 1: DYNAP-CNN).
+CORES = ("xylo", "dynapcnn", "xylo+dynapcnn")
 
 #: Default DYNAP-CNN hardware per board: the memory depths of each present core.
 DYNAPCNN_DEFAULTS = {
@@ -90,54 +90,62 @@ def _dynapcnn_cycles(limits) -> dict:
 def build_bitstream(board: str, core: str, out_dir, *, config=None, size: str | None = None,
                     fanout: int | None = None, synapses: int | None = None, dynapcnn: dict | None = None,
                     clock_hz: float | None = None, baud: int | None = None, cycles: bool = True) -> dict:
-    """Build ``core`` for ``board`` into ``out_dir``; returns the report (also written there).
+    """Build ``core`` (one of :data:`CORES`) for ``board`` into ``out_dir``; returns the report (also
+    written there).
 
-    ``config``: a XyloConfig or ChipConfig the design must hold (its size decides the core's);
-    ``size``/``fanout``/``synapses``: Xylo core size (default 16/1000/8, 64, 32000); ``dynapcnn``:
-    keywords of :func:`dynapcnn_limits`; ``clock_hz``/``baud``: default the board's; ``cycles``:
-    also measure cycles in simulation.
+    ``config``: a XyloConfig or ChipConfig a single-core design must hold (its size decides the
+    core's); ``size``/``fanout``/``synapses``: Xylo core size (default 16/1000/8, 64, 32000);
+    ``dynapcnn``: keywords of :func:`dynapcnn_limits`; ``clock_hz``/``baud``: default the board's;
+    ``cycles``: also measure cycles in simulation. ``"xylo+dynapcnn"`` puts both behind one UART
+    (SELECT index 0 and 1, the report's ``cores``).
     """
     if board not in BOARDS:
         raise ValueError(f"board: {board!r} is not one of {tuple(BOARDS)}")
     if core not in CORES:
         raise ValueError(f"core: {core!r} is not one of {CORES}")
     spec = BOARDS[board]
+    if core not in spec.clock_hz:
+        fitting = [name for name, b in BOARDS.items() if core in b.clock_hz]
+        raise ValueError(f"core: {core!r} does not fit the {board} ({spec.fits}); build it for {', '.join(fitting)}")
+    kinds = core.split("+")
+    if config is not None and len(kinds) > 1:
+        raise ValueError(f"config: sizes a single core; {core!r} takes size and dynapcnn (memory depth) options")
     platform = spec.platform()
     clock_hz = clock_hz or spec.clock_hz[core]
     settings = pll_settings(platform, clock_hz)
     clock = settings.freq_hz
     baud = baud or spec.baud
     divisor = uart_divisor(clock, baud)
-    report = {"board": board, "core": core, "device": platform.device,
+    report = {"board": board, "core": core, "cores": kinds, "device": platform.device,
               "clock": {"requested_hz": clock_hz, "pll_hz": clock, "pll": settings.params},
               "uart": {"baud": baud, "divisor": divisor, "actual_baud": clock / divisor}}
-    if core == "xylo":
+    adapters = {}
+    if "xylo" in kinds:
         from .xylo_adapter import XyloAdapter
 
         params = xylo_params(size, config, fanout, synapses)
-        adapter = XyloAdapter(params)
+        adapters["xylo"] = XyloAdapter(params)
         report["params"] = dataclasses.asdict(params)
-    else:
+    if "dynapcnn" in kinds:
         from .dynapcnn_adapter import DynapcnnAdapter
 
         limits = dynapcnn_limits(board, config, **(dynapcnn or {}))
-        adapter = DynapcnnAdapter(limits)
+        adapters["dynapcnn"] = DynapcnnAdapter(limits)
         report["limits"] = [None if l is None else dataclasses.asdict(l) for l in limits]
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
-    top = BoardTop(SerialTop(adapter, divisor, ident_word(core)), BoardPLL(platform, clock_hz))
+    top = BoardTop(SerialTop(adapters, divisor), BoardPLL(platform, clock_hz))
     resources = build(platform, top, out_dir)
     report["build_seconds"] = round(time.monotonic() - start, 1)
     report["bitstream"] = "top.bin" if platform.family.lower() == "ice40" else "top.bit"
     report["resources"] = resources.to_dict()
-    if cycles:
-        if core == "xylo":
-            from .cycles import xylo_cycles
+    if cycles and "xylo" in kinds:
+        from .cycles import xylo_cycles
 
-            report["cycles_per_step"] = xylo_cycles(params, clock)
-        else:
-            report["cycles_per_event"] = _dynapcnn_cycles(limits)
+        report["cycles_per_step"] = xylo_cycles(params, clock)
+    if cycles and "dynapcnn" in kinds:
+        report["cycles_per_event"] = _dynapcnn_cycles(limits)
     write_report(report, out_dir, report_text(report, resources))
     return report
 
@@ -149,13 +157,16 @@ def report_text(report: dict, resources) -> str:
              f"bitstream   {report['bitstream']} (built in {report['build_seconds']} s)",
              f"clock       {clock:.3f} MHz from the PLL; UART {report['uart']['baud']} baud "
              f"(divisor {report['uart']['divisor']})"]
+    def label(kind):  # a combined design names each core's SELECT index
+        return f"core {report['cores'].index(kind)}" if len(report["cores"]) > 1 else "core"
+
     if "params" in report:
         p = report["params"]
-        lines.append(f"core        Xylo {p['n_inputs']}/{p['n_hidden']}/{p['n_outputs']}, fan-out {p['max_fanout']} "
-                     f"per neuron, {p['max_synapses']} recurrent synapses, version {p['version']}")
-    else:
+        lines.append(f"{label('xylo'):<12}Xylo {p['n_inputs']}/{p['n_hidden']}/{p['n_outputs']}, fan-out "
+                     f"{p['max_fanout']} per neuron, {p['max_synapses']} recurrent synapses, version {p['version']}")
+    if "limits" in report:
         present = [(i, l) for i, l in enumerate(report["limits"]) if l]
-        lines.append(f"core        DYNAP-CNN, {len(present)} core(s): " + "; ".join(
+        lines.append(f"{label('dynapcnn'):<12}DYNAP-CNN, {len(present)} core(s): " + "; ".join(
             f"{i}: kernel {l['kernel']}, neuron {l['neuron']}, bias {l['bias']}" for i, l in present))
     lines.append(resources.text())
     for row in report.get("cycles_per_step", []):

@@ -18,16 +18,18 @@ def register(subparsers) -> None:
     b = actions.add_parser("build", help="build a bitstream and write report.json/report.txt beside it",
                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     b.add_argument("--board", choices=tuple(BOARDS), required=True)
-    b.add_argument("--core", choices=CORES, required=True)
+    b.add_argument("--core", choices=CORES, required=True,
+                   help="the design: one core, or xylo+dynapcnn (both behind one UART; ULX3S)")
     b.add_argument("--out", required=True, help="build directory (bitstream top.bin/top.bit and reports)")
-    b.add_argument("--config", help="a saved XyloConfig / ChipConfig (JSON): size the core to hold it")
+    b.add_argument("--config", help="a saved XyloConfig / ChipConfig (JSON): size the (single) core to hold it")
     b.add_argument("--size", help="Xylo NIN/NHID/NOUT (default 16/1000/8, the full array)")
     b.add_argument("--fanout", type=int, help="Xylo recurrent targets per neuron (default 64, or 2*NHID)")
     b.add_argument("--synapses", type=int, help="Xylo recurrent synapses in total (default 32000, or 32*NHID)")
-    b.add_argument("--cores", type=int, help="DYNAP-CNN cores (default: 1 on the iCEBreaker, 4 on the ULX3S)")
+    b.add_argument("--cores", type=int, help="DYNAP-CNN cores (default: 1 on the iCEBreaker, 9 on the ULX3S)")
     for memory in ("kernel", "neuron", "bias"):
         b.add_argument(f"--{memory}", type=int, help=f"DYNAP-CNN {memory} memory entries per core")
-    b.add_argument("--clock-mhz", type=float, help="PLL clock (default: iCEBreaker 30 for xylo, 18 for dynapcnn; ULX3S 50 / 40)")
+    b.add_argument("--clock-mhz", type=float,
+                   help="PLL clock (default: iCEBreaker 30 for xylo, 18 for dynapcnn; ULX3S 50 / 40 / 40 for both)")
     b.add_argument("--baud", type=int, help="UART rate (default 1000000)")
     b.add_argument("--no-cycles", action="store_true", help="skip the cycle measurements in simulation")
     b.set_defaults(func=run_build)
@@ -44,12 +46,14 @@ def _load_config(core: str, path: str):
 
 
 def run_build(args) -> int:
-    config = _load_config(args.core, args.config) if args.config else None
     dynapcnn = {k: getattr(args, k) for k in ("cores", "kernel", "neuron", "bias") if getattr(args, k) is not None}
-    if args.core == "xylo" and dynapcnn:
-        raise SystemExit(f"--{next(iter(dynapcnn))} applies to --core dynapcnn only")
-    if args.core == "dynapcnn" and (args.size or args.fanout or args.synapses):
-        raise SystemExit("--size/--fanout/--synapses apply to --core xylo only")
+    if "dynapcnn" not in args.core and dynapcnn:
+        raise SystemExit(f"--{next(iter(dynapcnn))} applies to --core dynapcnn or xylo+dynapcnn only")
+    if "xylo" not in args.core and (args.size or args.fanout or args.synapses):
+        raise SystemExit("--size/--fanout/--synapses apply to --core xylo or xylo+dynapcnn only")
+    if "+" in args.core and args.config:
+        raise SystemExit("--config sizes a single core; give xylo+dynapcnn --size and --cores/--kernel/--neuron/--bias")
+    config = _load_config(args.core, args.config) if args.config else None
     try:
         report = build_bitstream(args.board, args.core, args.out, config=config, size=args.size, fanout=args.fanout,
                                  synapses=args.synapses, dynapcnn=dynapcnn,

@@ -14,7 +14,7 @@ class CommandReceiver(wiring.Component):
         bytes: In(stream.Signature(8)), received bytes.
         commands: Out(stream.Signature(COMMAND_LAYOUT)), one payload per complete command:
             ``command`` (8 bits) and the argument words ``a``, ``b`` (32 bits each, little-endian on
-            the wire; every command has none or two).
+            the wire; a command has none, one (``a``; ``b`` is 0) or two).
         unknown: Out(1), one-cycle strobe: a byte that is no command was dropped where a command
             byte was expected.
 
@@ -34,6 +34,7 @@ class CommandReceiver(wiring.Component):
         command = Signal(8)
         args = Signal(64)
         left = Signal(range(9))  # payload bytes still expected
+        one_word = Signal()      # the command has one payload word (it ends up in the top half of args)
 
         with m.If(self.commands.ready):
             m.d.sync += self.commands.valid.eq(0)
@@ -47,6 +48,7 @@ class CommandReceiver(wiring.Component):
                 with m.Switch(byte):
                     for code, words in PAYLOAD_WORDS.items():
                         with m.Case(code):
+                            m.d.sync += one_word.eq(words == 1)
                             if words:
                                 m.d.sync += left.eq(4 * words)
                             else:
@@ -58,6 +60,9 @@ class CommandReceiver(wiring.Component):
                 m.d.sync += [args.eq(Cat(args[8:], byte)), left.eq(left - 1)]
                 with m.If(left == 1):
                     m.d.sync += self.commands.valid.eq(1)
-        m.d.comb += [self.commands.payload.command.eq(command),
-                     self.commands.payload.a.eq(args[:32]), self.commands.payload.b.eq(args[32:])]
+        m.d.comb += self.commands.payload.command.eq(command)
+        with m.If(one_word):
+            m.d.comb += self.commands.payload.a.eq(args[32:])
+        with m.Else():
+            m.d.comb += [self.commands.payload.a.eq(args[:32]), self.commands.payload.b.eq(args[32:])]
         return m

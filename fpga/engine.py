@@ -4,7 +4,7 @@ from amaranth.hdl import Cat, Module, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from .protocol import COMMAND_LAYOUT, REPLY_LAYOUT, Command, Reply
+from .protocol import COMMAND_LAYOUT, CORE_KINDS, MAX_CORES, REPLY_LAYOUT, Command, Reply, ident_word
 
 #: Payload of a configuration write.
 CONFIG_LAYOUT = data.StructLayout({"addr": 32, "data": 32})
@@ -12,7 +12,7 @@ CONFIG_LAYOUT = data.StructLayout({"addr": 32, "data": 32})
 
 #: The state each command starts in.
 _FIRST_STATE = {Command.WRITE: "WRITE", Command.EVENT: "EVENT", Command.STEP: "STEP", Command.SYNC: "SETTLE",
-                Command.READ: "READ-ADDR", Command.STATUS: "IDENT"}
+                Command.READ: "READ-ADDR", Command.STATUS: "IDENT", Command.SELECT: "SELECT"}
 
 
 def core_signature() -> wiring.Signature:
@@ -31,10 +31,12 @@ def core_signature() -> wiring.Signature:
 class ProtocolEngine(wiring.Component):
     """Runs the commands of :mod:`.protocol` on a core through generic ports.
 
-    A board's top level adapts these ports to a particular core (:mod:`.top`).
+    A board's top level adapts these ports to a particular core (:mod:`.serial_top`); a design with
+    several cores puts a :class:`.core_select.CoreSelect` between, steered by ``select``.
 
     Parameters:
-        ident: the IDENT word (:func:`.protocol.ident_word`).
+        kinds: the kind of each core behind the ports (names of :data:`.protocol.CORE_KINDS`), in
+            SELECT index order; one for a single-core design.
 
     Members:
         commands: In(stream.Signature(COMMAND_LAYOUT)), decoded commands (:class:`.CommandReceiver`).
@@ -49,6 +51,8 @@ class ProtocolEngine(wiring.Component):
             hand on an input word.
         read_addr: Out(stream.Signature(32)), read-back addresses (READ).
         read_data: In(stream.Signature(32)), one read-back word per address, in order.
+        select: Out(range(MAX_CORES)), the index of the core the ports talk to (SELECT; 0 after
+            reset). A SELECT of an index beyond ``kinds`` changes nothing and counts in ERRORS bits 0-15.
         framing: In(1), strobe counted in ERRORS bits 16-31 (UART framing errors, overruns).
         unknown: In(1), strobe counted in ERRORS bits 0-15 (unknown command bytes).
 
@@ -58,12 +62,18 @@ class ProtocolEngine(wiring.Component):
     core must raise it within one cycle of a step strobe or an accepted input word).
     """
 
-    def __init__(self, ident: int):
-        self.ident = ident
+    def __init__(self, kinds):
+        self.kinds = tuple(kinds)
+        if not 1 <= len(self.kinds) <= MAX_CORES:
+            raise ValueError(f"kinds: {len(self.kinds)} cores; a design holds 1..{MAX_CORES}")
+        for kind in self.kinds:
+            if kind not in CORE_KINDS:
+                raise ValueError(f"kinds: {kind!r} is not one of {tuple(CORE_KINDS)}")
         super().__init__({
             "commands": In(stream.Signature(COMMAND_LAYOUT)),
             "replies": Out(stream.Signature(REPLY_LAYOUT)),
             **core_signature().members,
+            "select": Out(range(MAX_CORES)),
             "framing": In(1),
             "unknown": In(1),
         })
@@ -85,12 +95,19 @@ class ProtocolEngine(wiring.Component):
         m.d.sync += [busy_q.eq(self.busy), clock.eq(clock + 1)]
         with m.If(busy_q):
             m.d.sync += busy_cycles.eq(busy_cycles + 1)
-        with m.If(self.unknown & (unknown != 0xffff)):
+        refused = Signal()  # a SELECT of an absent core
+        with m.If((self.unknown | refused) & (unknown != 0xffff)):
             m.d.sync += unknown.eq(unknown + 1)
         with m.If(self.framing & (framing != 0xffff)):
             m.d.sync += framing.eq(framing + 1)
         m.d.comb += [self.config.payload.addr.eq(a), self.config.payload.data.eq(b),
                      self.events.payload.eq(Cat(a, b)), self.read_addr.payload.eq(a)]
+
+        ident = Signal(32)
+        with m.Switch(self.select):
+            for index, kind in enumerate(self.kinds):
+                with m.Case(index):
+                    m.d.comb += ident.eq(ident_word(kind, len(self.kinds), index))
 
         def reply(tag, word):
             m.d.comb += [self.replies.valid.eq(1), self.replies.payload.tag.eq(tag),
@@ -156,7 +173,13 @@ class ProtocolEngine(wiring.Component):
                     m.d.comb += self.read_data.ready.eq(self.replies.ready)
                     with m.If(self.replies.ready):
                         m.next = "READ-ADDR"
-            for state, tag, word, after in (("IDENT", Reply.IDENT, self.ident, "CLOCK"),
+            with m.State("SELECT"):
+                with m.If(a < len(self.kinds)):
+                    m.d.sync += self.select.eq(a)
+                with m.Else():
+                    m.d.comb += refused.eq(1)
+                m.next = "IDLE"
+            for state, tag, word, after in (("IDENT", Reply.IDENT, ident, "CLOCK"),
                                             ("CLOCK", Reply.CLOCK, clock, "ERRORS"),
                                             ("ERRORS", Reply.ERRORS, framing << 16 | unknown, "IDLE")):
                 with m.State(state):

@@ -3,8 +3,15 @@
 :class:`Link` speaks the protocol; the board classes built on it (:class:`XyloBoard`,
 :class:`DynapcnnBoard`) offer the API of the numpy models. Open a board with a serial port::
 
-    board = XyloBoard.open("/dev/ttyUSB1", config)        # iCEBreaker: the second FTDI channel
-    out, state, rec = board.evolve(raster, record=True)   # as XyloSim.evolve
+    board = XyloBoard.open("/dev/ttyUSB1", params, config)  # iCEBreaker: the second FTDI channel
+    out, state, rec = board.evolve(raster, record=True)     # as XyloSim.evolve
+
+A design with several cores (``xylo+dynapcnn``) has one link; each board object names its core's
+SELECT index and selects it before every command it sends::
+
+    link = open_serial("/dev/ttyUSB0")
+    xylo = XyloBoard(link, report["params"], xylo_config, select=report["cores"].index("xylo"))
+    chip = DynapcnnBoard(link, report["limits"], chip_config, select=report["cores"].index("dynapcnn"))
 
 Tests pass a :class:`.transport.SimulatedSerial` instead, so the same code runs against the
 simulated top level.
@@ -16,15 +23,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .protocol import CORE_KINDS, REPLY_BYTES, Command, Reply, decode_reply, encode
+from .protocol import MAX_CORES, REPLY_BYTES, Command, Reply, decode_reply, encode, parse_ident
 
 
 @dataclass
 class Status:
-    """The STATUS reply: design identification, the free-running clock counter, error counters."""
+    """The STATUS reply: design identification (the selected core's kind and index, how many cores
+    the design holds), the free-running clock counter, error counters."""
 
     kind: str
     version: int
+    cores: int
+    selected: int
     clock: int
     unknown_commands: int
     framing_errors: int
@@ -40,6 +50,15 @@ class Link:
     def __init__(self, transport):
         self.transport = transport
         self._outputs: list[int] = []
+        self._selected: int | None = None  # unknown until this link selects
+
+    def select(self, core: int) -> None:
+        """Talk to core ``core`` (SELECT index) of a design with several; sent only on a change."""
+        if not 0 <= core < MAX_CORES:
+            raise ValueError(f"select: core {core} is outside the protocol's 0..{MAX_CORES - 1}")
+        if core != self._selected:
+            self.transport.write(encode(Command.SELECT, core))
+            self._selected = core
 
     def _reply(self, expected: Reply) -> int:
         while True:
@@ -88,9 +107,46 @@ class Link:
         ident = self._reply(Reply.IDENT)
         clock = self._reply(Reply.CLOCK)
         errors = self._reply(Reply.ERRORS)
-        kinds = {code: name for name, code in CORE_KINDS.items()}
-        return Status(kind=kinds.get(ident >> 8 & 0xFF, f"unknown ({ident >> 8 & 0xFF})"), version=ident & 0xFF,
-                      clock=clock, unknown_commands=errors & 0xFFFF, framing_errors=errors >> 16)
+        return Status(**parse_ident(ident), clock=clock, unknown_commands=errors & 0xFFFF, framing_errors=errors >> 16)
+
+
+class SelectedCore:
+    """One core of a design with several: the :class:`Link` methods, each preceded by SELECT of
+    ``index`` (sent only when the link last selected another core). The first use checks with
+    STATUS that the design has a core of ``kind`` at ``index``."""
+
+    def __init__(self, link: Link, index: int, kind: str):
+        self.link, self.index, self.kind = link, index, kind
+        self._checked = False
+
+    def _selected(self) -> Link:
+        self.link.select(self.index)
+        if not self._checked:
+            status = self.link.status()
+            if self.index >= status.cores:
+                raise ValueError(f"select: core {self.index} is outside the design's {status.cores} core(s)")
+            if status.kind != self.kind:
+                raise ValueError(f"select: core {self.index} of the design is a {status.kind} core, not {self.kind}")
+            self._checked = True
+        return self.link
+
+    def write_config(self, writes) -> int:
+        return self._selected().write_config(writes)
+
+    def send(self, words) -> None:
+        self._selected().send(words)
+
+    def step(self) -> tuple[list[int], int]:
+        return self._selected().step()
+
+    def sync(self) -> tuple[list[int], int]:
+        return self._selected().sync()
+
+    def read(self, addr: int, count: int) -> np.ndarray:
+        return self._selected().read(addr, count)
+
+    def status(self) -> Status:
+        return self._selected().status()
 
 
 def open_serial(port: str, baud: int = 1_000_000, timeout: float = 5.0) -> Link:
@@ -105,17 +161,18 @@ class XyloBoard:
 
     ``link`` is a :class:`Link` (or any object with its methods, such as
     :class:`.gatelevel.GateLevelLink`); ``params`` are the size parameters the design was built with
-    (the build report's ``core.params``). A config smaller than the core is padded (extra inputs
+    (the build report's ``params``). A config smaller than the core is padded (extra inputs
     and neurons get zero weights and the largest threshold, so they never spike) and the results
-    are cut back to the config's sizes.
+    are cut back to the config's sizes. ``select``: the core's SELECT index in a design with several
+    (the build report's ``cores.index("xylo")``); None for a Xylo-only design.
 
     ``cycles`` holds the core's clock cycles of every step of the last :meth:`evolve`.
     """
 
-    def __init__(self, link, params, config=None):
+    def __init__(self, link, params, config=None, select: int | None = None):
         from spikegate.hdl.xylo import XyloCoreParams
 
-        self.link = link
+        self.link = link if select is None else SelectedCore(link, select, "xylo")
         self.params = params if isinstance(params, XyloCoreParams) else XyloCoreParams(**params)
         self.config = None
         self.cycles = np.zeros(0, np.int64)
@@ -123,9 +180,9 @@ class XyloBoard:
             self.load(config)
 
     @classmethod
-    def open(cls, port: str, params, config=None, baud: int = 1_000_000) -> "XyloBoard":
+    def open(cls, port: str, params, config=None, baud: int = 1_000_000, select: int | None = None) -> "XyloBoard":
         """A board on serial port ``port`` (the iCEBreaker's UART is its FTDI's second interface)."""
-        return cls(open_serial(port, baud), params, config)
+        return cls(open_serial(port, baud), params, config, select)
 
     def load(self, config) -> int:
         """Write every register of ``config`` and clear the state; returns the words written."""
@@ -185,15 +242,16 @@ class DynapcnnBoard:
     """A DYNAP-CNN chip on a board (or its simulation), called like ``DynapcnnSim``.
 
     ``link`` as for :class:`XyloBoard`; ``limits`` are the nine hardware core limits the design was
-    built with (the build report's ``core.limits``); ``config`` the
-    :class:`~spikegate.sim.dynapcnn.config.ChipConfig` to load. ``cycles`` holds the busy cycles of
-    the last call (chip time plus time waiting for the host to take output records).
+    built with (the build report's ``limits``); ``config`` the
+    :class:`~spikegate.sim.dynapcnn.config.ChipConfig` to load; ``select`` as for :class:`XyloBoard`.
+    ``cycles`` holds the busy cycles of the last call (chip time plus time waiting for the host to
+    take output records).
     """
 
-    def __init__(self, link, limits, config=None):
+    def __init__(self, link, limits, config=None, select: int | None = None):
         from spikegate.hdl.dynapcnn import CoreLimits
 
-        self.link = link
+        self.link = link if select is None else SelectedCore(link, select, "dynapcnn")
         self.limits = tuple(None if l is None else l if isinstance(l, CoreLimits) else CoreLimits(**l)
                             for l in limits)
         self.config = None
@@ -202,8 +260,8 @@ class DynapcnnBoard:
             self.load(config)
 
     @classmethod
-    def open(cls, port: str, limits, config=None, baud: int = 1_000_000) -> "DynapcnnBoard":
-        return cls(open_serial(port, baud), limits, config)
+    def open(cls, port: str, limits, config=None, baud: int = 1_000_000, select: int | None = None) -> "DynapcnnBoard":
+        return cls(open_serial(port, baud), limits, config, select)
 
     def load(self, config) -> int:
         """Write the DVS layer and every used core (registers, biases, kernels, initial membranes)."""

@@ -6,6 +6,7 @@ from amaranth.lib.wiring import In, Out
 
 from .command_rx import CommandReceiver
 from .engine import ProtocolEngine, core_signature
+from .protocol import MAX_CORES
 from .reply_tx import ReplyTransmitter
 from .uart_rx import UARTReceiver
 from .uart_tx import UARTTransmitter
@@ -16,7 +17,7 @@ class HostLink(wiring.Component):
 
     Parameters:
         divisor: clock cycles per UART bit.
-        ident: the IDENT word of the design.
+        kinds: the kind of each core behind the link, in SELECT order (:class:`ProtocolEngine`).
         rx_depth: bytes buffered between the UART receiver and the command decoder, so that the host
             may stream WRITE and EVENT commands while the core is briefly not ready.
 
@@ -25,17 +26,20 @@ class HostLink(wiring.Component):
         tx: Out(1), the UART line to the host (idle high).
         core: Out(ProtocolEngine core-side signature): ``config``, ``events``, ``step``, ``busy``,
             ``outputs``, ``read_addr``, ``read_data`` as documented on :class:`ProtocolEngine`.
+        select: Out(range(MAX_CORES)), the core the host selected (SELECT); always 0 with one core.
 
     The host must wait for the DONE reply of STEP or SYNC, and for the replies of READ and STATUS,
     before sending the next command; WRITE and EVENT commands may follow each other back to back.
     """
 
-    def __init__(self, divisor: int, ident: int, rx_depth: int = 64):
-        self.divisor, self.ident, self.rx_depth = divisor, ident, rx_depth
+    def __init__(self, divisor: int, kinds, rx_depth: int = 64):
+        self.divisor, self.rx_depth = divisor, rx_depth
+        self.engine = ProtocolEngine(kinds)  # checks ``kinds``
         super().__init__({
             "rx": In(1, init=1),
             "tx": Out(1, init=1),
             "core": Out(core_signature()),
+            "select": Out(range(MAX_CORES)),
         })
 
     def elaborate(self, platform):
@@ -43,7 +47,7 @@ class HostLink(wiring.Component):
         m.submodules.uart_rx = uart_rx = UARTReceiver(self.divisor)
         m.submodules.rx_fifo = rx_fifo = fifo.SyncFIFOBuffered(width=8, depth=self.rx_depth)
         m.submodules.decoder = decoder = CommandReceiver()
-        m.submodules.engine = engine = ProtocolEngine(self.ident)
+        m.submodules.engine = engine = self.engine
         m.submodules.encoder = encoder = ReplyTransmitter()
         m.submodules.uart_tx = uart_tx = UARTTransmitter(self.divisor)
 
@@ -58,5 +62,5 @@ class HostLink(wiring.Component):
         wiring.connect(m, encoder.bytes, uart_tx.stream)
         for name in ("config", "events", "outputs", "read_addr", "read_data"):
             wiring.connect(m, getattr(engine, name), wiring.flipped(getattr(self.core, name)))
-        m.d.comb += [self.core.step.eq(engine.step), engine.busy.eq(self.core.busy)]
+        m.d.comb += [self.core.step.eq(engine.step), engine.busy.eq(self.core.busy), self.select.eq(engine.select)]
         return m

@@ -23,6 +23,7 @@ class Command(enum.IntEnum):
     READ = 0x04    #: address, count: reply ``count`` VALUE words read back from ``address`` up
     STATUS = 0x05  #: none: reply IDENT, CLOCK, ERRORS
     SYNC = 0x06    #: none: wait until the core is idle (input consumed), reply OUTPUT... and DONE
+    SELECT = 0x07  #: core: the core every later command talks to, in a design with several (no reply)
 
 
 class Reply(enum.IntEnum):
@@ -32,14 +33,20 @@ class Reply(enum.IntEnum):
     OUTPUT_HI = 0x87  #: high half of the same output word (always follows OUTPUT)
     DONE = 0x82    #: cycles the core was busy since the previous DONE
     VALUE = 0x83   #: one read-back word
-    IDENT = 0x84   #: design identification word (see :func:`ident_word`)
+    IDENT = 0x84   #: design identification word (see :func:`ident_word`): selected core, core count
     CLOCK = 0x85   #: free-running cycle counter (wraps at 2**32)
     ERRORS = 0x86  #: bits 0-15: unknown command bytes; bits 16-31: UART framing errors and overruns
 
 
 #: 32-bit payload words following each command byte.
 PAYLOAD_WORDS = {Command.WRITE: 2, Command.EVENT: 2, Command.STEP: 0, Command.READ: 2,
-                 Command.STATUS: 0, Command.SYNC: 0}
+                 Command.STATUS: 0, Command.SYNC: 0, Command.SELECT: 1}
+
+#: Protocol version in the IDENT word (2: SELECT and the core fields).
+VERSION = 2
+
+#: Most cores one design may hold behind its link (the width of the IDENT word's fields).
+MAX_CORES = 16
 
 #: Bytes of one reply.
 REPLY_BYTES = 5
@@ -54,9 +61,19 @@ REPLY_LAYOUT = data.StructLayout({"tag": 8, "word": 32})
 CORE_KINDS = {"xylo": 1, "dynapcnn": 2}
 
 
-def ident_word(kind: str, version: int = 1) -> int:
-    """IDENT word: bits 0-7 protocol version, bits 8-15 core kind (:data:`CORE_KINDS`)."""
-    return version | CORE_KINDS[kind] << 8
+def ident_word(kind: str, cores: int = 1, selected: int = 0) -> int:
+    """IDENT word: bits 0-7 protocol version (:data:`VERSION`), bits 8-15 kind of the selected core
+    (:data:`CORE_KINDS`), bits 16-23 cores behind the link, bits 24-31 the selected core's index."""
+    return VERSION | CORE_KINDS[kind] << 8 | cores << 16 | selected << 24
+
+
+def parse_ident(word: int) -> dict:
+    """``version``, ``kind`` (a :data:`CORE_KINDS` name, or ``"unknown (N)"``), ``cores`` and
+    ``selected`` of an IDENT word (:func:`ident_word`)."""
+    kinds = {code: name for name, code in CORE_KINDS.items()}
+    code = word >> 8 & 0xFF
+    return {"version": word & 0xFF, "kind": kinds.get(code, f"unknown ({code})"), "cores": word >> 16 & 0xFF,
+            "selected": word >> 24 & 0xFF}
 
 
 def encode(command: Command, *words: int) -> bytes:

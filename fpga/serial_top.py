@@ -1,34 +1,52 @@
-"""A core behind the UART host link: the design a bitstream holds and the tests simulate."""
+"""Cores behind the UART host link: the design a bitstream holds and the tests simulate."""
 
 from amaranth.hdl import Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from .core_select import CoreSelect
 from .link import HostLink
 
 
 class SerialTop(wiring.Component):
-    """``adapter`` (a core with the protocol engine's core ports, flipped: :mod:`.xylo_adapter`,
-    :mod:`.dynapcnn_adapter`) behind a :class:`HostLink`.
+    """One or more cores, each behind its adapter (a component with the protocol engine's core
+    ports, flipped: :mod:`.xylo_adapter`, :mod:`.dynapcnn_adapter`), behind a :class:`HostLink`;
+    with several, a :class:`CoreSelect` steers the link to the one the host SELECTs.
 
     Parameters:
-        adapter: the core and its adapter.
+        cores: ``{kind: adapter}``, kinds of :data:`.protocol.CORE_KINDS`, in SELECT index order
+            (e.g. ``{"xylo": XyloAdapter(params), "dynapcnn": DynapcnnAdapter(limits)}``).
         divisor: clock cycles per UART bit.
-        ident: the IDENT word (:func:`.protocol.ident_word`).
 
     Members:
         rx: In(1), UART line from the host (idle high).
         tx: Out(1), UART line to the host (idle high).
     """
 
-    def __init__(self, adapter, divisor: int, ident: int):
-        self.adapter, self.divisor, self.ident = adapter, divisor, ident
+    def __init__(self, cores: dict, divisor: int):
+        if not cores:
+            raise ValueError("cores: no core given; a design holds at least one")
+        self.cores, self.divisor = dict(cores), divisor
         super().__init__({"rx": In(1, init=1), "tx": Out(1, init=1)})
+
+    @property
+    def kinds(self) -> tuple:
+        """Kinds of the cores in SELECT index order (what the IDENT reply names)."""
+        return tuple(self.cores)
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.link = link = HostLink(self.divisor, self.ident)
-        m.submodules.adapter = self.adapter
-        wiring.connect(m, link.core, self.adapter)
+        m.submodules.link = link = HostLink(self.divisor, self.kinds)
+        adapters = list(self.cores.values())
+        for kind, adapter in self.cores.items():
+            m.submodules[kind] = adapter
+        if len(adapters) == 1:
+            wiring.connect(m, link.core, adapters[0])
+        else:
+            m.submodules.select = select = CoreSelect(len(adapters))
+            wiring.connect(m, link.core, select.host)
+            m.d.comb += select.select.eq(link.select)
+            for port, adapter in zip(select.cores, adapters):
+                wiring.connect(m, port, adapter)
         m.d.comb += [link.rx.eq(self.rx), self.tx.eq(link.tx)]
         return m

@@ -6,7 +6,6 @@ import pytest
 
 from spikegate.fpga.dynapcnn_adapter import DynapcnnAdapter
 from spikegate.fpga.host import DynapcnnBoard, Link, XyloBoard
-from spikegate.fpga.protocol import ident_word
 from spikegate.fpga.serial_top import SerialTop
 from spikegate.fpga.transport import CompiledSerial, SimulatedSerial
 from spikegate.fpga.xylo_adapter import XyloAdapter
@@ -32,7 +31,7 @@ def assert_same_run(want, got):
 
 
 def xylo_board(params: XyloCoreParams, config) -> XyloBoard:
-    top = SerialTop(XyloAdapter(params), DIVISOR, ident_word("xylo"))
+    top = SerialTop({"xylo": XyloAdapter(params)}, DIVISOR)
     return XyloBoard(Link(SimulatedSerial(top, DIVISOR)), params, config)
 
 
@@ -90,7 +89,7 @@ def test_dynapcnn_board_equals_model():
     rng = np.random.default_rng(11)
     chip = small_chip(rng)
     limits = fitted_limits(chip)
-    top = SerialTop(DynapcnnAdapter(limits), DIVISOR, ident_word("dynapcnn"))
+    top = SerialTop({"dynapcnn": DynapcnnAdapter(limits)}, DIVISOR)
     board = DynapcnnBoard(Link(SimulatedSerial(top, DIVISOR)), limits, chip)
     assert board.link.status().kind == "dynapcnn"
     batch = np.zeros(12, INPUT_EVENT_DTYPE)
@@ -114,7 +113,7 @@ def full_size_board(tmp_path_factory):
     """The whole 16/1000/8 top level, UART included, compiled by CXXRTL (Amaranth's simulator would
     need hours for the 23 million cycles a full configuration takes over the UART)."""
     params = XyloCoreParams()
-    top = SerialTop(XyloAdapter(params), DIVISOR, ident_word("xylo"))
+    top = SerialTop({"xylo": XyloAdapter(params)}, DIVISOR)
     serial = CompiledSerial(top, DIVISOR, tmp_path_factory.mktemp("full_size_top"))
     yield XyloBoard(Link(serial), params)
     serial.close()
@@ -142,3 +141,37 @@ def test_full_size_trained_network_through_the_uart(full_size_board, tmp_path):
     raster = np.load(tmp_path / "input.npy")[:20]
     full_size_board.load(config)
     assert_same_run(XyloSim(config).evolve(raster, record=True), full_size_board.evolve(raster, record=True))
+
+
+# ------------------------------------------------------------------ both cores behind one UART
+def test_xylo_and_dynapcnn_share_one_link():
+    """The xylo+dynapcnn design (the ULX3S build's): both networks loaded through one UART, runs
+    interleaved, each core's results and carried state equal to its own model's; IDENT names the
+    selected core."""
+    rng = np.random.default_rng(5)
+    config = random_config(rng, 3, 6, 2, 1, regime="medium", max_fanout=4)
+    raster = random_raster(rng, 6, 3, 3.0)
+    chip = small_chip(rng)
+    params, limits = XyloCoreParams.for_config(config), fitted_limits(chip)
+    top = SerialTop({"xylo": XyloAdapter(params), "dynapcnn": DynapcnnAdapter(limits)}, DIVISOR)
+    link = Link(SimulatedSerial(top, DIVISOR))
+    xylo = XyloBoard(link, params, config, select=0)
+    dynapcnn = DynapcnnBoard(link, limits, chip, select=1)
+    status = link.status()
+    assert (status.kind, status.cores, status.selected, status.version) == ("dynapcnn", 2, 1, 2)
+    batch = np.zeros(10, INPUT_EVENT_DTYPE)
+    batch["x"], batch["y"] = rng.integers(0, 4, 10), rng.integers(0, 4, 10)
+    batch["p"], batch["t"] = rng.integers(0, 2, 10), np.arange(10) * 10
+    want_events, membranes = reference(chip, batch)
+    model = XyloSim(config)
+    assert_same_run(model.evolve(raster[:3], record=True), xylo.evolve(raster[:3], record=True))
+    got_events = np.concatenate([dynapcnn(batch[:5]), dynapcnn(batch[5:])])
+    assert_same_run(model.evolve(raster[3:], record=True), xylo.evolve(raster[3:], record=True))
+    assert len(got_events) == len(want_events) > 0
+    fields = OUTPUT_EVENT_DTYPE.names
+    assert_same({k: want_events[k][:, None] for k in fields}, {k: got_events[k][:, None] for k in fields},
+                axes=("event", "-"), names=("model", "board"))
+    for i in chip.used_cores:
+        assert_same({"V": membranes[i][None]}, {"V": dynapcnn.membranes(i)[None]}, axes=("-", "f", "x", "y"),
+                    names=("model", "board"))
+    assert xylo.link.status().kind == "xylo" and link.status().unknown_commands == 0

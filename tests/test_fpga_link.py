@@ -19,7 +19,7 @@ from spikegate.fpga.engine import core_signature
 from spikegate.fpga.gatelevel import GateLevelLink, synthesize_netlist
 from spikegate.fpga.host import Link
 from spikegate.fpga.link import HostLink
-from spikegate.fpga.protocol import Command, Reply, decode_reply, encode, ident_word
+from spikegate.fpga.protocol import Command, Reply, decode_reply, encode
 from spikegate.fpga.transport import SimulatedSerial
 from spikegate.fpga.uart_rx import UARTReceiver
 from spikegate.fpga.uart_tx import UARTTransmitter
@@ -67,7 +67,7 @@ class EchoTop(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.link = link = HostLink(DIVISOR, ident_word("xylo"), rx_depth=16)
+        m.submodules.link = link = HostLink(DIVISOR, ("xylo",), rx_depth=16)
         m.submodules.core = core = EchoCore()
         wiring.connect(m, link.core, core)
         m.d.comb += [link.rx.eq(self.rx), self.tx.eq(link.tx)]

@@ -177,8 +177,7 @@ def test_board_trace_equals_the_models():
     """The FPGA host driver returns the state too, so a board run gives a full trace: here the driver
     against the simulated top level, UART included."""
     from spikegate.fpga.host import Link, XyloBoard
-    from spikegate.fpga.protocol import ident_word
-    from spikegate.fpga.serial_top import SerialTop
+        from spikegate.fpga.serial_top import SerialTop
     from spikegate.fpga.transport import SimulatedSerial
     from spikegate.fpga.xylo_adapter import XyloAdapter
     from spikegate.hdl.xylo import XyloCoreParams
@@ -188,7 +187,7 @@ def test_board_trace_equals_the_models():
                                   threshold=70, threshold_out=30, dash_mem=2, dash_syn=2)
     raster = rng.integers(0, 4, (3, 2))
     params = XyloCoreParams.for_config(config)
-    board = XyloBoard(Link(SimulatedSerial(SerialTop(XyloAdapter(params), 4, ident_word("xylo")), 4)), params, config)
+    board = XyloBoard(Link(SimulatedSerial(SerialTop({"xylo": XyloAdapter(params)}, 4), 4)), params, config)
     out, _, rec = board.evolve(raster, record=True)
     board_trace = xylo_trace(config, raster, out, rec, model="board")
     out, _, rec = XyloSim(config).evolve(raster, record=True)
