@@ -42,16 +42,37 @@ def test_icebreaker_full_xylo(tmp_path):
     assert min(resources["fmax_mhz"].values()) >= 30
 
 
-def test_ulx3s_small_xylo_with_cycles(tmp_path):
-    report = build(tmp_path, "--board", "ulx3s", "--core", "xylo", "--size", "4/32/2")
+def test_ulx3s_small_xylo_and_dynapcnn_with_cycles(tmp_path):
+    """The ULX3S design with both cores behind one UART (issue 8's full-size one is the slow test
+    below), small: its report has the cycle figures of both."""
+    report = build(tmp_path, "--board", "ulx3s", "--core", "xylo+dynapcnn", "--size", "4/32/2",
+                   "--cores", "1", "--kernel", "256", "--neuron", "256", "--bias", "8")
     assert report["device"] == "LFE5U-85F" and report["resources"]["block_ram"][0] > 0
+    assert report["cores"] == ["xylo", "dynapcnn"] and report["params"]["n_hidden"] == 32
+    assert report["limits"][0] == {"kernel": 256, "neuron": 256, "bias": 8} and report["limits"][1] is None
     rows = report["cycles_per_step"]
     assert [row["target_activity"] for row in rows] == list(ACTIVITIES)
     assert [row["measured_activity"] for row in rows] == pytest.approx([0.0, 0.09375, 1.0])
     assert rows[0]["cycles"] < rows[1]["cycles"] < rows[2]["cycles"]
     assert all(row["vendor_cycles"] is None for row in rows)  # the vendor figures are for 16/1000/8
     clock = report["clock"]["pll_hz"]
-    assert rows[0]["realtime_factor"] == pytest.approx(1e-3 * clock / rows[0]["cycles"])
+    assert clock == 40e6 and rows[0]["realtime_factor"] == pytest.approx(1e-3 * clock / rows[0]["cycles"])
+    events = report["cycles_per_event"]
+    assert events["cycles"] > events["events"] > 0 and 0.5 < events["synops_per_cycle"] <= 1
+    text = (tmp_path / "build" / "report.txt").read_text()
+    assert "core 0      Xylo 4/32/2" in text and "core 1      DYNAP-CNN, 1 core(s)" in text
+
+
+@pytest.mark.slow
+def test_ulx3s_full_xylo_beside_nine_dynapcnn_cores(tmp_path):
+    """Issue 8 item 5: the full 16/1000/8 Xylo array and all nine DYNAP-CNN cores (the board's default
+    memory depths) in one ULX3S bitstream (opt in with --run-slow: about 20 minutes)."""
+    report = build(tmp_path, "--board", "ulx3s", "--core", "xylo+dynapcnn")
+    assert report["params"]["n_hidden"] == 1000 and report["params"]["max_synapses"] == 32000
+    assert all(limit is not None for limit in report["limits"])
+    resources = report["resources"]
+    assert resources["block_ram"][0] <= resources["block_ram"][1] and min(resources["fmax_mhz"].values()) >= 40
+    assert [row["vendor_cycles"] is not None for row in report["cycles_per_step"]] == [True] * 3
 
 
 def test_activity_networks_spike_as_intended():
@@ -67,8 +88,14 @@ def test_build_wrong(tmp_path, capsys):
         xylo_params("16x1000")
     with pytest.raises(ValueError, match="n_hidden: 1001 is outside the chip's range 1..1000"):
         xylo_params("16/1001/8")
-    with pytest.raises(SystemExit, match="--kernel applies to --core dynapcnn only"):
+    with pytest.raises(SystemExit, match="--kernel applies to --core dynapcnn or xylo\\+dynapcnn only"):
         main(["fpga", "build", "--board", "icebreaker", "--core", "xylo", "--kernel", "64", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="--config sizes a single core"):
+        main(["fpga", "build", "--board", "ulx3s", "--core", "xylo+dynapcnn", "--config", "net.json",
+              "--out", str(tmp_path)])
+    assert main(["fpga", "build", "--board", "icebreaker", "--core", "xylo+dynapcnn", "--out", str(tmp_path)]) == 1
+    assert ("core: 'xylo+dynapcnn' does not fit the icebreaker (iCE40UP5K: the full Xylo array takes 63 % of its "
+            "5280 logic cells") in capsys.readouterr().err
     code = main(["fpga", "build", "--board", "icebreaker", "--core", "xylo", "--baud", "9000000",
                  "--out", str(tmp_path)])
     assert code == 1

@@ -15,11 +15,13 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 from amaranth.sim import Simulator
 
-from spikegate.fpga.engine import core_signature
+from spikegate.fpga.core_select import CoreSelect
+from spikegate.fpga.engine import ProtocolEngine, core_signature
 from spikegate.fpga.gatelevel import GateLevelLink, synthesize_netlist
-from spikegate.fpga.host import Link
+from spikegate.fpga.host import Link, XyloBoard
 from spikegate.fpga.link import HostLink
 from spikegate.fpga.protocol import Command, Reply, decode_reply, encode
+from spikegate.fpga.serial_top import SerialTop
 from spikegate.fpga.transport import SimulatedSerial
 from spikegate.fpga.uart_rx import UARTReceiver
 from spikegate.fpga.uart_tx import UARTTransmitter
@@ -95,7 +97,8 @@ def test_link_commands_against_host():
     link = Link(serial)
     exercise(link)
     status = link.status()
-    assert (status.kind, status.version, status.unknown_commands, status.framing_errors) == ("xylo", 1, 0, 0)
+    assert (status.kind, status.version, status.unknown_commands, status.framing_errors) == ("xylo", 2, 0, 0)
+    assert (status.cores, status.selected) == (1, 0)
     assert 0 < status.clock <= serial.cycles
 
 
@@ -117,6 +120,54 @@ def test_link_counts_unknown_command_bytes():
     assert link.status().unknown_commands == 2
     link.write_config([(0, 5)])
     assert list(link.read(0, 1)) == [5]
+
+
+def two_echo_cores():
+    """Two EchoCores behind a CoreSelect, as the ULX3S's xylo+dynapcnn design holds its two cores."""
+    serial = SimulatedSerial(SerialTop({"xylo": EchoCore(), "dynapcnn": EchoCore()}, DIVISOR), DIVISOR)
+    return serial, Link(serial)
+
+
+def test_select_steers_every_command_to_one_core():
+    """Each core keeps its own memory and input queue; STEP reaches only the selected one; STATUS
+    names the selected core."""
+    _, link = two_echo_cores()
+    status = link.status()
+    assert (status.kind, status.cores, status.selected) == ("xylo", 2, 0)  # core 0 after reset
+    exercise(link)
+    link.select(1)
+    status = link.status()
+    assert (status.kind, status.cores, status.selected) == ("dynapcnn", 2, 1)
+    link.write_config([(3, 42)])
+    link.send([100])
+    link.select(0)
+    assert list(link.read(3, 1)) == [0xDEADBEEF]
+    assert link.step() == ([], 2)  # core 0's queue is empty; core 1's word waits for its own step
+    link.select(1)
+    assert list(link.read(3, 1)) == [42]
+    assert link.step()[0] == [101]
+
+
+@pytest.mark.filterwarnings("ignore::amaranth.hdl.UnusedElaboratable")
+def test_select_wrong():
+    serial, link = two_echo_cores()
+    serial.write(encode(Command.SELECT, 2))  # an absent core: nothing changes, the refusal is counted
+    status = link.status()
+    assert (status.selected, status.unknown_commands) == (0, 1)
+    with pytest.raises(ValueError, match=r"select: core 16 is outside the protocol's 0\.\.15"):
+        link.select(16)
+    params = {"n_inputs": 2, "n_hidden": 2, "n_outputs": 1}
+    with pytest.raises(ValueError, match=r"select: core 2 is outside the design's 2 core\(s\)"):
+        XyloBoard(link, params, select=2).link.status()
+    with pytest.raises(ValueError, match="select: core 1 of the design is a dynapcnn core, not xylo"):
+        XyloBoard(link, params, select=1).link.status()
+    with pytest.raises(ValueError, match=r"n: 1 cores; a core selector takes 2\.\.16"):
+        CoreSelect(1)
+    with pytest.raises(ValueError, match=r"kinds: 'loihi' is not one of \('xylo', 'dynapcnn'\)"):
+        ProtocolEngine(("loihi",))
+    with pytest.raises(ValueError, match="cores: no core given; a design holds at least one"):
+        SerialTop({}, DIVISOR)
+    gc.collect()  # the refused components warn as unused when collected: here, under this test's filter
 
 
 def test_uart_pair_round_trip():
@@ -154,6 +205,7 @@ def test_uart_pair_round_trip():
 def test_protocol_encoding():
     assert encode(Command.WRITE, 0x0102, 0xA0B0C0D0) == bytes([1, 2, 1, 0, 0, 0xD0, 0xC0, 0xB0, 0xA0])
     assert encode(Command.STEP) == b"\x03"
+    assert encode(Command.SELECT, 1) == b"\x07\x01\x00\x00\x00"
     assert encode(Command.EVENT, 1, 2) == bytes([2, 1, 0, 0, 0, 2, 0, 0, 0])
     assert decode_reply(bytes([0x82, 5, 0, 0, 1])) == (Reply.DONE, 0x01000005)
 
