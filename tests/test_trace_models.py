@@ -177,7 +177,7 @@ def test_board_trace_equals_the_models():
     """The FPGA host driver returns the state too, so a board run gives a full trace: here the driver
     against the simulated top level, UART included."""
     from spikegate.fpga.host import Link, XyloBoard
-        from spikegate.fpga.serial_top import SerialTop
+    from spikegate.fpga.serial_top import SerialTop
     from spikegate.fpga.transport import SimulatedSerial
     from spikegate.fpga.xylo_adapter import XyloAdapter
     from spikegate.hdl.xylo import XyloCoreParams
