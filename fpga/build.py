@@ -166,8 +166,12 @@ def report_text(report: dict, resources) -> str:
                      f"{p['max_fanout']} per neuron, {p['max_synapses']} recurrent synapses, version {p['version']}")
     if "limits" in report:
         present = [(i, l) for i, l in enumerate(report["limits"]) if l]
-        lines.append(f"{label('dynapcnn'):<12}DYNAP-CNN, {len(present)} core(s): " + "; ".join(
-            f"{i}: kernel {l['kernel']}, neuron {l['neuron']}, bias {l['bias']}" for i, l in present))
+        depths = {(l["kernel"], l["neuron"], l["bias"]) for _, l in present}
+        memories = (f"each kernel {present[0][1]['kernel']}, neuron {present[0][1]['neuron']}, bias "
+                    f"{present[0][1]['bias']}" if len(depths) == 1 else "; ".join(
+                        f"{i}: kernel {l['kernel']}, neuron {l['neuron']}, bias {l['bias']}" for i, l in present))
+        lines.append(f"{label('dynapcnn'):<12}DYNAP-CNN, {len(present)} core(s) "
+                     f"({', '.join(str(i) for i, _ in present)}): {memories}")
     lines.append(resources.text())
     for row in report.get("cycles_per_step", []):
         vendor = f"{row['vendor_cycles']:>7}" if row["vendor_cycles"] is not None else "    n/a"

@@ -175,3 +175,37 @@ def test_xylo_and_dynapcnn_share_one_link():
         assert_same({"V": membranes[i][None]}, {"V": dynapcnn.membranes(i)[None]}, axes=("-", "f", "x", "y"),
                     names=("model", "board"))
     assert xylo.link.status().kind == "xylo" and link.status().unknown_commands == 0
+
+
+@pytest.mark.slow
+def test_full_size_xylo_and_dynapcnn_through_one_uart(tmp_path):
+    """The ULX3S xylo+dynapcnn top level at full size (16/1000/8 beside nine cores of the board's
+    memory depths), compiled by CXXRTL: a random 1000-neuron network and a two-core DYNAP-CNN network
+    through one UART, interleaved (opt in with --run-slow: several minutes of g++)."""
+    from spikegate.fpga.build import dynapcnn_limits
+
+    rng = np.random.default_rng(9)
+    params, limits = XyloCoreParams(), dynapcnn_limits("ulx3s")
+    top = SerialTop({"xylo": XyloAdapter(params), "dynapcnn": DynapcnnAdapter(limits)}, DIVISOR)
+    serial = CompiledSerial(top, DIVISOR, tmp_path)
+    try:
+        link = Link(serial)
+        config, chip = random_config(rng, 16, 1000, 8, 1, max_fanout=32), small_chip(rng)
+        xylo, dynapcnn = XyloBoard(link, params, config, select=0), DynapcnnBoard(link, limits, chip, select=1)
+        raster = random_raster(rng, 4, 16, 1.0)
+        batch = np.zeros(20, INPUT_EVENT_DTYPE)
+        batch["x"], batch["y"], batch["p"] = rng.integers(0, 4, 20), rng.integers(0, 4, 20), rng.integers(0, 2, 20)
+        want_events, membranes = reference(chip, batch)
+        model = XyloSim(config)
+        assert_same_run(model.evolve(raster[:2], record=True), xylo.evolve(raster[:2], record=True))
+        got_events = dynapcnn(batch)
+        assert_same_run(model.evolve(raster[2:], record=True), xylo.evolve(raster[2:], record=True))
+        fields = OUTPUT_EVENT_DTYPE.names
+        assert len(got_events) == len(want_events) > 0
+        assert_same({k: want_events[k][:, None] for k in fields}, {k: got_events[k][:, None] for k in fields},
+                    axes=("event", "-"), names=("model", "board"))
+        for i in chip.used_cores:
+            assert_same({"V": membranes[i][None]}, {"V": dynapcnn.membranes(i)[None]}, axes=("-", "f", "x", "y"),
+                        names=("model", "board"))
+    finally:
+        serial.close()
