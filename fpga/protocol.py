@@ -45,7 +45,7 @@ PAYLOAD_WORDS = {Command.WRITE: 2, Command.EVENT: 2, Command.STEP: 0, Command.RE
 #: Protocol version in the IDENT word (2: SELECT and the core fields).
 VERSION = 2
 
-#: Most cores one design may hold behind its link (the width of the IDENT word's fields).
+#: Most cores one design may hold behind its link (the engine's select register is 4 bits wide).
 MAX_CORES = 16
 
 #: Bytes of one reply.

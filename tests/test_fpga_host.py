@@ -83,6 +83,19 @@ def small_chip(rng) -> ChipConfig:
     return ChipConfig(cores={0: core0, 1: core1}, dvs_layer=DvsLayerConfig.direct([0], (4, 4)))
 
 
+def assert_same_chip_run(chip, want_events, want_membranes, board, got_events):
+    """Output events (order and every field) and every used core's read-back membranes of ``board``
+    against the depth-first model's, first mismatch reported."""
+    assert len(got_events) == len(want_events) > 0, \
+        f"{len(got_events)} output events from the board, {len(want_events)} from the model"
+    fields = OUTPUT_EVENT_DTYPE.names
+    assert_same({k: want_events[k][:, None] for k in fields}, {k: got_events[k][:, None] for k in fields},
+                axes=("event", "-"), names=("model", "board"))
+    for i in chip.used_cores:
+        assert_same({"V": want_membranes[i][None]}, {"V": board.membranes(i)[None]}, axes=("-", "f", "x", "y"),
+                    names=("model", "board"))
+
+
 def test_dynapcnn_board_equals_model():
     """Output events (order and every field) and read-back membranes of the board through the UART
     against the depth-first model, over two calls with leak ticks."""
@@ -98,13 +111,7 @@ def test_dynapcnn_board_equals_model():
     ticks = [(3, 41), (5, 61)]
     want, membranes = reference(chip, batch, ticks)
     got = np.concatenate([board(batch[:6], ticks), board(batch[6:])])
-    assert len(got) == len(want) > 0, f"{len(got)} output events from the board, {len(want)} from the model"
-    fields = OUTPUT_EVENT_DTYPE.names
-    assert_same({k: want[k][:, None] for k in fields}, {k: got[k][:, None] for k in fields},
-                axes=("event", "-"), names=("model", "board"))
-    for i in chip.used_cores:
-        assert_same({"V": membranes[i][None]}, {"V": board.membranes(i)[None]}, axes=("-", "f", "x", "y"),
-                    names=("model", "board"))
+    assert_same_chip_run(chip, want, membranes, board, got)
 
 
 # ------------------------------------------------------------------ full size, compiled simulation
@@ -167,13 +174,7 @@ def test_xylo_and_dynapcnn_share_one_link():
     assert_same_run(model.evolve(raster[:3], record=True), xylo.evolve(raster[:3], record=True))
     got_events = np.concatenate([dynapcnn(batch[:5]), dynapcnn(batch[5:])])
     assert_same_run(model.evolve(raster[3:], record=True), xylo.evolve(raster[3:], record=True))
-    assert len(got_events) == len(want_events) > 0
-    fields = OUTPUT_EVENT_DTYPE.names
-    assert_same({k: want_events[k][:, None] for k in fields}, {k: got_events[k][:, None] for k in fields},
-                axes=("event", "-"), names=("model", "board"))
-    for i in chip.used_cores:
-        assert_same({"V": membranes[i][None]}, {"V": dynapcnn.membranes(i)[None]}, axes=("-", "f", "x", "y"),
-                    names=("model", "board"))
+    assert_same_chip_run(chip, want_events, membranes, dynapcnn, got_events)
     assert xylo.link.status().kind == "xylo" and link.status().unknown_commands == 0
 
 
@@ -200,12 +201,6 @@ def test_full_size_xylo_and_dynapcnn_through_one_uart(tmp_path):
         assert_same_run(model.evolve(raster[:2], record=True), xylo.evolve(raster[:2], record=True))
         got_events = dynapcnn(batch)
         assert_same_run(model.evolve(raster[2:], record=True), xylo.evolve(raster[2:], record=True))
-        fields = OUTPUT_EVENT_DTYPE.names
-        assert len(got_events) == len(want_events) > 0
-        assert_same({k: want_events[k][:, None] for k in fields}, {k: got_events[k][:, None] for k in fields},
-                    axes=("event", "-"), names=("model", "board"))
-        for i in chip.used_cores:
-            assert_same({"V": membranes[i][None]}, {"V": dynapcnn.membranes(i)[None]}, axes=("-", "f", "x", "y"),
-                        names=("model", "board"))
+        assert_same_chip_run(chip, want_events, membranes, dynapcnn, got_events)
     finally:
         serial.close()
