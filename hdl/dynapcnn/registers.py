@@ -21,7 +21,6 @@ class RegisterFile(wiring.Component):
     """
 
     def __init__(self, layout: data.StructLayout, init=None):
-        self._layout = layout
         self._table = register_table(layout)
         super().__init__({
             "fields": Out(layout, init=init),

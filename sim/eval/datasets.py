@@ -50,7 +50,6 @@ NMNIST_EVENT_BYTES = 5
 NMNIST_OVERFLOW_Y = 240  #: y address of a timestamp-overflow marker
 NMNIST_OVERFLOW_US = 2 ** 13  #: µs added to later timestamps by each marker
 NMNIST_MAX_T = 2 ** 23 - 1  #: 23-bit timestamp field
-NMNIST_SENSOR = (34, 34, 2)
 
 
 class MalformedSample(ValueError):
