@@ -9,10 +9,16 @@ The directory layout is documented in :mod:`spikegate.hdl.vectors` and in its ``
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
+
+from spikegate.sim.chip import chip_for_file, chips, get_chip, select_options
+
+
+def _hardware_chips() -> dict:
+    """The registered chips that have an HDL facet, by name."""
+    return {name: chip for name, chip in chips().items() if chip.has_facet("hdl")}
 
 
 def register(subparsers) -> None:
@@ -20,74 +26,51 @@ def register(subparsers) -> None:
                                    description=__doc__)
     commands = parser.add_subparsers(dest="vectors_command", metavar="ACTION", required=True)
     export = commands.add_parser("export", help="test vectors of a config run on an input")
-    export.add_argument("config", type=Path, help="Xylo or DYNAP-CNN register configuration (JSON)")
-    export.add_argument("input", type=Path, help="Xylo raster (T, Nin) or DYNAP-CNN events (.npy)")
+    export.add_argument("config", type=Path, help="register configuration (JSON) of " + " or ".join(_hardware_chips()))
+    export.add_argument("input", type=Path, help="input (.npy): " + "; ".join(
+        f"{chip.name} {chip.input_kind}" for chip in _hardware_chips().values()))
     export.add_argument("--out", type=Path, required=True)
     export.add_argument("--no-state", action="store_true", help="Xylo: leave out the expected state per step")
     export.add_argument("--membranes", type=int, nargs="*", default=[],
                         help="DYNAP-CNN: cores whose final membranes are expected")
     export.set_defaults(func=run_export)
     example = commands.add_parser("example", help="the smallest networks with known answers")
-    example.add_argument("chip", nargs="?", choices=["xylo", "dynapcnn"])
+    example.add_argument("chip", nargs="?", choices=sorted(_hardware_chips()))
     example.add_argument("name", nargs="?")
     example.add_argument("--out", type=Path)
     example.add_argument("--list", action="store_true", help="list the examples")
     example.set_defaults(func=run_example)
 
 
-def _export(config, data, out: Path, membranes=(), with_state=True) -> Path:
-    from spikegate.sim.xylo import XyloConfig
-
-    from .vectors import export_dynapcnn, export_xylo
-
-    if isinstance(config, XyloConfig):
-        return export_xylo(config, data, out, with_state=with_state)
-    return export_dynapcnn(config, data, out, membrane_cores=membranes)
-
-
 def run_export(args) -> int:
-    from spikegate.sim.dynapcnn.config import ChipConfig
-    from spikegate.sim.xylo import XyloConfig
-
-    if not args.config.exists():
-        print(f"spikegate vectors: config file {args.config} does not exist")
+    try:
+        chip = chip_for_file(args.config)
+    except (FileNotFoundError, ValueError) as error:
+        print(f"spikegate vectors: {error}")
         return 2
-    kind = json.loads(args.config.read_text()).get("format")
-    loaders = {"spikegate.xylo.config": XyloConfig.load, "spikegate.dynapcnn.config": ChipConfig.load}
-    if kind not in loaders:
-        print(f"spikegate vectors: {args.config} is not a spikegate config (format {kind!r})")
-        return 2
-    out = _export(loaders[kind](args.config), np.load(args.input), args.out, args.membranes, not args.no_state)
+    hardware = chip.facet("hdl")
+    options = select_options(chip, hardware.export_vectors, {"with_state": not args.no_state, "membranes": args.membranes},
+                             {"with_state": True, "membranes": []})
+    out = hardware.export_vectors(chip.load_config(args.config), np.load(args.input), args.out, **options)
     print(f"wrote test vectors to {out}")
     return 0
 
 
 def run_example(args) -> int:
-    from spikegate.sim.dynapcnn import DynapcnnSim
-    from spikegate.sim.xylo import XyloSim
-
-    from .examples import EXAMPLES
-
     if args.list or args.chip is None or args.name is None:
-        for chip, examples in EXAMPLES.items():
-            for name, build in examples.items():
-                print(f"{chip} {name}: {build.__doc__.splitlines()[0]}")
+        for name, chip in _hardware_chips().items():
+            for example, build in chip.facet("hdl").examples.items():
+                print(f"{name} {example}: {build.__doc__.splitlines()[0]}")
         return 0
-    if args.name not in EXAMPLES[args.chip]:
-        print(f"spikegate vectors: no {args.chip} example {args.name!r}; there are {sorted(EXAMPLES[args.chip])}")
+    hardware = get_chip(args.chip).facet("hdl")
+    if args.name not in hardware.examples:
+        print(f"spikegate vectors: no {args.chip} example {args.name!r}; there are {sorted(hardware.examples)}")
         return 2
-    config, data, answer = EXAMPLES[args.chip][args.name]()
+    config, data, answer = hardware.examples[args.name]()
     print(f"expected: {answer}")
-    if args.chip == "xylo":
-        out, _, rec = XyloSim(config).evolve(data, record=True)
-        for n in range(config.n_hidden):
-            print(f"  hidden {n} spikes at steps {np.flatnonzero(rec['Spikes'][:, n]).tolist()}")
-        for o in range(config.n_outputs):
-            print(f"  readout {o} spikes at steps {np.flatnonzero(out[:, o]).tolist()}")
-    else:
-        for event in DynapcnnSim(config)(data):
-            print(f"  input event {event['t']}: core {event['layer']} feature {event['feature']} "
-                  f"x {event['x']} y {event['y']}")
+    for line in hardware.describe_run(config, data):
+        print(f"  {line}")
     if args.out:
-        print(f"wrote test vectors to {_export(config, data, args.out, membranes=config.used_cores[-1:] if args.chip == 'dynapcnn' else ())}")
+        out = hardware.export_vectors(config, data, args.out, **hardware.example_options(config))
+        print(f"wrote test vectors to {out}")
     return 0

@@ -2,12 +2,11 @@
 
 Each example returns a config, its input and a one-line statement of the expected answer, derived in
 the docstring from the spec's rules (so that the numbers can be checked with pencil and paper before
-any simulator is trusted). ``spikegate vectors example`` exports them as test vectors.
+any simulator is trusted). ``spikegate vectors example`` exports them as test vectors; each chip's HDL facet lists its own
+(``examples``).
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import numpy as np
 
@@ -93,9 +92,3 @@ def dynapcnn_two_layers() -> tuple[ChipConfig, np.ndarray, str]:
     chip = ChipConfig(cores={0: first, 1: second}, dvs_layer=DvsLayerConfig.direct([0], (4, 4)))
     return chip, _events([(0, 0, 0), (1, 0, 0), (0, 1, 0)]), "core 1 fires once, at input event 1, at (0, 0)"
 
-
-EXAMPLES: dict[str, dict[str, Callable]] = {
-    "xylo": {"one-neuron": xylo_one_neuron, "two-layers": xylo_two_layers},
-    "dynapcnn": {"kernel-1x1": dynapcnn_kernel_1x1, "kernel-3x3-border": dynapcnn_kernel_3x3_border,
-                 "two-layers": dynapcnn_two_layers},
-}

@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 
 from spikegate.sim.dynapcnn.config import ChipConfig
+from spikegate.sim.chip import get_chip
 from spikegate.sim.xylo import XyloConfig, XyloSim
 
 FORMAT = "spikegate.vectors"
@@ -271,12 +272,13 @@ def load(directory: str | Path) -> Vectors:
     manifest = json.loads(manifest_path.read_text())
     if manifest.get("format") != FORMAT:
         raise ValueError(f"vectors: {manifest_path} has format {manifest.get('format')!r}, expected {FORMAT!r}")
-    config_class = {"xylo": XyloConfig, "dynapcnn": ChipConfig}.get(manifest.get("chip"))
-    if config_class is None:
-        raise ValueError(f"vectors: chip {manifest.get('chip')!r} is not 'xylo' or 'dynapcnn'")
+    try:
+        chip = get_chip(manifest.get("chip"))
+    except ValueError as error:
+        raise ValueError(f"vectors: {manifest_path}: {error}") from None
     if not (directory / "config.json").exists():
         raise FileNotFoundError(f"vectors: file {directory / 'config.json'} is missing")
-    config = config_class.load(directory / "config.json")
+    config = chip.load_config(directory / "config.json")
     if config.digest() != manifest["config_digest"]:
         raise ValueError(f"vectors: config.json (digest {config.digest()[:12]}...) is not the configuration the "
                          f"vectors were made for ({manifest['config_digest'][:12]}...)")

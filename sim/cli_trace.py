@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .chip import chips, get_chip, select_options
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("trace", help="record traces and find where two traces first differ",
@@ -25,10 +27,10 @@ def register(subparsers) -> None:
     diff.add_argument("--field", action="append", help="compare only this field (repeatable)")
     diff.set_defaults(func=run_diff)
     record = commands.add_parser("record", help="run a model and write its trace")
-    record.add_argument("chip", choices=["xylo", "dynapcnn"])
+    record.add_argument("chip", choices=sorted(chips()))
     record.add_argument("config", type=Path, help="register configuration (JSON)")
-    record.add_argument("input", type=Path,
-                        help="input: Xylo raster (.npy, (T, Nin) counts) or DYNAP-CNN events (.npy, x/y/t/p records)")
+    record.add_argument("input", type=Path, help="input (.npy): " + "; ".join(
+        f"{chip.name} {chip.input_kind}" for chip in chips().values()))
     record.add_argument("--membranes", type=int, nargs="*", default=[],
                         help="DYNAP-CNN cores whose membranes are recorded after every input event")
     record.add_argument("--out", type=Path, required=True, help="trace file (.npz or .csv)")
@@ -48,19 +50,9 @@ def run_diff(args) -> int:
 
 
 def run_record(args) -> int:
-    from .trace import dynapcnn_trace, xylo_trace
-
-    data = np.load(args.input)
-    if args.chip == "xylo":
-        from .xylo import XyloConfig, XyloSim
-
-        config = XyloConfig.load(args.config)
-        out, _, rec = XyloSim(config).evolve(data, record=True)
-        trace = xylo_trace(config, data, out, rec)
-    else:
-        from .dynapcnn.config import ChipConfig
-
-        trace = dynapcnn_trace(ChipConfig.load(args.config), data, membrane_cores=args.membranes)
+    chip = get_chip(args.chip)
+    options = select_options(chip, chip.trace, {"membranes": args.membranes}, {"membranes": []})
+    trace = chip.trace(chip.load_config(args.config), np.load(args.input), **options)
     path = trace.save(args.out)
     print(f"wrote {path}")
     return 0

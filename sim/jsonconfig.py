@@ -14,8 +14,11 @@ from pathlib import Path
 class JsonConfig:
     """Mixin: ``save``/``load`` files and compare, hash and digest by the canonical JSON form.
 
-    A subclass defines ``to_json(self) -> str`` and the classmethod ``from_json(cls, text) -> cls``.
+    A subclass defines ``FORMAT`` (the ``format`` tag its JSON form carries), ``to_json(self) -> str``
+    and the classmethod ``from_json(cls, text) -> cls``.
     """
+
+    FORMAT: str
 
     def save(self, path: str | Path) -> None:
         """Write the JSON form to ``path``."""

@@ -9,7 +9,7 @@ of different configurations are never compared.
 File format (``.npz``): one array per field, stored under its name, plus ``__header__``, a 0-d string
 array holding a JSON object::
 
-    {"format": "spikegate.trace", "format_version": 1, "chip": "xylo" | "dynapcnn",
+    {"format": "spikegate.trace", "format_version": 1, "chip": "xylo" | "dynapcnn" | ...,
      "model": "<who made it>", "version": "<spikegate version>", "config_digest": "<sha256 hex>",
      "fields": {"<name>": {"axes": ["step", "neuron"], "unit": "<unit>", "dtype": "int16",
                            "shape": [T, N]}},
@@ -44,11 +44,11 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .chip import get_chip
 from .compare import Difference, first_difference
 
 FORMAT = "spikegate.trace"
 FORMAT_VERSION = 1
-CHIPS = ("xylo", "dynapcnn")
 
 
 @dataclass
@@ -56,7 +56,7 @@ class Trace:
     """A recorded run: ``fields`` maps names to integer arrays with time as the first axis.
 
     Attributes:
-        chip: ``"xylo"`` or ``"dynapcnn"``.
+        chip: the name of a registered chip (:mod:`spikegate.sim.chip`): ``"xylo"``, ``"dynapcnn"``...
         model: what produced it (``"numpy"``, ``"rtl"``, ``"board"``, a user's name...).
         config_digest: SHA-256 hex digest of the register configuration (``config.digest()``).
         fields: name -> integer array, first axis time (steps or input events).
@@ -75,8 +75,7 @@ class Trace:
     version: str = __version__
 
     def __post_init__(self) -> None:
-        if self.chip not in CHIPS:
-            raise ValueError(f"chip: {self.chip!r} is not one of {CHIPS}")
+        get_chip(self.chip)  # refuses an unknown chip, naming the known ones
         for name, array in self.fields.items():
             array = np.asarray(array)
             if array.dtype.kind not in "iub":

@@ -6,7 +6,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from spikegate.hdl.examples import EXAMPLES
+from spikegate.sim.chip import get_chip
 from spikegate.hdl.vectors import export_dynapcnn, export_xylo, load, read_hex
 from spikegate.sim.dynapcnn import DynapcnnSim
 from spikegate.sim.xylo import XyloConfig, XyloSim
@@ -77,7 +77,7 @@ def test_xylo_vectors_hold_the_models_answers(tmp_path):
 
 
 def test_dynapcnn_vectors_hold_the_models_events(tmp_path):
-    chip, events, _ = EXAMPLES["dynapcnn"]["two-layers"]()
+    chip, events, _ = get_chip("dynapcnn").facet("hdl").examples["two-layers"]()
     vectors = load(export_dynapcnn(chip, events, tmp_path, membrane_cores=(1,)))
     out = DynapcnnSim(chip)(events)
     packed = vectors["expected_events.hex"]
@@ -115,13 +115,13 @@ def test_read_hex_wrong_words(tmp_path):
 
 
 def test_hand_computed_examples():
-    config, raster, _ = EXAMPLES["xylo"]["one-neuron"]()
+    config, raster, _ = get_chip("xylo").facet("hdl").examples["one-neuron"]()
     out, _, rec = XyloSim(config).evolve(raster, record=True)
     assert rec["Isyn"][:4, 0].tolist() == [50, 25, 13, 7]
     assert rec["Vmem"][:3, 0].tolist() == [5, 28, 27]
     assert rec["Spikes"][:, 0].tolist() == [1, 0, 0, 0, 0, 0, 0, 0]
     assert out[:, 0].tolist() == [0, 1, 0, 0, 0, 0, 0, 0] and rec["Vmem_out"][1, 0] == 5
-    config, raster, _ = EXAMPLES["xylo"]["two-layers"]()
+    config, raster, _ = get_chip("xylo").facet("hdl").examples["two-layers"]()
     out, _, rec = XyloSim(config).evolve(raster, record=True)
     assert np.flatnonzero(rec["Spikes"][:, 0]).tolist() == [0] and np.flatnonzero(rec["Spikes"][:, 1]).tolist() == [1]
     assert np.flatnonzero(out[:, 0]).tolist() == [2]
@@ -129,7 +129,7 @@ def test_hand_computed_examples():
                 "kernel-3x3-border": [(1, 0, 0, 0, 0), (1, 0, 0, 0, 1)],
                 "two-layers": [(1, 1, 0, 0, 0)]}
     for name, events_expected in expected.items():
-        chip, events, _ = EXAMPLES["dynapcnn"][name]()
+        chip, events, _ = get_chip("dynapcnn").facet("hdl").examples[name]()
         out = DynapcnnSim(chip)(events)
         assert [tuple(int(e[k]) for k in ("t", "layer", "feature", "x", "y")) for e in out] == events_expected, name
 

@@ -477,6 +477,8 @@ class ChipConfig(JsonConfig):
     channels, and ``layer_to_core`` naming used cores, one layer per core.
     """
 
+    FORMAT = FORMAT  #: the ``format`` tag of the JSON form
+
     chip: str = "speck2f"
     cores: tuple[CoreConfig | None, ...] = (None,) * N_CORES
     dvs_layer: DvsLayerConfig = DvsLayerConfig()

@@ -29,7 +29,9 @@ from pathlib import Path
 import numpy as np
 
 from ..dynapcnn.config import DVS_POLARITIES, DVS_SIZE
-from .cost import DEFAULT_COSTS, CostModel, dynapcnn_cycles, xylo_cycles
+from ..chip import chip_of, select_options
+from ..chip import load_config as chip_load_config
+from .cost import CostModel, dynapcnn_cycles, xylo_cycles
 from .datasets import MalformedSample, as_events
 
 XYLO_RULES = ("spikes", "vmem")
@@ -83,7 +85,7 @@ class XyloEvaluator(Evaluator):
         if rule not in XYLO_RULES:
             raise ValueError(f"rule: value {rule!r} is not one of {XYLO_RULES}")
         self.config, self.rule = config, rule
-        self.costs = costs or DEFAULT_COSTS["xylo"]
+        self.costs = costs or default_costs(self.chip)
         self.n_outputs = config.n_outputs
 
     def options(self) -> dict:
@@ -142,7 +144,7 @@ class DynapcnnEvaluator(Evaluator):
             raise ValueError(f"output_core: core {self.output_core} is not used by the config "
                              f"(used: {list(config.used_cores)})")
         self.n_outputs = core.features
-        self.costs = costs or DEFAULT_COSTS["dynapcnn"]
+        self.costs = costs or default_costs(self.chip)
         self.sops_units = self.events_units = tuple(f"core{c}" for c in config.used_cores)
 
     @staticmethod
@@ -227,8 +229,8 @@ class DynapcnnEvaluator(Evaluator):
 
 # ----------------------------------------------------------------------------------- configs
 def load_config(spec: str | Path):
-    """A register configuration from a JSON file (Xylo or DYNAP-CNN, told by its ``format`` field),
-    or a bundled network: ``bundled:dynapcnn``, ``bundled:xylo``."""
+    """A register configuration from a JSON file (of any chip, told by its ``format`` field), or a
+    bundled network: ``bundled:dynapcnn``, ``bundled:xylo``."""
     text = str(spec)
     if text.startswith("bundled:"):
         from .synthetic import BUNDLED
@@ -236,28 +238,21 @@ def load_config(spec: str | Path):
         if text[8:] not in BUNDLED:
             raise ValueError(f"config {text!r}: bundled networks are {sorted('bundled:' + n for n in BUNDLED)}")
         return BUNDLED[text[8:]]()
-    doc_format = json.loads(Path(text).read_text()).get("format")
-    if doc_format == "spikegate.xylo.config":
-        from ..xylo import XyloConfig
-
-        return XyloConfig.load(text)
-    if doc_format == "spikegate.dynapcnn.config":
-        from ..dynapcnn.config import ChipConfig
-
-        return ChipConfig.load(text)
-    raise ValueError(f"config {text!r}: 'format' is {doc_format!r}, not a spikegate Xylo or DYNAP-CNN config")
+    return chip_load_config(text)
 
 
 def make_evaluator(config, *, rule: str = "spikes", mode: str = "event", output_core: int | None = None,
                    dt_us: int = 1000, pj_per_sop: float | None = None, pj_per_event: float | None = None) -> Evaluator:
-    """The evaluator of a Xylo or DYNAP-CNN config (options of the other chip are ignored).
+    """The evaluator of ``config``, a register configuration of any chip. Options of other chips are
+    ignored at their defaults and refused when set (``rule`` is Xylo's; ``mode``, ``output_core`` and
+    ``dt_us`` are DYNAP-CNN's).
 
     ``pj_per_sop`` / ``pj_per_event`` replace the chip's default energy prices (:mod:`.cost`)."""
-    from ..xylo import XyloConfig
+    chip = chip_of(config)
+    costs = CostModel(pj_per_sop=chip.pj_per_sop if pj_per_sop is None else pj_per_sop,
+                      pj_per_event=chip.pj_per_event if pj_per_event is None else pj_per_event)
+    options = {"rule": rule, "mode": mode, "output_core": output_core, "dt_us": dt_us}
+    return chip.evaluator(config, costs, **select_options(chip, chip.evaluator, options, _EVALUATOR_DEFAULTS))
 
-    chip = "xylo" if isinstance(config, XyloConfig) else "dynapcnn"
-    prices = {k: v for k, v in (("pj_per_sop", pj_per_sop), ("pj_per_event", pj_per_event)) if v is not None}
-    costs = dataclasses.replace(DEFAULT_COSTS[chip], **prices)
-    if chip == "xylo":
-        return XyloEvaluator(config, rule=rule, costs=costs)
-    return DynapcnnEvaluator(config, mode=mode, output_core=output_core, dt_us=dt_us, costs=costs)
+
+_EVALUATOR_DEFAULTS = {"rule": "spikes", "mode": "event", "output_core": None, "dt_us": 1000}

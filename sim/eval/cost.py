@@ -1,8 +1,9 @@
 """Latency and energy estimates of one sample from its operation counts: the one place for both.
 
 These are the project's estimates, not measurements of a chip. They exist so that conversion
-settings can be compared by cost; change the constants (or pass your own :class:`CostModel`) when
-better figures are known.
+settings can be compared by cost; change the default prices (``pj_per_sop`` and ``pj_per_event`` of
+each chip's descriptor, :mod:`spikegate.sim.chip`) or pass your own :class:`CostModel` when better
+figures are known.
 
 **Synaptic operation (SOP)**: one read of a non-zero weight and one addition into a neuron state.
 
@@ -42,8 +43,12 @@ class CostModel:
         return (sops * self.pj_per_sop + events * self.pj_per_event) / 1000.0
 
 
-DEFAULT_COSTS = {"dynapcnn": CostModel(pj_per_sop=10.0, pj_per_event=20.0),
-                 "xylo": CostModel(pj_per_sop=5.0, pj_per_event=10.0)}
+def default_costs(chip: str) -> CostModel:
+    """The default prices of chip ``chip`` (its descriptor's ``pj_per_sop`` and ``pj_per_event``)."""
+    from ..chip import get_chip
+
+    descriptor = get_chip(chip)
+    return CostModel(pj_per_sop=descriptor.pj_per_sop, pj_per_event=descriptor.pj_per_event)
 
 
 def dynapcnn_cycles(sops_per_core: dict[str, int], events_per_core: dict[str, int]) -> int:

@@ -62,6 +62,8 @@ class XyloConfig(JsonConfig):
         dt: time step in seconds (not a register; kept for the converter and plots).
     """
 
+    FORMAT = "spikegate.xylo.config"  #: the ``format`` tag of the JSON form
+
     weights_in: np.ndarray
     weights_rec: np.ndarray
     weights_out: np.ndarray
@@ -262,7 +264,7 @@ class XyloConfig(JsonConfig):
 
     # --------------------------------------------------------------------- JSON
     def to_json(self) -> str:
-        doc = {"format": "spikegate.xylo.config", "format_version": 1}
+        doc = {"format": self.FORMAT, "format_version": 1}
         for name, value in self.to_spec().items():
             doc[name] = value.tolist() if isinstance(value, np.ndarray) else value
         return json.dumps(doc)
@@ -271,9 +273,9 @@ class XyloConfig(JsonConfig):
     def from_json(cls, text: str) -> "XyloConfig":
         doc = json.loads(text)
         found = doc.pop("format", None)
-        if found != "spikegate.xylo.config":
+        if found != cls.FORMAT:
             raise ValueError(f"not a spikegate Xylo config: the 'format' field is missing or different "
-                             f"(value {found!r}, expected 'spikegate.xylo.config')")
+                             f"(value {found!r}, expected {cls.FORMAT!r})")
         doc.pop("format_version", None)
         return cls.from_spec(**doc)
 

@@ -1,0 +1,41 @@
+"""The Xylo family's descriptor (:class:`spikegate.sim.chip.Chip`)."""
+
+from __future__ import annotations
+
+from ..chip import Chip
+
+
+class XyloChip(Chip):
+    name = "xylo"
+    title = "Xylo LIF array"
+    input_kind = "raster: (T, Nin) input event counts per time step"
+    facets = {"converter": "spikegate.converter.xylo.facet:CONVERTER",
+              "hdl": "spikegate.hdl.xylo.facet:HDL",
+              "fpga": "spikegate.fpga.xylo_facet:FPGA"}
+    pj_per_sop = 5.0
+    pj_per_event = 10.0
+
+    def config_class(self) -> type:
+        from .config import XyloConfig
+
+        return XyloConfig
+
+    def model(self, config):
+        from .model import XyloSim
+
+        return XyloSim(config)
+
+    def trace(self, config, inputs):
+        """Every hidden and readout state of one unbatched run on raster ``inputs`` (T, Nin)."""
+        from ..trace import xylo_trace
+
+        out, _, rec = self.model(config).evolve(inputs, record=True)
+        return xylo_trace(config, inputs, out, rec)
+
+    def evaluator(self, config, costs, rule: str = "spikes"):
+        from ..eval.chips import XyloEvaluator
+
+        return XyloEvaluator(config, rule=rule, costs=costs)
+
+
+XYLO = XyloChip()
