@@ -32,20 +32,18 @@ accuracy, then fewest mean SOPs), and OUT/<setting>/ with each evaluation (resum
 
 from __future__ import annotations
 
-import copy
 import itertools
 import json
 from pathlib import Path
 
 import numpy as np
 
+from spikegate.sim.chip import chips, get_chip
 from spikegate.sim.cli_eval import add_model_options, add_run_options, model_options, open_dataset_arg, run_options
 
-DEFAULT_GRIDS = {
-    "dynapcnn": {"weight_scale": [0.5, 1.0, 2.0], "threshold_scale": [0.5, 1.0, 2.0], "pooling": ["sum", "avg"]},
-    "xylo": {"scale": [None], "max_threshold": [256, 4096], "dash_offset": [-1, 0, 1], "weight_shift_offset": [0, 2]},
-}
-CHIPS = tuple(DEFAULT_GRIDS)
+def converter_chips() -> dict:
+    """The registered chips that have a converter facet, by name."""
+    return {name: chip for name, chip in chips().items() if chip.has_facet("converter")}
 
 
 def register(subparsers) -> None:
@@ -55,7 +53,7 @@ def register(subparsers) -> None:
     parser.add_argument("dataset", help="as for spikegate eval")
     parser.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2",
                         help="values of one setting (repeatable); settings not given keep their default grid")
-    parser.add_argument("--chip", choices=CHIPS, help="the chip of a .nir model")
+    parser.add_argument("--chip", choices=sorted(converter_chips()), help="the chip of a .nir model")
     parser.add_argument("--input-shape", metavar="C,H,W", help="DYNAP-CNN input shape (default from the model)")
     parser.add_argument("--dt", type=float, help="time step in seconds of a Xylo NIR graph (default: the converter's, "
                         "1e-4 s as snnTorch exports)")
@@ -72,142 +70,40 @@ def _raw_help():
 
 
 # ------------------------------------------------------------------------------------------ models
-def bundled_model(chip: str):
-    """Float torch versions of :func:`spikegate.sim.eval.synthetic.dynapcnn_network` / ``xylo_network``."""
-    import torch
-    from torch import nn
-
-    from spikegate.sim.eval.synthetic import SyntheticDVS, SyntheticRaster, line_kernel
-
-    if chip == "dynapcnn":
-        from .dynapcnn import IAF, SumPool2d
-
-        classes = SyntheticDVS.n_classes
-        detect, add = nn.Conv2d(2, classes, 5, padding=2, bias=False), nn.Conv2d(classes, classes, 4, bias=False)
-        with torch.no_grad():  # torch kernels are [f][c][ky][kx]: the transpose of the chip's [kx][ky]
-            detect.weight.copy_(torch.tensor(np.stack([[line_kernel(k).T] * 2 for k in range(classes)]) / 3.0))
-            add.weight.copy_(torch.tensor(np.eye(classes)[:, :, None, None] * np.ones((4, 4))) / 3.0)
-        floor = -64 / 3.0
-        return nn.Sequential(detect, IAF(8.0, min_v_mem=floor), SumPool2d(4), add, IAF(2 / 3.0, min_v_mem=floor))
-    from .xylo import LIF, Readout, XyloNet
-
-    classes, group = SyntheticRaster.n_classes, SyntheticRaster.channels // SyntheticRaster.n_classes
-    hidden_class = np.repeat(np.arange(classes), 2)
-    channel_class = np.arange(SyntheticRaster.channels) // group
-    first, second = nn.Linear(SyntheticRaster.channels, 2 * classes, bias=False), nn.Linear(2 * classes, classes,
-                                                                                           bias=False)
-    with torch.no_grad():  # nn.Linear weights are [out][in]
-        first.weight.copy_(torch.tensor(np.where(hidden_class[:, None] == channel_class[None, :], 0.4, -0.4 / 3)))
-        second.weight.copy_(torch.tensor(np.where(np.arange(classes)[:, None] == hidden_class[None, :], 2 / 3, 0.0)))
-    return XyloNet(first, LIF(2 * classes, tau_mem=4e-3, tau_syn=4e-3), second, Readout(classes, tau_mem=4e-3,
-                                                                                        tau_syn=4e-3))
-
-
 def load_model(spec: str, chip: str | None):
-    """(chip, model) from a MODEL argument: bundled name, .nir graph or torch-saved module."""
+    """(chip, model, conversion defaults) from a MODEL argument: bundled name, .nir graph or torch-saved module."""
     if spec.startswith("bundled:"):
-        chip = spec[len("bundled:"):]
-        if chip not in CHIPS:
-            raise ValueError(f"model {spec!r}: bundled models are {[f'bundled:{c}' for c in CHIPS]}")
-        return chip, bundled_model(chip)
+        name = spec[len("bundled:"):]
+        if name not in converter_chips():
+            raise ValueError(f"model {spec!r}: bundled models are {[f'bundled:{c}' for c in converter_chips()]}")
+        model, defaults = get_chip(name).facet("converter").bundled_model()
+        return name, model, defaults
     if spec.endswith(".nir"):
         import nir
 
         if chip is None:
-            raise ValueError(f"model {spec!r}: a NIR graph needs --chip dynapcnn or --chip xylo")
-        return chip, nir.read(spec)
+            raise ValueError(f"model {spec!r}: a NIR graph needs {' or '.join(f'--chip {c}' for c in converter_chips())}")
+        return chip, nir.read(spec), {}
     import torch
-
-    from .xylo import XyloNet
 
     model = torch.load(spec, weights_only=False)
-    return ("xylo" if isinstance(model, XyloNet) else "dynapcnn"), model
+    for name, descriptor in converter_chips().items():
+        if descriptor.facet("converter").accepts(model):
+            return name, model, {}
+    kinds = "; ".join(f"{name}: {c.facet('converter').model_kind}" for name, c in converter_chips().items())
+    raise ValueError(f"model {spec!r}: a {type(model).__name__} is not a model any chip converts ({kinds})")
 
 
-# ----------------------------------------------------------------------------------- conversion
 def convert(chip: str, model, setting: dict, input_shape=None, dt: float | None = None):
-    """The chip config of ``model`` converted with one ``setting`` (names as in the module docstring);
+    """The chip config of ``model`` converted with one ``setting`` (the names of the chip's converter facet);
     ``input_shape`` (C, H, W) is for DYNAP-CNN torch models, ``dt`` (s) for Xylo NIR graphs."""
-    if chip == "xylo":
-        return _convert_xylo(model, dt, **setting)
-    return _convert_dynapcnn(model, input_shape, **setting)
-
-
-def _convert_dynapcnn(model, input_shape, weight_scale=1.0, threshold_scale=1.0, pooling="sum"):
-    from .dynapcnn import from_nir, from_torch
-
-    if not hasattr(model, "modules"):
-        if (weight_scale, threshold_scale) != (1.0, 1.0):
-            raise ValueError("weight_scale / threshold_scale: only torch models can be rescaled, not NIR graphs")
-        return from_nir(model, input_shape)
-    if input_shape is None:
-        raise ValueError("input_shape: give --input-shape C,H,W for a torch model")
-    return from_torch(rescaled(model, weight_scale, threshold_scale, pooling), tuple(input_shape))
-
-
-def rescaled(model, weight_scale: float, threshold_scale: float, pooling: str):
-    """A copy of a DYNAP-CNN torch model with scaled weights, scaled thresholds and the chosen pooling."""
-    import torch
-    from torch import nn
-
-    from .dynapcnn import IAF, SumPool2d
-
-    if pooling not in ("sum", "avg"):
-        raise ValueError(f"pooling: value {pooling!r} is not one of ('sum', 'avg')")
-    model = copy.deepcopy(model)
-    for parent in model.modules():
-        for name, child in parent.named_children():
-            if isinstance(child, nn.ReLU):
-                setattr(parent, name, IAF(threshold_scale, min_v_mem=-threshold_scale))
-            elif isinstance(child, IAF):
-                child.spike_threshold *= threshold_scale
-                child.min_v_mem = None if child.min_v_mem is None else child.min_v_mem * threshold_scale
-            elif isinstance(child, (nn.Conv2d, nn.Linear)):
-                with torch.no_grad():
-                    child.weight.mul_(weight_scale)
-                    if child.bias is not None:
-                        child.bias.mul_(weight_scale)
-            elif isinstance(child, (SumPool2d, nn.AvgPool2d)):
-                size = child.kernel_size if isinstance(child.kernel_size, int) else child.kernel_size[0]
-                setattr(parent, name, SumPool2d(size) if pooling == "sum" else nn.AvgPool2d(size))
-    return model
-
-
-def _convert_xylo(model, dt, scale=None, max_threshold=4096, dash_offset=0, weight_shift_offset=0):
-    from spikegate.sim.xylo import XyloConfig
-
-    from .xylo import from_nir, to_xylo_spec
-
-    if hasattr(model, "modules"):
-        spec = to_xylo_spec(model, dt=dt, scale=scale, max_threshold=int(max_threshold))
-    else:
-        spec = from_nir(model, **({} if dt is None else {"dt": dt}), scale=scale, max_threshold=int(max_threshold))
-    return requantized(XyloConfig.from_spec(**spec), int(dash_offset), int(weight_shift_offset))
-
-
-def requantized(config, dash_offset: int, weight_shift_offset: int):
-    """A Xylo config with every dash moved by ``dash_offset`` (synaptic dashes kept >= 1, so that no
-    synapse is cut off) and ``weight_shift_offset`` more bits of weight shift per matrix (capped at 7),
-    weights rounded (half to even) to ``w / 2^d`` for the d bits actually added."""
-    from spikegate.sim.xylo.config import MAX_DASH, MAX_WEIGHT_SHIFT
-
-    changes = {}
-    for name in ("dash_mem", "dash_mem_out", "dash_syn", "dash_syn_2", "dash_syn_out"):
-        low = 0 if name.startswith("dash_mem") else 1
-        changes[name] = np.clip(getattr(config, name).astype(np.int64) + dash_offset, low, MAX_DASH)
-    for matrix in ("in", "rec", "out"):
-        shift = getattr(config, f"weight_shift_{matrix}")
-        added = min(shift + weight_shift_offset, MAX_WEIGHT_SHIFT) - shift
-        weights = getattr(config, f"weights_{matrix}").astype(np.float64)
-        changes[f"weights_{matrix}"] = np.rint(weights / 2 ** added).astype(np.int64)
-        changes[f"weight_shift_{matrix}"] = shift + added
-    return config.replace(**changes)
+    return get_chip(chip).facet("converter").convert(model, setting, input_shape=input_shape, dt=dt)
 
 
 # ------------------------------------------------------------------------------------------ sweep
 def parse_grid(items: list[str], chip: str) -> dict[str, list]:
     """The chip's default grid with ``NAME=V1,V2`` items replacing single settings."""
-    grid = {name: list(values) for name, values in DEFAULT_GRIDS[chip].items()}
+    grid = {name: list(values) for name, values in get_chip(chip).facet("converter").default_grid.items()}
     for item in items:
         name, _, values = item.partition("=")
         if name not in grid:
@@ -279,15 +175,11 @@ def _json_default(value):
 
 def run(args) -> int:
     try:
-        chip, model = load_model(args.model, args.chip)
+        chip, model, defaults = load_model(args.model, args.chip)
         grid = parse_grid(args.grid, chip)
         input_shape = tuple(int(v) for v in args.input_shape.split(",")) if args.input_shape else None
-        if chip == "dynapcnn" and input_shape is None and args.model.startswith("bundled:"):
-            from spikegate.sim.eval.synthetic import SyntheticDVS
-
-            input_shape = (2, SyntheticDVS.size, SyntheticDVS.size)
-        if chip == "dynapcnn" and input_shape is None and hasattr(model, "modules"):
-            raise ValueError("--input-shape: give C,H,W for a torch model")
+        input_shape = input_shape or defaults.get("input_shape")
+        get_chip(chip).facet("converter").check(model, input_shape=input_shape, dt=args.dt)
         options = run_options(args)
         table, best = sweep(chip, model, open_dataset_arg(args), grid, args.out, input_shape=input_shape, dt=args.dt,
                             eval_options=model_options(args), scheduler=options.pop("scheduler"),

@@ -7,7 +7,14 @@ import pytest
 import torch
 from torch import nn
 
-from spikegate.converter.cli_sweep import bundled_model, convert, parse_grid, requantized, rescaled
+from spikegate.converter.cli_sweep import convert, parse_grid
+from spikegate.converter.dynapcnn.facet import rescaled
+from spikegate.converter.xylo.facet import requantized
+from spikegate.sim.chip import get_chip
+
+
+def bundled_model(chip: str):
+    return get_chip(chip).facet("converter").bundled_model()[0]
 from spikegate.converter.dynapcnn import IAF, SumPool2d
 from spikegate.sim.cli import main
 from spikegate.sim.eval import load_config, make_evaluator, open_dataset

@@ -290,16 +290,16 @@ def small_graph(rec_bias=None, **hidden_extra):
 def test_from_nir_hand_graph():
     """snnTorch's convention (I ← αI + x) against the chip's (I ← α(I + x)): hidden dash_syn 1 (α = 1/2)
     doubles the input weights, readout dash_syn 2 (α = 3/4) scales them by 4/3."""
-    spec = from_nir(small_graph(), dt=DT, scale=1)
-    assert spec["weights_in"].tolist() == [[20, -11, 0], [0, 40, 127]] and spec["weight_shift_in"] == 0
-    assert spec["weights_rec"].tolist() == [[0, 0, -8], [16, 0, 0], [0, 0, 0]]
+    config = from_nir(small_graph(), dt=DT, scale=1)
+    assert not config.weights_in[..., 1].any() and not config.weights_rec[..., 1].any()  # one synapse used
+    assert config.weights_in[..., 0].tolist() == [[20, -11, 0], [0, 40, 127]] and config.weight_shift_in == 0
+    assert config.weights_rec[..., 0].tolist() == [[0, 0, -8], [16, 0, 0], [0, 0, 0]]
     # readout: [[1, 0], [2, 0], [3, -127]]·4/3 = [[1.33, 0], [2.67, 0], [4, -169.3]] → shift 1 → rint(x / 2)
-    assert spec["weights_out"].tolist() == [[1, 0], [1, 0], [2, -85]] and spec["weight_shift_out"] == 1
-    assert spec["dash_mem"].tolist() == [4, 4, 4] and spec["dash_syn"].tolist() == [1, 1, 1]
-    assert spec["dash_mem_out"].tolist() == [3, 3] and spec["dash_syn_out"].tolist() == [2, 2]
-    assert spec["threshold"].tolist() == [100] * 3 and spec["threshold_out"].tolist() == [50, 50]
-    assert spec["aliases"] == [[], [], []]
-    XyloConfig.from_spec(**spec)
+    assert config.weights_out.tolist() == [[1, 0], [1, 0], [2, -85]] and config.weight_shift_out == 1
+    assert config.dash_mem.tolist() == [4, 4, 4] and config.dash_syn.tolist() == [1, 1, 1]
+    assert config.dash_mem_out.tolist() == [3, 3] and config.dash_syn_out.tolist() == [2, 2]
+    assert config.threshold.tolist() == [100] * 3 and config.threshold_out.tolist() == [50, 50]
+    assert config.to_spec()["aliases"] == [[], [], []]
 
 
 def test_from_nir_nested_subgraph():
@@ -313,7 +313,7 @@ def test_from_nir_nested_subgraph():
     edges = [("input", "fc1"), ("fc1", "lif1"), ("lif1", "fc2"), ("fc2", "lif2"), ("lif2", "output")]
     nested = from_nir(nir.NIRGraph(nodes=nodes, edges=edges, type_check=False), dt=DT, scale=1)
     flat = from_nir(graph, dt=DT, scale=1)
-    assert XyloConfig.from_spec(**nested) == XyloConfig.from_spec(**flat)
+    assert nested == flat
 
 
 def test_from_nir_bias_wrong():
@@ -398,7 +398,7 @@ def test_to_nir_round_trip_of_a_model(tmp_path):
     graph = nir.read(tmp_path / "net.nir")
     assert {"layer1.w_rec", "layer2.1.w_rec"} & set(graph.nodes) == {"layer2.1.w_rec"}
     assert ("layer1", "layer2.1.readout") in graph.edges  # the alias, written as an extra edge
-    assert XyloConfig.from_spec(**from_nir(graph, dt=DT)) == XyloConfig.from_spec(**to_xylo_spec(net))
+    assert from_nir(graph, dt=DT) == XyloConfig.from_spec(**to_xylo_spec(net))
 
 
 def test_to_nir_round_trip_of_a_config():
@@ -416,7 +416,7 @@ def test_to_nir_round_trip_of_a_config():
     layout = dequantize(config)
     assert [(p.start, p.stop, p.alias_source) for p in layout.populations] == [
         (0, 2, None), (2, 4, None), (4, 5, None), (5, 7, 1), (7, 10, None)]
-    back = XyloConfig.from_spec(**from_nir(to_nir(config), dt=DT, scale=1))
+    back = from_nir(to_nir(config), dt=DT, scale=1)
     assert back == config
 
 
@@ -468,9 +468,9 @@ def test_from_snntorch_export():
                    linear(8, 2, snn_net.fc2.weight), Readout(2, tau_mem=8 * dt, tau_syn=2 * dt, dt=dt))
     with torch.no_grad():
         ours.layers[1].w_rec.copy_(snn_net.lif1.recurrent.weight.T)
-    spec = from_nir(graph, dt=dt)
-    assert spec["dash_mem"].tolist() == [4] * 8 and spec["dash_mem_out"].tolist() == [3] * 2
-    assert XyloConfig.from_spec(**spec) == XyloConfig.from_spec(**to_xylo_spec(ours))
+    config = from_nir(graph, dt=dt)
+    assert config.dash_mem.tolist() == [4] * 8 and config.dash_mem_out.tolist() == [3] * 2
+    assert config == XyloConfig.from_spec(**to_xylo_spec(ours))
     with torch.no_grad():
         snn_net.lif1.recurrent.bias.fill_(0.25)
     with pytest.raises(ValueError, match=r"node 'lif1.w_rec': Affine bias .* is non-zero"):

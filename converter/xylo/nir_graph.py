@@ -41,10 +41,10 @@ _NEURONS = (nir.LIF, nir.CubaLIF)
 NIR_DT = 1e-4  #: snnTorch's export assumes this step
 
 
-def from_nir(graph: nir.NIRGraph, dt: float = NIR_DT, scale=None, max_threshold: int = DEFAULT_MAX_THRESHOLD) -> dict:
-    """The rockpool spec dict of a NIR graph (``XyloConfig.from_spec(**spec)``); ``scale`` and
-    ``max_threshold`` as :func:`~spikegate.converter.xylo.to_xylo_spec`."""
-    return quantize(layout_from_nir(graph, dt), scale, max_threshold, dt=dt).spec
+def from_nir(graph: nir.NIRGraph, dt: float = NIR_DT, scale=None, max_threshold: int = DEFAULT_MAX_THRESHOLD) -> XyloConfig:
+    """The validated register configuration of a NIR graph; ``scale`` and ``max_threshold`` as
+    :func:`~spikegate.converter.xylo.to_xylo_spec` (``config.to_spec()`` gives rockpool's spec dict)."""
+    return XyloConfig.from_spec(**quantize(layout_from_nir(graph, dt), scale, max_threshold, dt=dt).spec)
 
 
 def layout_from_nir(graph: nir.NIRGraph, dt: float = NIR_DT) -> Layout:
