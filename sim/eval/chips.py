@@ -38,34 +38,39 @@ XYLO_RULES = ("spikes", "vmem")
 DYNAPCNN_MODES = ("event", "timestep")
 
 
-def _result(counts: np.ndarray, sops: dict[str, int], events: dict[str, int], n_input: int, latency: int,
-            costs: CostModel) -> dict:
-    """The per-sample columns shared by both chips (see :mod:`.report` for their meaning)."""
-    counts = np.asarray(counts, np.int64)
-    row = {"prediction": int(np.argmax(counts)), "n_input": int(n_input), "n_output": int(counts.sum())}
-    row.update({f"out_{k}": int(c) for k, c in enumerate(counts)})
-    row.update({f"sops_{unit}": int(n) for unit, n in sops.items()})
-    row.update({f"events_{unit}": int(n) for unit, n in events.items()})
-    total_sops, total_events = int(sum(sops.values())), int(sum(events.values()))
-    row.update(sops=total_sops, events=total_events, latency_cycles=int(latency),
-               energy_nj=costs.energy_nj(total_sops, total_events))
-    return row
-
-
 class Evaluator:
-    """What the runner needs of a chip: see :class:`XyloEvaluator` and :class:`DynapcnnEvaluator`."""
+    """What the runner needs of a chip (see :class:`XyloEvaluator` and :class:`DynapcnnEvaluator`).
 
-    chip: str
-    config: object  #: the register configuration (XyloConfig or ChipConfig)
+    A subclass sets the attributes below and implements ``options() -> dict`` (what the run's manifest
+    records), ``simulator()`` (the model, built once per shard on the worker) and
+    ``evaluate(simulator, sample) -> dict`` (one sample from a reset state: :meth:`result`'s columns).
+    """
+
+    chip: str  #: the chip's name in the registry (:mod:`spikegate.sim.chip`)
+    config: object  #: the register configuration
     n_outputs: int
     sops_units: tuple[str, ...]
     events_units: tuple[str, ...]
     costs: CostModel
 
+    def result(self, counts, sops: dict[str, int], events: dict[str, int], n_input: int, latency: int) -> dict:
+        """One sample's columns (see :mod:`.report` for their meaning) from its output ``counts`` per
+        class, SOPs and emitted events per unit, input events and latency in cycles; the prediction is
+        the class with the most counts, the energy priced by ``self.costs``."""
+        counts = np.asarray(counts, np.int64)
+        row = {"prediction": int(np.argmax(counts)), "n_input": int(n_input), "n_output": int(counts.sum())}
+        row.update({f"out_{k}": int(c) for k, c in enumerate(counts)})
+        row.update({f"sops_{unit}": int(n) for unit, n in sops.items()})
+        row.update({f"events_{unit}": int(n) for unit, n in events.items()})
+        total_sops, total_events = int(sum(sops.values())), int(sum(events.values()))
+        row.update(sops=total_sops, events=total_events, latency_cycles=int(latency),
+                   energy_nj=self.costs.energy_nj(total_sops, total_events))
+        return row
+
     def empty_result(self) -> dict:
         """The columns of a sample that could not be evaluated (prediction -1, counts 0)."""
-        row = _result(np.zeros(self.n_outputs), dict.fromkeys(self.sops_units, 0),
-                      dict.fromkeys(self.events_units, 0), 0, 0, self.costs)
+        row = self.result(np.zeros(self.n_outputs), dict.fromkeys(self.sops_units, 0),
+                          dict.fromkeys(self.events_units, 0), 0, 0)
         row["prediction"] = -1
         return row
 
@@ -104,7 +109,7 @@ class XyloEvaluator(Evaluator):
         sops = {unit: int(n.sum()) for unit, n in simulator.synaptic_events(raster, rec["Spikes"]).items()}
         events = {"hidden": int(rec["Spikes"].sum()), "readout": int(counts.sum())}
         latency = xylo_cycles(sum(sops.values()), raster.shape[0], self.config.n_hidden, self.n_outputs)
-        row = _result(counts, sops, events, raster.sum(), latency, self.costs)
+        row = self.result(counts, sops, events, raster.sum(), latency)
         if self.rule == "vmem":
             row["prediction"] = int(np.argmax(rec["Vmem_out"].max(axis=0)))
         return row
@@ -179,7 +184,7 @@ class DynapcnnEvaluator(Evaluator):
         counters, used = simulator.counters, self.config.used_cores
         sops = {f"core{c}": int(counters["synops"][c]) for c in used}
         emitted = {f"core{c}": int(counters["events_out"][c]) for c in used}
-        return _result(counts, sops, emitted, events.size, dynapcnn_cycles(sops, emitted), self.costs)
+        return self.result(counts, sops, emitted, events.size, dynapcnn_cycles(sops, emitted))
 
     def _evaluate_timestepped(self, simulator, events: np.ndarray) -> dict:
         """The time-stepped model on the binned events. SOPs count, as the event-driven model does, the
@@ -210,7 +215,7 @@ class DynapcnnEvaluator(Evaluator):
                                           padding=(dims.padding.y, dims.padding.x))
             sops[f"core{core}"] = int(round(float(footprint.sum()))) * config.features
             emitted[f"core{core}"] = int(round(float(spikes[core].sum())))
-        return _result(counts, sops, emitted, events.size, dynapcnn_cycles(sops, emitted), self.costs)
+        return self.result(counts, sops, emitted, events.size, dynapcnn_cycles(sops, emitted))
 
     def raster(self, events: np.ndarray) -> np.ndarray:
         """(T, channels, height, width) counts of ``dt_us`` steps over the sensor area the DVS layer
