@@ -9,10 +9,12 @@ the packages built on top of it.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from importlib.metadata import entry_points
 
 from . import __version__
+from .extras import MissingExtra
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,11 +27,18 @@ def build_parser() -> argparse.ArgumentParser:
     for entry in sorted(entry_points(group="spikegate.commands"), key=lambda e: e.name):
         try:
             register = entry.load()
-        except ImportError as error:  # a subcommand whose module is missing must not break the rest
-            subparsers.add_parser(entry.name, help=f"(unavailable: {error})")
+        except ImportError as error:  # a subcommand whose extra is not installed must not break the rest
+            unavailable = subparsers.add_parser(entry.name, help=f"(unavailable: {error})")
+            unavailable.add_argument("arguments", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+            unavailable.set_defaults(func=functools.partial(_unavailable, entry.name, error))
             continue
         register(subparsers)
     return parser
+
+
+def _unavailable(command: str, error: ImportError, args) -> int:
+    print(f"spikegate {command}: {error}", file=sys.stderr)
+    return 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 2
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except MissingExtra as error:  # a part used without its optional dependency: one line, not a traceback
+        print(f"spikegate {args.command}: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -27,7 +27,12 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-import torch
+
+from ..extras import require
+
+require("the time-stepped DYNAP-CNN model", "torch")
+
+import torch  # noqa: E402 (after the check that names the extra)
 from torch.nn import functional
 
 from .config import DVS_POLARITIES, DVS_SIZE, ChipConfig, Destination

