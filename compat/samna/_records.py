@@ -16,6 +16,7 @@ instead of changing a copy (assign the whole array instead).
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -133,7 +134,8 @@ def fixed_list(cls: type, length: int) -> Coerce:
 class Record:
     """Base of the records: fields from ``FIELDS`` (``name: (coerce, default factory)``), set by keyword.
 
-    Equal when of the same class with equal fields; ``to_dict()`` gives nested plain values.
+    Equal when of the same class with equal fields; ``to_dict()`` gives nested plain values, ``to_json()`` and
+    ``from_json(text)`` (in place) the JSON form, as samna's objects have.
     """
 
     FIELDS: dict[str, tuple[Coerce, Callable[[], Any]]] = {}
@@ -153,6 +155,18 @@ class Record:
     def to_dict(self) -> dict[str, Any]:
         """Nested plain values: records as dicts, fixed lists as lists, arrays as nested lists."""
         return {name: _plain(getattr(self, name)) for name in self.FIELDS}
+
+    def to_json(self) -> str:
+        """The fields as JSON (``to_dict()``)."""
+        return json.dumps(self.to_dict())
+
+    def from_json(self, text: str) -> None:
+        """Set the fields given in JSON ``text`` (as samna's ``from_json``: in place)."""
+        values = json.loads(text)
+        if not isinstance(values, dict):
+            raise TypeError(f"{type(self).__name__}.from_json: expected a JSON object, got {text[:40]!r}")
+        for name, value in values.items():
+            setattr(self, name, value)
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
