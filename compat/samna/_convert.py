@@ -58,9 +58,9 @@ def to_chip_config(config) -> ChipConfig:
     for index, layer in enumerate(config.cnn_layers):
         if np.size(layer.weights):
             cores[index] = _named(f"cnn_layers[{index}]", lambda layer=layer: _core(layer))
-    dvs_layer = _named("dvs_layer", lambda: _dvs_layer(config.dvs_layer, cores))
-    try:
-        return ChipConfig(chip=chip, cores=cores, dvs_layer=dvs_layer)
+    try:  # the cores and their routes first: the input routing below is derived from them
+        chip_config = ChipConfig(chip=chip, cores=cores)
+        return chip_config.replace(dvs_layer=_named("dvs_layer", lambda: _dvs_layer(config.dvs_layer, cores)))
     except (ValueError, TypeError) as error:
         raise type(error)(re.sub(r"\bcores\[", "cnn_layers[", str(error))) from None
 
