@@ -142,7 +142,7 @@ class Record:
 
     def __init__(self, **values: Any):
         for name, (coerce, default) in self.FIELDS.items():
-            object.__setattr__(self, name, coerce(name, default()))
+            object.__setattr__(self, name, coerce(f"{type(self).__name__}.{name}", default()))
         for name, value in values.items():
             setattr(self, name, value)
 
