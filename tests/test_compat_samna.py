@@ -5,6 +5,7 @@ board."""
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,6 @@ from spikegate.converter.dynapcnn import from_torch
 from spikegate.sim.dynapcnn import (INPUT_EVENT_DTYPE, ORDERS, ChipConfig, CoreConfig, Destination, DvsLayerConfig,
                                     DynapcnnSim, Size)
 
-pytestmark = pytest.mark.timeout(120)
 CHIPS = ("speck2e", "speck2f", "dynapcnn_devkit")
 DOCS = Path(__file__).parents[1] / "docs" / "compat.md"
 
@@ -127,7 +127,9 @@ def test_round_trip_of_converted_models(chip):
     identity input layer is written as a DVS layer routing nowhere, as sinabs writes networks without one."""
     for seed in range(6):
         model, shape = random_model(seed, "spikegate")
-        config = from_torch(model, shape, chip=chip)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # min_v_mem None: the converter's scale warning
+            config = from_torch(model, shape, chip=chip)
         samna_config = from_chip_config(config)
         assert type(samna_config).__module__ == f"spikegate.compat.samna.{chip.replace('_devkit', '')}.configuration"
         assert not any(d.enable for d in samna_config.dvs_layer.destinations)

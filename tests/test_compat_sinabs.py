@@ -27,7 +27,7 @@ from spikegate.converter.dynapcnn import from_torch
 from spikegate.sim.dynapcnn import INPUT_EVENT_DTYPE, ChipConfig, DvsLayerConfig, DynapcnnSim, Size
 
 SINABS = import_sinabs()
-pytestmark = [pytest.mark.skipif(SINABS is None, reason="sinabs is not installed"), pytest.mark.timeout(300)]
+pytestmark = pytest.mark.skipif(SINABS is None, reason="sinabs is not installed")
 #: spikegate chip profile → the device name sinabs' ChipFactory builds it for ("dynapcnndevkit": see devkit)
 DEVICES = {"speck2e": "speck2edevkit", "speck2f": "speck2fdevkit", "dynapcnn_devkit": "dynapcnndevkit"}
 N_RANDOM = 20
@@ -58,8 +58,10 @@ def devkit():
 
 
 def make_config(net, chip: str, **kwargs):
-    """sinabs' make_config for ``chip``, without its "Network is valid" print."""
-    with contextlib.redirect_stdout(io.StringIO()):
+    """sinabs' make_config for ``chip``, without its "Network is valid" print (nor its warning that monitored
+    events of pooled layers are un-pooled)."""
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*pooling will not be reflected in the monitored events")
         return net.make_config(device=DEVICES[chip], **kwargs)
 
 

@@ -18,7 +18,6 @@ from spikegate.converter.dynapcnn import IAF, SumPool2d, from_torch
 from spikegate.converter.dynapcnn.demo import seed_network
 from spikegate.sim.dynapcnn import ORDERS, DynapcnnSim
 
-pytestmark = pytest.mark.timeout(120)
 SINABS = import_sinabs()
 needs_sinabs = pytest.mark.skipif(SINABS is None, reason="sinabs is not installed")
 SHAPE = (2, 12, 12)
