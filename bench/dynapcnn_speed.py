@@ -10,8 +10,8 @@ destination pooling 2, 2, 2, 1; the spec's thresholds, threshold_low = -threshol
 weights drawn per layer around a positive mean so that every layer, the output included, is active; input
 events uniform over the 28x28 map and spread over 1 s. The config is built directly (not by the converter).
 
-The reference is sinabs' ``DynapcnnNetwork`` forward (sinabs 3.1.3, imported through the samna stand-in of
-``tests/sinabs_support``) on a torch model with the same integer weights (each layer's largest weight is
+The reference is sinabs' ``DynapcnnNetwork`` forward (sinabs 3.1.3, imported with spikegate's own samna,
+``spikegate.compat``, by ``tests/sinabs_support``) on a torch model with the same integer weights (each layer's largest weight is
 127, so sinabs' discretization keeps them: this is checked); where sinabs cannot be imported, a torch
 forward with the same semantics (spec §7.1: multi-spike per step, subtract, threshold_low clip,
 sum pooling; each layer convolves all steps at once, as sinabs does) stands in, and the output says which

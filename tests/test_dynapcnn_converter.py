@@ -1,7 +1,7 @@
 """The DYNAP-CNN converter (spikegate.converter.dynapcnn): spec §3-§6 and §8.
 
 Hand-computed cases and the spec's worked numbers run always; where sinabs 3.1.3 can be imported (through
-the samna stand-in of tests/sinabs_support) every register field, the placement and the memory summary are
+spikegate.compat's samna, see tests/sinabs_support) every register field, the placement and the memory summary are
 also compared with sinabs' DynapcnnNetwork on the seed network and on seeded random networks.
 """
 
