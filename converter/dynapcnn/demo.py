@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from spikegate.sim.dynapcnn import INPUT_EVENT_DTYPE, ChipConfig, DynapcnnSim
+from spikegate.sim.progress import bar as progress_bar
 
 from .convert import from_torch, memory_summary
 
@@ -90,7 +90,7 @@ def run_events(config: ChipConfig, events: np.ndarray, chunk: int = 1000, order:
     net = DynapcnnSim(config, order=order)
     outputs = []
     start = time.perf_counter()
-    with tqdm(total=len(events), unit="ev", desc="DynapcnnSim", disable=not progress) as bar:
+    with progress_bar(total=len(events), unit="ev", desc="DynapcnnSim", enabled=progress) as bar:
         for begin in range(0, len(events), chunk):
             part = events[begin:begin + chunk]
             outputs.append(net(part))

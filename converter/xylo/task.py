@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
+from spikegate.sim.progress import bar as progress_bar
 from spikegate.sim.plots import membrane_plot, raster_plot
 from spikegate.sim.xylo import XyloConfig, XyloSim
 
@@ -130,7 +130,7 @@ def _train(net: XyloNet, task: TimingTask, epochs: int, batch_size: int, lr: flo
     y = torch.tensor(task.y_train)
     generator = torch.Generator().manual_seed(0)
     history = []
-    bar = tqdm(range(epochs), desc="train", unit="epoch", disable=not progress)
+    bar = progress_bar(range(epochs), desc="train", unit="epoch", enabled=progress)
     for epoch in bar:
         integer = epoch >= epochs - qat_epochs
         losses = []
@@ -153,7 +153,7 @@ def run_chip(config: XyloConfig, raster: np.ndarray, chunk: int = 50, progress: 
     sim = XyloSim(config)
     axis = raster.ndim - 2
     outs, recs = [], []
-    for start in tqdm(range(0, raster.shape[axis], chunk), desc="simulate", unit="chunk", disable=not progress):
+    for start in progress_bar(range(0, raster.shape[axis], chunk), desc="simulate", unit="chunk", enabled=progress):
         out, _, rec = sim.evolve(np.take(raster, range(start, min(start + chunk, raster.shape[axis])), axis=axis),
                                  record=True)
         outs.append(out)
