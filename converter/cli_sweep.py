@@ -120,7 +120,15 @@ def load_model(spec: str, chip: str | None):
 
     from .xylo import XyloNet
 
-    model = torch.load(spec, weights_only=False)
+    import pickle
+
+    try:
+        model = torch.load(spec, weights_only=False)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, AttributeError) as error:
+        raise ValueError(f"not a file written by torch.save ({error})") from error
+    if isinstance(model, dict):
+        raise ValueError("holds a state_dict (a dict of tensors), not a model: save the whole module with "
+                         "torch.save(model, path), or export it to NIR")
     return ("xylo" if isinstance(model, XyloNet) else "dynapcnn"), model
 
 
@@ -205,8 +213,25 @@ def requantized(config, dash_offset: int, weight_shift_offset: int):
 
 
 # ------------------------------------------------------------------------------------------ sweep
+#: Per setting: what its values must be, and the test (``auto`` / None is the converter's own choice).
+SETTING_VALUES = {
+    "weight_scale": ("a positive number", lambda v: _number(v) and v > 0),
+    "threshold_scale": ("a positive number", lambda v: _number(v) and v > 0),
+    "pooling": ("'sum' or 'avg'", lambda v: v in ("sum", "avg")),
+    "scale": ("'auto' or a positive number", lambda v: v is None or (_number(v) and v > 0)),
+    "max_threshold": ("an integer 1..32767", lambda v: isinstance(v, int) and 1 <= v <= 32767),
+    "dash_offset": ("an integer", lambda v: isinstance(v, int)),
+    "weight_shift_offset": ("an integer 0..7", lambda v: isinstance(v, int) and 0 <= v <= 7),
+}
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and np.isfinite(value)
+
+
 def parse_grid(items: list[str], chip: str) -> dict[str, list]:
-    """The chip's default grid with ``NAME=V1,V2`` items replacing single settings."""
+    """The chip's default grid with ``NAME=V1,V2`` items replacing single settings; every value is checked
+    here, before anything runs."""
     grid = {name: list(values) for name, values in DEFAULT_GRIDS[chip].items()}
     for item in items:
         name, _, values = item.partition("=")
@@ -215,6 +240,11 @@ def parse_grid(items: list[str], chip: str) -> dict[str, list]:
         if not values:
             raise ValueError(f"--grid {item!r}: no values")
         grid[name] = [_value(v) for v in values.split(",")]
+        expected, valid = SETTING_VALUES[name]
+        for value in grid[name]:
+            if not valid(value):
+                raise ValueError(f"--grid {item!r}: value {'auto' if value is None else value!r} of {name} is not "
+                                 f"{expected}")
     return grid
 
 
@@ -277,24 +307,50 @@ def _json_default(value):
     return value.item() if isinstance(value, np.generic) else str(value)
 
 
-def run(args) -> int:
-    try:
-        chip, model = load_model(args.model, args.chip)
-        grid = parse_grid(args.grid, chip)
-        input_shape = tuple(int(v) for v in args.input_shape.split(",")) if args.input_shape else None
-        if chip == "dynapcnn" and input_shape is None and args.model.startswith("bundled:"):
-            from spikegate.sim.eval.synthetic import SyntheticDVS
+def first_config(chip: str, model, grid: dict[str, list], input_shape, dt):
+    """The config of the first setting of ``grid`` that converts, or None."""
+    for values in itertools.product(*grid.values()):
+        try:
+            return convert(chip, model, dict(zip(grid, values)), input_shape, dt)
+        except ValueError:
+            continue
+    return None
 
-            input_shape = (2, SyntheticDVS.size, SyntheticDVS.size)
-        if chip == "dynapcnn" and input_shape is None and hasattr(model, "modules"):
-            raise ValueError("--input-shape: give C,H,W for a torch model")
-        options = run_options(args)
-        table, best = sweep(chip, model, open_dataset_arg(args), grid, args.out, input_shape=input_shape, dt=args.dt,
+
+def run(args) -> int:
+    from spikegate.sim.cli_eval import check_fit_args
+    from spikegate.sim.errors import UserError, user_input
+    from spikegate.sim.eval import make_evaluator
+
+    with user_input(None if args.model.startswith("bundled:") else args.model):
+        chip, model = load_model(args.model, args.chip)
+    with user_input(None):
+        grid = parse_grid(args.grid, chip)
+    input_shape = None
+    if args.input_shape:
+        try:
+            input_shape = tuple(int(v) for v in args.input_shape.split(","))
+        except ValueError:
+            input_shape = ()
+        if len(input_shape) != 3 or min(input_shape) < 1:
+            raise UserError(f"--input-shape: value {args.input_shape!r} is not C,H,W (three positive integers)")
+    if chip == "dynapcnn" and input_shape is None and args.model.startswith("bundled:"):
+        from spikegate.sim.eval.synthetic import SyntheticDVS
+
+        input_shape = (2, SyntheticDVS.size, SyntheticDVS.size)
+    if chip == "dynapcnn" and input_shape is None and hasattr(model, "modules"):
+        raise UserError("--input-shape: give C,H,W for a torch model")
+    dataset = open_dataset_arg(args)
+    config = first_config(chip, model, grid, input_shape, args.dt)
+    if config is not None:  # does the network fit the data? (any converted setting tells)
+        with user_input(None):
+            evaluator = make_evaluator(config, **model_options(args))
+        check_fit_args(args, evaluator, dataset, args.model)
+    options = run_options(args)
+    with user_input(None):
+        table, best = sweep(chip, model, dataset, grid, args.out, input_shape=input_shape, dt=args.dt,
                             eval_options=model_options(args), scheduler=options.pop("scheduler"),
                             workers=options.pop("workers"), dashboard=options.pop("dashboard"), **options)
-    except (ValueError, FileNotFoundError) as error:
-        print(f"spikegate sweep: {error}")
-        return 2
     import pandas as pd
 
     with pd.option_context("display.width", 160, "display.max_columns", 20):

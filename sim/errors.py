@@ -58,15 +58,16 @@ def describe(error: BaseException) -> str:
 
 
 @contextmanager
-def user_input(what: str | os.PathLike):
+def user_input(what: str | os.PathLike | None):
     """Turn a ``ValueError``, ``TypeError``, ``KeyError`` or ``OSError`` raised while reading or checking
-    ``what`` (a file path or an option name) into a :class:`UserError` that starts with ``what``."""
+    ``what`` (a file path or an option name) into a :class:`UserError` that starts with ``what`` (``None``:
+    the message already names what was wrong)."""
     try:
         yield
     except UserError:
         raise
     except (ValueError, TypeError, KeyError, OSError) as error:
-        raise UserError(f"{os.fspath(what)}: {describe(error)}") from error
+        raise UserError(describe(error) if what is None else f"{os.fspath(what)}: {describe(error)}") from error
 
 
 def load_array(path: str | os.PathLike, what: str | None = None) -> np.ndarray:
