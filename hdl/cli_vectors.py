@@ -22,15 +22,15 @@ def register(subparsers) -> None:
     export = commands.add_parser("export", help="test vectors of a config run on an input")
     export.add_argument("config", type=Path, help="Xylo or DYNAP-CNN register configuration (JSON)")
     export.add_argument("input", type=Path, help="Xylo raster (T, Nin) or DYNAP-CNN events (.npy)")
-    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--out", type=Path, required=True, help="folder to write the vectors into")
     export.add_argument("--no-state", action="store_true", help="Xylo: leave out the expected state per step")
     export.add_argument("--membranes", type=int, nargs="*", default=[],
                         help="DYNAP-CNN: cores whose final membranes are expected")
     export.set_defaults(func=run_export)
     example = commands.add_parser("example", help="the smallest networks with known answers")
-    example.add_argument("chip", nargs="?", choices=["xylo", "dynapcnn"])
-    example.add_argument("name", nargs="?")
-    example.add_argument("--out", type=Path)
+    example.add_argument("chip", nargs="?", choices=["xylo", "dynapcnn"], help="the chip of the example")
+    example.add_argument("name", nargs="?", help="the example's name (see --list)")
+    example.add_argument("--out", type=Path, help="also write its test vectors into this folder")
     example.add_argument("--list", action="store_true", help="list the examples")
     example.set_defaults(func=run_example)
 
@@ -47,19 +47,30 @@ def _export(config, data, out: Path, membranes=(), with_state=True) -> Path:
 
 def run_export(args) -> int:
     from spikegate.sim.dynapcnn.config import ChipConfig
+    from spikegate.sim.errors import UserError, load_array, load_json, user_input
     from spikegate.sim.xylo import XyloConfig
 
-    if not args.config.exists():
-        print(f"spikegate vectors: config file {args.config} does not exist")
-        return 2
-    kind = json.loads(args.config.read_text()).get("format")
+    kind = load_json(args.config).get("format")
     loaders = {"spikegate.xylo.config": XyloConfig.load, "spikegate.dynapcnn.config": ChipConfig.load}
     if kind not in loaders:
-        print(f"spikegate vectors: {args.config} is not a spikegate config (format {kind!r})")
-        return 2
-    out = _export(loaders[kind](args.config), np.load(args.input), args.out, args.membranes, not args.no_state)
+        raise UserError(f"{args.config}: not a spikegate config ('format' is {kind!r}, expected one of "
+                        f"{sorted(loaders)})")
+    with user_input(args.config):
+        config = loaders[kind](args.config)
+    data = load_array(args.input)
+    with user_input(args.input):  # the model checks the raster or events
+        out = _export(config, data, args.out, args.membranes, not args.no_state)
     print(f"wrote test vectors to {out}")
     return 0
+
+
+def _summary(build) -> str:
+    """The first sentence of an example's docstring (which may run over several lines)."""
+    from spikegate.sim.cli import plain
+
+    paragraph = " ".join(plain(build.__doc__).split("\n\n")[0].split())
+    end = paragraph.find(". ")
+    return paragraph if end < 0 else paragraph[:end + 1]
 
 
 def run_example(args) -> int:
@@ -71,11 +82,12 @@ def run_example(args) -> int:
     if args.list or args.chip is None or args.name is None:
         for chip, examples in EXAMPLES.items():
             for name, build in examples.items():
-                print(f"{chip} {name}: {build.__doc__.splitlines()[0]}")
+                print(f"{chip} {name}: {_summary(build)}")
         return 0
     if args.name not in EXAMPLES[args.chip]:
-        print(f"spikegate vectors: no {args.chip} example {args.name!r}; there are {sorted(EXAMPLES[args.chip])}")
-        return 2
+        from spikegate.sim.errors import UserError
+
+        raise UserError(f"name: no {args.chip} example {args.name!r}; there are {sorted(EXAMPLES[args.chip])}")
     config, data, answer = EXAMPLES[args.chip][args.name]()
     print(f"expected: {answer}")
     if args.chip == "xylo":

@@ -20,12 +20,12 @@ def register(subparsers) -> None:
                                    description=__doc__)
     commands = parser.add_subparsers(dest="trace_command", metavar="ACTION", required=True)
     diff = commands.add_parser("diff", help="report the first difference between two traces")
-    diff.add_argument("a", type=Path)
-    diff.add_argument("b", type=Path)
+    diff.add_argument("a", type=Path, help="first trace (.npz written by trace record, or .csv)")
+    diff.add_argument("b", type=Path, help="second trace (.npz or .csv), e.g. from your own hardware")
     diff.add_argument("--field", action="append", help="compare only this field (repeatable)")
     diff.set_defaults(func=run_diff)
     record = commands.add_parser("record", help="run a model and write its trace")
-    record.add_argument("chip", choices=["xylo", "dynapcnn"])
+    record.add_argument("chip", choices=["xylo", "dynapcnn"], help="the chip of the configuration")
     record.add_argument("config", type=Path, help="register configuration (JSON)")
     record.add_argument("input", type=Path,
                         help="input: Xylo raster (.npy, (T, Nin) counts) or DYNAP-CNN events (.npy, x/y/t/p records)")
@@ -36,31 +36,46 @@ def register(subparsers) -> None:
 
 
 def run_diff(args) -> int:
+    import dataclasses
+
+    from .errors import user_input
     from .trace import Trace, diff
 
-    try:
-        result = diff(Trace.load(args.a), Trace.load(args.b), fields=args.field)
-    except (ValueError, FileNotFoundError, TypeError) as error:
-        print(f"spikegate trace diff: {error}")
-        return 2
+    traces = []
+    for path in (args.a, args.b):
+        with user_input(path):
+            traces.append(Trace.load(path))
+    a, b = traces
+    if a.model == b.model:  # name the sides by their files, or both would read e.g. "numpy"
+        a = dataclasses.replace(a, model=f"{args.a.name} ({a.model})")
+        b = dataclasses.replace(b, model=f"{args.b.name} ({b.model})")
+    with user_input(None):  # traces that cannot be compared: the message says why
+        result = diff(a, b, fields=args.field)
     print(result.report())
     return 0 if result.equal else 1
 
 
 def run_record(args) -> int:
+    from .errors import load_array, user_input
     from .trace import dynapcnn_trace, xylo_trace
 
-    data = np.load(args.input)
+    data = load_array(args.input)
     if args.chip == "xylo":
         from .xylo import XyloConfig, XyloSim
 
-        config = XyloConfig.load(args.config)
-        out, _, rec = XyloSim(config).evolve(data, record=True)
+        with user_input(args.config):
+            config = XyloConfig.load(args.config)
+        with user_input(args.input):  # the model checks the raster
+            out, _, rec = XyloSim(config).evolve(data, record=True)
         trace = xylo_trace(config, data, out, rec)
     else:
         from .dynapcnn.config import ChipConfig
 
-        trace = dynapcnn_trace(ChipConfig.load(args.config), data, membrane_cores=args.membranes)
-    path = trace.save(args.out)
+        with user_input(args.config):
+            config = ChipConfig.load(args.config)
+        with user_input(args.input):  # the model checks the events and --membranes
+            trace = dynapcnn_trace(config, data, membrane_cores=args.membranes)
+    with user_input(args.out):
+        path = trace.save(args.out)
     print(f"wrote {path}")
     return 0

@@ -35,8 +35,9 @@ def bar(iterable=None, *, enabled: bool = True, **kwargs) -> tqdm:
 @contextmanager
 def compiling(what: str):
     """Around the first call of a numba-compiled model (``what``, e.g. "DynapcnnSim"): if it takes more than
-    :data:`ANNOUNCE_AFTER_S`, print once per process that numba is compiling, and how long it took."""
-    if what in _announced:
+    :data:`ANNOUNCE_AFTER_S`, print once per process that numba is compiling, and how long it took (on a
+    terminal, with progress on, like the bars)."""
+    if what in _announced or not (_enabled and sys.stderr.isatty()):
         yield
         return
     start = time.perf_counter()
