@@ -81,7 +81,7 @@ def run_config(args) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out / "record.npz", out=out, **rec)
     plot_sample(args.out / "run.png", raster, rec, out, threshold_out=config.threshold_out, dt=config.dt,
-                title=f"{args.input.name}:")
+                title=f"{args.input.name}:")  # no float network here: the chip's run only
     print(f"{raster.shape[0]} steps: {int(out.sum())} readout spikes "
           f"({', '.join(str(int(n)) for n in out.sum(axis=0))} per readout neuron), "
           f"{int(rec['Spikes'].sum())} hidden spikes")
