@@ -319,21 +319,14 @@ def first_config(chip: str, model, grid: dict[str, list], input_shape, dt):
 
 def run(args) -> int:
     from spikegate.sim.cli_eval import check_fit_args
-    from spikegate.sim.errors import UserError, user_input
+    from spikegate.sim.errors import UserError, positive_ints, user_input
     from spikegate.sim.eval import make_evaluator
 
     with user_input(None if args.model.startswith("bundled:") else args.model):
         chip, model = load_model(args.model, args.chip)
     with user_input(None):
         grid = parse_grid(args.grid, chip)
-    input_shape = None
-    if args.input_shape:
-        try:
-            input_shape = tuple(int(v) for v in args.input_shape.split(","))
-        except ValueError:
-            input_shape = ()
-        if len(input_shape) != 3 or min(input_shape) < 1:
-            raise UserError(f"--input-shape: value {args.input_shape!r} is not C,H,W (three positive integers)")
+    input_shape = positive_ints("--input-shape", args.input_shape, "C,H,W") if args.input_shape else None
     if chip == "dynapcnn" and input_shape is None and args.model.startswith("bundled:"):
         from spikegate.sim.eval.synthetic import SyntheticDVS
 

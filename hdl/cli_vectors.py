@@ -9,7 +9,6 @@ The directory layout is documented in :mod:`spikegate.hdl.vectors` and in its ``
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np

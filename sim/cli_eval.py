@@ -71,18 +71,10 @@ def run_options(args) -> dict:
 
 
 def open_dataset_arg(args):
-    from .errors import UserError, user_input
+    from .errors import positive_ints, user_input
     from .eval import open_dataset
 
-    sensor = None
-    if args.sensor:
-        try:
-            sensor = tuple(int(v) for v in args.sensor.split(","))
-        except ValueError:
-            sensor = ()
-        if len(sensor) != 3 or min(sensor) < 1:
-            raise UserError(f"--sensor: value {args.sensor!r} is not W,H,P (three positive integers separated by "
-                            f"commas: width, height, polarities, e.g. 34,34,2)")
+    sensor = positive_ints("--sensor", args.sensor, "W,H,P") if args.sensor else None
     with user_input(None):  # open_dataset's messages name the dataset
         return open_dataset(args.dataset, sensor=sensor)
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("trace", help="record traces and find where two traces first differ",

@@ -86,3 +86,15 @@ def load_json(path: str | os.PathLike) -> dict:
         if not isinstance(doc, dict):
             raise ValueError(f"expected a JSON object, got a JSON {type(doc).__name__}")
         return doc
+
+
+def positive_ints(option: str, text: str, form: str) -> tuple[int, ...]:
+    """An option's comma-separated positive integers, as many as ``form`` names (e.g. "W,H,P")."""
+    try:
+        values = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != len(form.split(",")) or min(values) < 1:
+        raise UserError(f"{option}: value {text!r} is not {form} ({len(form.split(','))} positive integers "
+                        f"separated by commas)")
+    return values

@@ -92,7 +92,7 @@ CASES = [
     ("trace record dynapcnn net.json events.npy --out t.npz", "net.json: not a spikegate DYNAP-CNN config"),
     # vague before: precise now
     ("eval bundled:dynapcnn synthetic:dvs --sensor 34x34 --workers 0",
-     "--sensor: value '34x34' is not W,H,P (three positive integers"),
+     "--sensor: value '34x34' is not W,H,P (3 positive integers"),
     ("sweep bundled:xylo synthetic:xylo --grid max_threshold=abc --workers 0",
      "--grid 'max_threshold=abc': value 'abc' of max_threshold is not an integer"),
     ("sweep bundled:dynapcnn synthetic:dvs --grid pooling=max --workers 0",
@@ -126,7 +126,7 @@ CASES = [
     ("eval bundled:dynapcnn synthetic:nmnist --workers 0", "dataset 'synthetic:nmnist': expected synthetic:NAME"),
     ("sweep bundled:loihi synthetic:dvs --workers 0", "bundled models are"),
     ("sweep bundled:dynapcnn synthetic:dvs --input-shape 2x16 --workers 0",
-     "--input-shape: value '2x16' is not C,H,W"),
+     "--input-shape: value '2x16' is not C,H,W (3 positive integers"),
     ("fpga build --board foo --core xylo --out b", "spikegate fpga build: argument --board: invalid choice: 'foo'"),
     ("fpga build --board icebreaker --core xylo --size 16x10 --out b", "size: '16x10' is not of the form NIN/NHID/NOUT"),
     ("fpga build --board icebreaker --core xylo --kernel 64 --out b", "--kernel applies to --core dynapcnn"),

@@ -33,6 +33,7 @@ from spikegate.sim.dynapcnn import INPUT_EVENT_DTYPE, ChipConfig, DynapcnnSim
 from spikegate.sim.progress import bar as progress_bar
 from spikegate.sim.progress import compiling
 
+from ..training import train_epochs
 from .convert import from_torch
 
 SIZE = 16  #: map size after upsampling the 8x8 digits
@@ -87,20 +88,9 @@ def train(model: nn.Sequential, x: np.ndarray, y: np.ndarray, epochs: int, progr
     """Adam on cross-entropy over the count images (batches of 64); returns the mean loss per epoch."""
     optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
     inputs, targets = torch.tensor(x, dtype=torch.float32), torch.tensor(y)
-    generator = torch.Generator().manual_seed(0)
-    history = []
-    bar = progress_bar(range(epochs), desc="train DYNAP-CNN digits", unit="epoch", enabled=progress)
-    for _ in bar:
-        losses = []
-        for batch in torch.randperm(len(inputs), generator=generator).split(64):
-            loss = nn.functional.cross_entropy(model(inputs[batch]), targets[batch])
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            losses.append(loss.item())
-        history.append(float(np.mean(losses)))
-        bar.set_postfix(loss=f"{history[-1]:.3f}")
-    return history
+    return train_epochs(optimiser, len(inputs), 64, epochs,
+                        lambda _, batch: nn.functional.cross_entropy(model(inputs[batch]), targets[batch]),
+                        desc="train DYNAP-CNN digits", progress=progress)
 
 
 def chip_counts(config: ChipConfig, samples: list[np.ndarray], progress: bool = True) -> tuple[np.ndarray, float]:

@@ -27,6 +27,7 @@ from spikegate.sim.progress import bar as progress_bar
 from spikegate.sim.plots import membrane_plot, raster_plot
 from spikegate.sim.xylo import XyloConfig, XyloSim
 
+from ..training import train_epochs
 from .modules import LIF, Readout, Residual, XyloNet
 from .quantize import fake_quantize, quantize
 
@@ -128,23 +129,14 @@ def _train(net: XyloNet, task: TimingTask, epochs: int, batch_size: int, lr: flo
     optimiser = torch.optim.Adam(net.parameters(), lr=lr)
     x = torch.tensor(task.x_train, dtype=torch.float32)
     y = torch.tensor(task.y_train)
-    generator = torch.Generator().manual_seed(0)
-    history = []
-    bar = progress_bar(range(epochs), desc="train", unit="epoch", enabled=progress)
-    for epoch in bar:
+
+    def loss_of(epoch: int, batch: torch.Tensor) -> torch.Tensor:
         integer = epoch >= epochs - qat_epochs
-        losses = []
-        for batch in torch.randperm(len(x), generator=generator).split(batch_size):
-            layout = fake_quantize(net.layout()) if integer else net.layout()
-            _, rec = layout.run(x[batch], integer=integer)
-            loss = timing_loss(rec["Vmem_out_pre"] / layout.threshold_out, y[batch], task)
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            losses.append(loss.item())
-        history.append(float(np.mean(losses)))
-        bar.set_postfix(loss=f"{history[-1]:.3f}")
-    return history
+        layout = fake_quantize(net.layout()) if integer else net.layout()
+        _, rec = layout.run(x[batch], integer=integer)
+        return timing_loss(rec["Vmem_out_pre"] / layout.threshold_out, y[batch], task)
+
+    return train_epochs(optimiser, len(x), batch_size, epochs, loss_of, progress=progress)
 
 
 def run_chip(config: XyloConfig, raster: np.ndarray, chunk: int = 50, progress: bool = True):
