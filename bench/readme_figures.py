@@ -1,4 +1,4 @@
-"""README's benchmark rows, written from the recorded results (bench/results/*.json), never by hand.
+"""README's benchmark and build rows, written from the recorded results (bench/results/*.json), never by hand.
 
     python bench/readme_figures.py            # print the rows
     python bench/readme_figures.py --write    # replace them in README.md (between the figures markers)
@@ -63,8 +63,26 @@ def dynapcnn_rows() -> list[str]:
     return rows
 
 
+def build_rows() -> list[str]:
+    """The iCEBreaker Xylo bitstream, from the report.json its build wrote (copied into bench/results)."""
+    doc = _load("icebreaker_xylo_build.json")
+    res, params = doc["resources"], doc["params"]
+    steps = doc["cycles_per_step"]
+    factors = " / ".join(f"{s['realtime_factor']:.1f}x" for s in steps)
+    activity = " / ".join(f"{100 * s['target_activity']:g}" for s in steps)
+    cycles = " / ".join(f"{s['cycles'] / 1000:.1f}k" for s in steps)
+    vendor = " / ".join(f"{s['vendor_cycles'] / 1000:.0f}k" for s in steps)
+    return [f"| iCEBreaker, full Xylo bitstream {params['n_inputs']}/{params['n_hidden']}/{params['n_outputs']} "
+            f"(UART, PLL; `spikegate fpga build --board icebreaker --core xylo`, its report in "
+            f"`bench/results/icebreaker_xylo_build.json`) | {res['logic'][0]} / {res['logic'][1]} LC, "
+            f"{res['block_ram'][0]} / {res['block_ram'][1]} EBR, {res['spram'][0]} / {res['spram'][1]} SPRAM, "
+            f"Fmax {res['fmax_mhz']['clk']:.1f} MHz (clock {doc['clock']['pll_hz'] / 1e6:g} MHz), built in "
+            f"{doc['build_seconds']:.0f} s; {cycles} cycles per step (vendor model {vendor}) at {activity} % hidden "
+            f"activity: a 1 ms step in real time {factors} |"]
+
+
 def block() -> str:
-    return "\n".join([BEGIN, "| what | figure |", "|---|---|", *xylo_rows(), *dynapcnn_rows(), END])
+    return "\n".join([BEGIN, "| what | figure |", "|---|---|", *xylo_rows(), *dynapcnn_rows(), *build_rows(), END])
 
 
 def replaced(readme: str) -> str:
