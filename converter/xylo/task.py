@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from spikegate.sim.progress import bar as progress_bar
+from spikegate.sim.progress import compiling
 from spikegate.sim.plots import membrane_plot, raster_plot
 from spikegate.sim.xylo import XyloConfig, XyloSim
 
@@ -144,6 +145,8 @@ def run_chip(config: XyloConfig, raster: np.ndarray, chunk: int = 50, progress: 
     steps with a progress bar (state carries over between chunks). Returns ``(out, rec)``."""
     sim = XyloSim(config)
     axis = raster.ndim - 2
+    with compiling("XyloSim"):  # numba's first compilation, announced when it takes a while
+        XyloSim(config).evolve(np.take(raster, range(min(1, raster.shape[axis])), axis=axis))
     outs, recs = [], []
     for start in progress_bar(range(0, raster.shape[axis], chunk), desc="simulate", unit="chunk", enabled=progress):
         out, _, rec = sim.evolve(np.take(raster, range(start, min(start + chunk, raster.shape[axis])), axis=axis),
