@@ -74,8 +74,8 @@ def run_config(args) -> int:
     with user_input(args.config):
         config = XyloConfig.load(args.config)
     raster = load_array(args.input)
-    if raster.ndim != 2:
-        raise UserError(f"{args.input}: shape {raster.shape}, expected a (T, Nin={config.n_inputs}) raster")
+    if raster.ndim != 2 or raster.shape[1] != config.n_inputs:
+        raise UserError(f"{args.input}: raster: expected shape (T, Nin={config.n_inputs}), got {raster.shape}")
     with user_input(args.input):  # the model checks dtype, channels and counts
         out, rec = run_chip(config, raster, progress=not args.no_progress)
     args.out.mkdir(parents=True, exist_ok=True)

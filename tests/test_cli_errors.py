@@ -79,7 +79,7 @@ CASES = [
     ("xylo run net.json float.npy", "float.npy: raster: expected an integer array of event counts, got dtype float64"),
     ("xylo run net.json bool.npy", "bool.npy: raster: expected an integer array of event counts, got dtype bool"),
     ("xylo run net.json negative.npy", "negative.npy: raster: value -1 at index (0, 0) is outside"),
-    ("xylo run net.json channels.npy", "channels.npy: raster: expected Nin=16 channels"),
+    ("xylo run net.json channels.npy", "channels.npy: raster: expected shape (T, Nin=16), got (10, 3)"),
     ("xylo run net.json text.npy", "text.npy: "),
     ("trace record dynapcnn chip.json plain.npy --out t.npz",
      "plain.npy: events: expected a numpy structured array of dtype"),

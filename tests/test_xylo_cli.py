@@ -36,7 +36,7 @@ def test_run_input_wrong(tmp_path, capsys):
     config.save(tmp_path / "c.json")
     np.save(tmp_path / "x.npy", np.zeros((10, 4), dtype=np.int64))
     assert main(["xylo", "run", str(tmp_path / "c.json"), str(tmp_path / "x.npy"), "--out", str(tmp_path / "o")]) == 2
-    assert "x.npy: raster: expected Nin=3 channels in the last axis, got shape (10, 4)" in capsys.readouterr().err
+    assert "x.npy: raster: expected shape (T, Nin=3), got (10, 4)" in capsys.readouterr().err
 
 
 def test_train_epochs_wrong(tmp_path, capsys):

@@ -145,12 +145,11 @@ def run_chip(config: XyloConfig, raster: np.ndarray, chunk: int = 50, progress: 
     steps with a progress bar (state carries over between chunks). Returns ``(out, rec)``."""
     sim = XyloSim(config)
     axis = raster.ndim - 2
-    with compiling("XyloSim"):  # numba's first compilation, announced when it takes a while
-        XyloSim(config).evolve(np.take(raster, range(min(1, raster.shape[axis])), axis=axis))
     outs, recs = [], []
     for start in progress_bar(range(0, raster.shape[axis], chunk), desc="simulate", unit="chunk", enabled=progress):
-        out, _, rec = sim.evolve(np.take(raster, range(start, min(start + chunk, raster.shape[axis])), axis=axis),
-                                 record=True)
+        with compiling("XyloSim"):  # numba's first compilation (first chunk only), announced when it takes a while
+            out, _, rec = sim.evolve(np.take(raster, range(start, min(start + chunk, raster.shape[axis])), axis=axis),
+                                     record=True)
         outs.append(out)
         recs.append(rec)
     return np.concatenate(outs, axis=axis), {k: np.concatenate([r[k] for r in recs], axis=axis) for k in recs[0]}
