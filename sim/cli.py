@@ -79,6 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line_warnings(prog: str) -> None:
+    """Warnings (e.g. a layer the converter drops) as one line each: ``spikegate <command>: warning: ...``."""
+    import warnings
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"{prog}: warning: {message}", file=file or sys.stderr)
+
+    warnings.showwarning = show
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv or os.environ.get(DEBUG_ENV, "") not in ("", "0")
@@ -91,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             return USER_ERROR_STATUS
         prog = args.prog
         progress.configure(not args.no_progress)
+        _one_line_warnings(prog)
         status = int(args.func(args) or 0)
         sys.stdout.flush()  # inside the try: a closed pipe shows here, not at exit
         return status

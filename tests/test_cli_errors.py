@@ -45,6 +45,7 @@ def files(tmp_path_factory):
     model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU())
     torch.save(model, root / "model.pt")
     torch.save(model.state_dict(), root / "weights.pt")
+    torch.save(nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.AvgPool2d(3)), root / "pooled.pt")
     (root / "garbage.pt").write_text("not a torch file")
     return root
 
@@ -228,3 +229,12 @@ def test_vectors_example_list_whole_sentences(capsys):
     for line in capsys.readouterr().out.splitlines():
         assert line.endswith("."), line
         assert "``" not in line, line
+
+
+def test_a_dropped_layer_is_said_in_one_line(files, capsys, monkeypatch):
+    monkeypatch.chdir(files)
+    assert main(["dynapcnn", "convert", "pooled.pt", "--input-shape", "1", "9", "9", "--out", "pooled.json"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(
+        "spikegate dynapcnn convert: warning: layer 0 (module '0' (Conv2d)): the pooling 3 after the last layer is "
+        "dropped"), err
