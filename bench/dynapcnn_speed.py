@@ -5,7 +5,7 @@ forward of the same discretized network, in one process.
     python bench/dynapcnn_speed.py --growth    # also 2k / 20k / 200k input events, plot in docs/dynapcnn_growth.png
     python bench/dynapcnn_speed.py --reference torch   # the torch stand-in instead of sinabs
 
-The workload: the seed MNIST network of ``shared/spec/dynapcnn-core.md`` §8 (cores 0 -> 3 -> 5 -> 6 -> 1,
+The workload: the seed MNIST network of ``docs/dynapcnn-core.md`` §8 (cores 0 -> 3 -> 5 -> 6 -> 1,
 destination pooling 2, 2, 2, 1; the spec's thresholds, threshold_low = -threshold_high) with random int8
 weights drawn per layer around a positive mean so that every layer, the output included, is active; input
 events uniform over the 28x28 map and spread over 1 s. The config is built directly (not by the converter).

@@ -1,6 +1,6 @@
 """Clock cycles per time step of the full-size XyloCore (16/1000/8, fan-out 32) at 0 %, ~10 % and 100 %
 hidden activity, measured in Amaranth's simulator, beside the vendor's cycle model for Xylo Audio 2
-(``shared/notes/benchmarks.md``: 38.9k / 68k / 331k cycles with 30 % input activity), run with the
+(the vendor's cycle model: 38.9k / 68k / 331k cycles with 30 % input activity), run with the
 CXXRTL backend of :func:`simulate` (the same design; equal to the Python simulator, cycles included).
 
 Activity is set exactly with the version-2 bias: with ``dash_syn = dash_mem = 0`` a neuron's membrane

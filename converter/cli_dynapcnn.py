@@ -35,7 +35,8 @@ def register(subparsers) -> None:
     convert.add_argument("model", type=Path, help="model file: .nir (NIR graph) or .pt (pickled nn.Sequential)")
     convert.add_argument("--input-shape", type=int, nargs=3, metavar=("C", "H", "W"),
                          help="input shape (required for torch; NIR defaults to its Input node)")
-    convert.add_argument("--chip", default="speck2f", help="chip profile (speck2f, speck2e, dynapcnn_devkit)")
+    convert.add_argument("--chip", default="speck2f", choices=("speck2f", "speck2e", "dynapcnn_devkit"),
+                         help="chip profile (default speck2f)")
     convert.add_argument("--ordering", type=int, nargs="+", help="cores of the layers in order (default: auto)")
     convert.add_argument("--out", type=Path, required=True, help="config file to write (JSON)")
     convert.set_defaults(func=run_convert)
@@ -44,9 +45,11 @@ def register(subparsers) -> None:
 def run_seed(args) -> int:
     from .dynapcnn.demo import demo
 
-    if args.events < 1 or args.chunk < 1:
-        print("spikegate dynapcnn run: --events and --chunk must be positive")
-        return 2
+    from spikegate.sim.errors import UserError
+
+    for name in ("events", "chunk"):
+        if getattr(args, name) < 1:
+            raise UserError(f"--{name}: value {getattr(args, name)} is below the minimum 1")
     figures = demo(args.out, n_events=args.events, seed=args.seed, chunk=args.chunk, order=args.order,
                    progress=not args.no_progress)
     (Path(args.out) / "summary.json").write_text(json.dumps(figures, indent=2))
@@ -55,25 +58,39 @@ def run_seed(args) -> int:
 
 
 def run_convert(args) -> int:
+    import pickle
+
+    from spikegate.sim.errors import UserError, user_input
+
     from .dynapcnn import from_nir, from_torch, memory_summary
 
     ordering = "auto" if args.ordering is None else args.ordering
-    try:
+    if args.model.suffix not in (".nir", ".pt", ".pth"):
+        raise UserError(f"{args.model}: expected a .nir graph or a .pt / .pth pickled torch.nn.Sequential")
+    with user_input(args.model):
+        if not args.model.is_file():
+            raise FileNotFoundError(args.model)
         if args.model.suffix == ".nir":
             import nir
 
-            config = from_nir(nir.read(args.model), input_shape=args.input_shape, chip=args.chip,
-                              chip_layers_ordering=ordering)
+            graph = nir.read(args.model)
         else:
             import torch
 
+            try:
+                model = torch.load(args.model, weights_only=False)
+            except (pickle.UnpicklingError, RuntimeError, EOFError, AttributeError) as error:
+                raise ValueError(f"not a file written by torch.save ({error})") from error
+            if isinstance(model, dict):
+                raise ValueError("holds a state_dict (a dict of tensors), not a model: save the whole module with "
+                                 "torch.save(model, path) (an nn.Sequential), or export it to NIR")
+    with user_input(args.model):
+        if args.model.suffix == ".nir":
+            config = from_nir(graph, input_shape=args.input_shape, chip=args.chip, chip_layers_ordering=ordering)
+        else:
             if args.input_shape is None:
-                raise ValueError("--input-shape C H W is required for a torch model")
-            model = torch.load(args.model, weights_only=False)
+                raise UserError("--input-shape: C H W is required for a torch model")
             config = from_torch(model, tuple(args.input_shape), chip=args.chip, chip_layers_ordering=ordering)
-    except (ValueError, TypeError, FileNotFoundError) as error:
-        print(f"spikegate dynapcnn convert: {error}")
-        return 2
     config.save(args.out)
     print(f"placement (layer -> core): {dict(sorted(config.layer_to_core.items()))}")
     print(f"memory per layer: {memory_summary(config)}")

@@ -86,12 +86,20 @@ def load_model(spec: str, chip: str | None):
         return chip, nir.read(spec), {}
     import torch
 
-    model = torch.load(spec, weights_only=False)
+    import pickle
+
+    try:
+        model = torch.load(spec, weights_only=False)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, AttributeError) as error:
+        raise ValueError(f"not a file written by torch.save ({error})") from error
+    if isinstance(model, dict):
+        raise ValueError("holds a state_dict (a dict of tensors), not a model: save the whole module with "
+                         "torch.save(model, path), or export it to NIR")
     for name, descriptor in converter_chips().items():
         if descriptor.facet("converter").accepts(model):
             return name, model, {}
     kinds = "; ".join(f"{name}: {c.facet('converter').model_kind}" for name, c in converter_chips().items())
-    raise ValueError(f"model {spec!r}: a {type(model).__name__} is not a model any chip converts ({kinds})")
+    raise ValueError(f"a {type(model).__name__} is not a model any chip converts ({kinds})")
 
 
 def convert(chip: str, model, setting: dict, input_shape=None, dt: float | None = None):
@@ -102,8 +110,10 @@ def convert(chip: str, model, setting: dict, input_shape=None, dt: float | None 
 
 # ------------------------------------------------------------------------------------------ sweep
 def parse_grid(items: list[str], chip: str) -> dict[str, list]:
-    """The chip's default grid with ``NAME=V1,V2`` items replacing single settings."""
-    grid = {name: list(values) for name, values in get_chip(chip).facet("converter").default_grid.items()}
+    """The chip's default grid with ``NAME=V1,V2`` items replacing single settings; every value is checked
+    here, before anything runs."""
+    converter = get_chip(chip).facet("converter")
+    grid = {name: list(values) for name, values in converter.default_grid.items()}
     for item in items:
         name, _, values = item.partition("=")
         if name not in grid:
@@ -111,6 +121,11 @@ def parse_grid(items: list[str], chip: str) -> dict[str, list]:
         if not values:
             raise ValueError(f"--grid {item!r}: no values")
         grid[name] = [_value(v) for v in values.split(",")]
+        expected, valid = converter.setting_values[name]
+        for value in grid[name]:
+            if not valid(value):
+                raise ValueError(f"--grid {item!r}: value {'auto' if value is None else value!r} of {name} is not "
+                                 f"{expected}")
     return grid
 
 
@@ -173,20 +188,40 @@ def _json_default(value):
     return value.item() if isinstance(value, np.generic) else str(value)
 
 
+def first_config(chip: str, model, grid: dict[str, list], input_shape, dt):
+    """The config of the first setting of ``grid`` that converts, or None."""
+    for values in itertools.product(*grid.values()):
+        try:
+            return convert(chip, model, dict(zip(grid, values)), input_shape, dt)
+        except ValueError:
+            continue
+    return None
+
+
 def run(args) -> int:
-    try:
+    from spikegate.sim.cli_eval import check_fit_args
+    from spikegate.sim.errors import positive_ints, user_input
+    from spikegate.sim.eval import make_evaluator
+
+    with user_input(None if args.model.startswith("bundled:") else args.model):
         chip, model, defaults = load_model(args.model, args.chip)
+    with user_input(None):
         grid = parse_grid(args.grid, chip)
-        input_shape = tuple(int(v) for v in args.input_shape.split(",")) if args.input_shape else None
-        input_shape = input_shape or defaults.get("input_shape")
+    input_shape = positive_ints("--input-shape", args.input_shape, "C,H,W") if args.input_shape else None
+    input_shape = input_shape or defaults.get("input_shape")
+    with user_input(None):
         get_chip(chip).facet("converter").check(model, input_shape=input_shape, dt=args.dt)
-        options = run_options(args)
-        table, best = sweep(chip, model, open_dataset_arg(args), grid, args.out, input_shape=input_shape, dt=args.dt,
+    dataset = open_dataset_arg(args)
+    config = first_config(chip, model, grid, input_shape, args.dt)
+    if config is not None:  # does the network fit the data? (any converted setting tells)
+        with user_input(None):
+            evaluator = make_evaluator(config, **model_options(args))
+        check_fit_args(args, evaluator, dataset, args.model)
+    options = run_options(args)
+    with user_input(None):
+        table, best = sweep(chip, model, dataset, grid, args.out, input_shape=input_shape, dt=args.dt,
                             eval_options=model_options(args), scheduler=options.pop("scheduler"),
                             workers=options.pop("workers"), dashboard=options.pop("dashboard"), **options)
-    except (ValueError, FileNotFoundError) as error:
-        print(f"spikegate sweep: {error}")
-        return 2
     import pandas as pd
 
     with pd.option_context("display.width", 160, "display.max_columns", 20):

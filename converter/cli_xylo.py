@@ -41,13 +41,15 @@ def register(subparsers) -> None:
 def run_train(args) -> int:
     from .xylo.task import run_experiment
 
+    from spikegate.sim.errors import UserError
+
     for name in ("epochs", "train_samples", "test_samples"):
         if getattr(args, name) < 1:
-            raise SystemExit(f"spikegate xylo train: --{name.replace('_', '-')} must be at least 1")
+            raise UserError(f"--{name.replace('_', '-')}: value {getattr(args, name)} is below the minimum 1")
     if not 0 <= args.qat_epochs <= args.epochs:
-        raise SystemExit(f"spikegate xylo train: --qat-epochs must be within 0..{args.epochs} (the epochs)")
+        raise UserError(f"--qat-epochs: value {args.qat_epochs} is outside 0..{args.epochs} (0 to --epochs)")
     report = run_experiment(args.out, seed=args.seed, epochs=args.epochs, n_train=args.train_samples,
-                            n_test=args.test_samples, qat_epochs=args.qat_epochs)
+                            n_test=args.test_samples, qat_epochs=args.qat_epochs, progress=not args.no_progress)
     print(f"trained in {report['train_seconds']:.1f} s ({args.epochs} epochs), final loss {report['final_loss']:.4f}")
     print(f"task accuracy: float {report['accuracy_float']:.1%}, chip {report['accuracy_chip']:.1%} "
           f"({args.test_samples} test trials)")
@@ -64,19 +66,22 @@ def run_train(args) -> int:
 def run_config(args) -> int:
     import numpy as np
 
+    from spikegate.sim.errors import UserError, load_array, user_input
     from spikegate.sim.xylo import XyloConfig
 
     from .xylo.task import plot_sample, run_chip
 
-    config = XyloConfig.load(args.config)
-    raster = np.load(args.input)
+    with user_input(args.config):
+        config = XyloConfig.load(args.config)
+    raster = load_array(args.input)
     if raster.ndim != 2 or raster.shape[1] != config.n_inputs:
-        raise SystemExit(f"spikegate xylo run: {args.input} has shape {raster.shape}, expected (T, {config.n_inputs})")
-    out, rec = run_chip(config, raster)
+        raise UserError(f"{args.input}: raster: expected shape (T, Nin={config.n_inputs}), got {raster.shape}")
+    with user_input(args.input):  # the model checks dtype, channels and counts
+        out, rec = run_chip(config, raster, progress=not args.no_progress)
     args.out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out / "record.npz", out=out, **rec)
     plot_sample(args.out / "run.png", raster, rec, out, threshold_out=config.threshold_out, dt=config.dt,
-                title=f"{args.input.name}:")
+                title=f"{args.input.name}:")  # no float network here: the chip's run only
     print(f"{raster.shape[0]} steps: {int(out.sum())} readout spikes "
           f"({', '.join(str(int(n)) for n in out.sum(axis=0))} per readout neuron), "
           f"{int(rec['Spikes'].sum())} hidden spikes")

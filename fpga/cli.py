@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -15,9 +14,8 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("fpga", help="FPGA bitstreams for open boards (YoWASP toolchain)",
                                    description=__doc__)
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    b = actions.add_parser("build", help="build a bitstream and write report.json/report.txt beside it",
-                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    b.add_argument("--board", choices=tuple(BOARDS), required=True)
+    b = actions.add_parser("build", help="build a bitstream and write report.json/report.txt beside it")
+    b.add_argument("--board", choices=tuple(BOARDS), required=True, help="the FPGA board")
     b.add_argument("--core", choices=CORES, required=True,
                    help="the design: one core, or xylo+dynapcnn (both behind one UART; ULX3S)")
     b.add_argument("--out", required=True, help="build directory (bitstream top.bin/top.bit and reports)")
@@ -46,20 +44,26 @@ def _load_config(core: str, path: str):
 
 
 def run_build(args) -> int:
+    from spikegate.sim.errors import UserError, user_input
+
     dynapcnn = {k: getattr(args, k) for k in ("cores", "kernel", "neuron", "bias") if getattr(args, k) is not None}
     if "dynapcnn" not in args.core and dynapcnn:
-        raise SystemExit(f"--{next(iter(dynapcnn))} applies to --core dynapcnn or xylo+dynapcnn only")
+        raise UserError(f"--{next(iter(dynapcnn))} applies to --core dynapcnn or xylo+dynapcnn only")
     if "xylo" not in args.core and (args.size or args.fanout or args.synapses):
-        raise SystemExit("--size/--fanout/--synapses apply to --core xylo or xylo+dynapcnn only")
+        raise UserError("--size/--fanout/--synapses apply to --core xylo or xylo+dynapcnn only")
     if "+" in args.core and args.config:
-        raise SystemExit("--config sizes a single core; give xylo+dynapcnn --size and --cores/--kernel/--neuron/--bias")
-    config = _load_config(args.core, args.config) if args.config else None
+        raise UserError("--config sizes a single core; give xylo+dynapcnn --size and --cores/--kernel/--neuron/--bias")
+    config = None
+    if args.config:
+        with user_input(args.config):
+            config = _load_config(args.core, args.config)
     try:
-        report = build_bitstream(args.board, args.core, args.out, config=config, size=args.size, fanout=args.fanout,
-                                 synapses=args.synapses, dynapcnn=dynapcnn,
-                                 clock_hz=args.clock_mhz * 1e6 if args.clock_mhz else None, baud=args.baud,
-                                 cycles=not args.no_cycles)
-    except (BuildError, ValueError) as error:
+        with user_input(None):  # options the build refuses (sizes, clock, baud): the message names them
+            report = build_bitstream(args.board, args.core, args.out, config=config, size=args.size,
+                                     fanout=args.fanout, synapses=args.synapses, dynapcnn=dynapcnn,
+                                     clock_hz=args.clock_mhz * 1e6 if args.clock_mhz else None, baud=args.baud,
+                                     cycles=not args.no_cycles)
+    except BuildError as error:  # the toolchain failed: not the user's mistake
         print(f"spikegate fpga build: {error}", file=sys.stderr)
         return 1
     print((Path(args.out) / "report.txt").read_text(), end="")

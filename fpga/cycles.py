@@ -3,7 +3,7 @@
 Xylo: clock cycles per time step at about 0 %, 10 % and 100 % hidden activity, on networks built
 like the vendor cycle model's case (16/1000/8, fan-out 32, 30 % of the inputs active; scaled to
 the core's size), beside the vendor model's figures where the size is that case
-(``../shared/notes/benchmarks.md``: rockpool's ``power_cycles_model`` for Xylo Audio 2), and the
+(rockpool's ``power_cycles_model`` for Xylo Audio 2), and the
 real-time factor of a 1 ms step at a clock frequency. DYNAP-CNN: clock cycles per input event of a
 random single-core network filling the hardware core.
 """

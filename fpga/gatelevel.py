@@ -9,7 +9,7 @@ classes run on the netlist as they run on a board. The component must have the c
 of the protocol engine, flipped (``engine.core_signature().flip()``): the adapters of
 :mod:`.top` do.
 
-Measured facts this relies on (``../shared/notes/toolchain.md``): ``-DNO_ICE40_DEFAULT_ASSIGNMENTS``
+Measured facts this relies on (measured on the YoWASP tools): ``-DNO_ICE40_DEFAULT_ASSIGNMENTS``
 and ``-g2005`` are required by Icarus 11; the SPRAM model starts as X and reads X in write cycles.
 """
 

@@ -10,7 +10,7 @@ Three entry points:
   away and the core needs two I/O pins whatever its port widths.
 - :func:`parse_nextpnr_log` reads utilisation and Fmax from nextpnr's log (``<name>.tim``).
 
-Pitfalls handled here (``../shared/notes/toolchain.md``): every tool is found through an environment
+Pitfalls handled here (measured on the YoWASP tools): every tool is found through an environment
 variable (:data:`ENVIRONMENT`, set by :func:`setup_environment`); YoWASP sandboxes ``/tmp``, so tools
 run with relative names inside the build directory (Amaranth's ``build`` does that); iCE40 SPRAM
 inference needs the init cells of big memories deleted (:data:`SPRAM_SCRIPT`) and ``-spram``.

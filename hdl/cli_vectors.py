@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from spikegate.sim.chip import chip_for_file, chips, get_chip, select_options
 
 
@@ -29,43 +27,57 @@ def register(subparsers) -> None:
     export.add_argument("config", type=Path, help="register configuration (JSON) of " + " or ".join(_hardware_chips()))
     export.add_argument("input", type=Path, help="input (.npy): " + "; ".join(
         f"{chip.name} {chip.input_kind}" for chip in _hardware_chips().values()))
-    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--out", type=Path, required=True, help="folder to write the vectors into")
     export.add_argument("--no-state", action="store_true", help="Xylo: leave out the expected state per step")
     export.add_argument("--membranes", type=int, nargs="*", default=[],
                         help="DYNAP-CNN: cores whose final membranes are expected")
     export.set_defaults(func=run_export)
     example = commands.add_parser("example", help="the smallest networks with known answers")
-    example.add_argument("chip", nargs="?", choices=sorted(_hardware_chips()))
-    example.add_argument("name", nargs="?")
-    example.add_argument("--out", type=Path)
+    example.add_argument("chip", nargs="?", choices=sorted(_hardware_chips()), help="the chip of the example")
+    example.add_argument("name", nargs="?", help="the example's name (see --list)")
+    example.add_argument("--out", type=Path, help="also write its test vectors into this folder")
     example.add_argument("--list", action="store_true", help="list the examples")
     example.set_defaults(func=run_example)
 
 
 def run_export(args) -> int:
-    try:
+    from spikegate.sim.errors import load_array, user_input
+
+    with user_input(args.config):
         chip = chip_for_file(args.config)
-    except (FileNotFoundError, ValueError) as error:
-        print(f"spikegate vectors: {error}")
-        return 2
-    hardware = chip.facet("hdl")
-    options = select_options(chip, hardware.export_vectors, {"with_state": not args.no_state, "membranes": args.membranes},
-                             {"with_state": True, "membranes": []})
-    out = hardware.export_vectors(chip.load_config(args.config), np.load(args.input), args.out, **options)
+        hardware = chip.facet("hdl")
+        config = chip.load_config(args.config)
+    with user_input(None):  # the message names the option
+        options = select_options(chip, hardware.export_vectors,
+                                 {"with_state": not args.no_state, "membranes": args.membranes},
+                                 {"with_state": True, "membranes": []})
+    data = load_array(args.input)
+    with user_input(args.input):  # the model checks the input
+        out = hardware.export_vectors(config, data, args.out, **options)
     print(f"wrote test vectors to {out}")
     return 0
+
+
+def _summary(build) -> str:
+    """The first sentence of an example's docstring (which may run over several lines)."""
+    from spikegate.sim.cli import plain
+
+    paragraph = " ".join(plain(build.__doc__).split("\n\n")[0].split())
+    end = paragraph.find(". ")
+    return paragraph if end < 0 else paragraph[:end + 1]
 
 
 def run_example(args) -> int:
     if args.list or args.chip is None or args.name is None:
         for name, chip in _hardware_chips().items():
             for example, build in chip.facet("hdl").examples.items():
-                print(f"{name} {example}: {build.__doc__.splitlines()[0]}")
+                print(f"{name} {example}: {_summary(build)}")
         return 0
     hardware = get_chip(args.chip).facet("hdl")
     if args.name not in hardware.examples:
-        print(f"spikegate vectors: no {args.chip} example {args.name!r}; there are {sorted(hardware.examples)}")
-        return 2
+        from spikegate.sim.errors import UserError
+
+        raise UserError(f"name: no {args.chip} example {args.name!r}; there are {sorted(hardware.examples)}")
     config, data, answer = hardware.examples[args.name]()
     print(f"expected: {answer}")
     for line in hardware.describe_run(config, data):

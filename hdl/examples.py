@@ -17,7 +17,7 @@ from spikegate.sim.xylo import XyloConfig
 
 def xylo_one_neuron() -> tuple[XyloConfig, np.ndarray, str]:
     """One input, one hidden neuron, one readout; weight 100, dash_syn = dash_mem = 1, threshold 45, one
-    input event at step 0 (spec §2-§3: ``leak(x, 1) = x >> 1``, at least 1 while x > 0).
+    input event at step 0 (docs/xylo-core.md §2-§3: ``leak(x, 1) = x >> 1``, at least 1 while x > 0).
 
     - Step 0: Isyn = 100 - 50 = 50; Vmem = 0 + 50 = 50 ≥ 45: one spike, Vmem 5.
     - Step 1: Isyn = 50 - 25 = 25; Vmem = 5 - 2 + 25 = 28: no spike. The readout (weight 60, dashes 1,

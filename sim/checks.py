@@ -47,3 +47,8 @@ def check_choice(name: str, value: int, allowed: tuple[int, ...]) -> None:
     """Refuse ``value`` unless it is one of ``allowed``."""
     if value not in allowed:
         raise ValueError(f"{name}: value {value!r} is not one of the allowed values {allowed}")
+
+
+def is_finite_number(value) -> bool:
+    """Whether ``value`` is an int or float (not a bool) and finite: the test of numeric options."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and bool(np.isfinite(value))

@@ -191,20 +191,22 @@ def chip_for_format(tag) -> Chip:
 
 
 def chip_for_file(path: str | Path) -> Chip:
-    """The chip of configuration file ``path``, told by its ``format`` field."""
+    """The chip of configuration file ``path``, told by its ``format`` field (errors start with the path)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"config file {path} does not exist")
     try:
         doc = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(f"config file {path}: not JSON ({error})") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path}: not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a text file (cannot be decoded as UTF-8)") from None
     if not isinstance(doc, dict):
-        raise ValueError(f"config file {path}: expected a JSON object, got {type(doc).__name__}")
+        raise ValueError(f"{path}: expected a JSON object, got a JSON {type(doc).__name__}")
     try:
         return chip_for_format(doc.get("format"))
     except ValueError as error:
-        raise ValueError(f"config file {path}: {error}") from None
+        raise ValueError(f"{path}: {error}") from None
 
 
 def load_config(path: str | Path):

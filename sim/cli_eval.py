@@ -71,25 +71,63 @@ def run_options(args) -> dict:
 
 
 def open_dataset_arg(args):
+    from .errors import positive_ints, user_input
     from .eval import open_dataset
 
-    sensor = tuple(int(v) for v in args.sensor.split(",")) if args.sensor else None
-    if sensor is not None and len(sensor) != 3:
-        raise ValueError(f"--sensor: expected W,H,P, got {args.sensor!r}")
-    return open_dataset(args.dataset, sensor=sensor)
+    sensor = positive_ints("--sensor", args.sensor, "W,H,P") if args.sensor else None
+    with user_input(None):  # open_dataset's messages name the dataset
+        return open_dataset(args.dataset, sensor=sensor)
+
+
+def load_evaluator(args, config):
+    """The evaluator of ``config`` with the command line's model options, checked against nothing yet."""
+    from .errors import user_input
+    from .eval import make_evaluator
+
+    with user_input(None):  # the messages name the option (rule, mode, output_core, dt_us)
+        return make_evaluator(config, **model_options(args))
+
+
+def check_fit_args(args, evaluator, dataset, config_name: str) -> None:
+    """Refuse a network and a dataset that cannot fit (chip vs data kind, input size, classes vs readout)."""
+    from .errors import UserError
+    from .eval.fit import check_fit
+
+    try:
+        check_fit(evaluator, dataset, config_name=config_name, dataset_name=args.dataset)
+    except ValueError as error:
+        raise UserError(str(error)) from error
+
+
+def warm_up(evaluator, dataset) -> None:
+    """Run the first sample once before any clock starts, so that numba's first compilation (announced when
+    it takes a while) is in no reported time; the workers then load the kernels from numba's disk cache."""
+    from .eval.datasets import MalformedSample
+    from .progress import compiling
+
+    try:
+        sample = dataset.load(0)
+    except MalformedSample:
+        return
+    with compiling(f"{evaluator.chip} model"):
+        try:
+            evaluator.evaluate(evaluator.simulator(), sample)
+        except MalformedSample:
+            pass
 
 
 def run(args) -> int:
-    from .eval import evaluate, load_config, make_evaluator
+    from .errors import user_input
+    from .eval import evaluate, load_config
 
-    try:
+    with user_input(args.config):
         config = load_config(args.config)
-        evaluator = make_evaluator(config, **model_options(args))
-        dataset = open_dataset_arg(args)
+    evaluator = load_evaluator(args, config)
+    dataset = open_dataset_arg(args)
+    check_fit_args(args, evaluator, dataset, args.config)
+    warm_up(evaluator, dataset)
+    with user_input(None):  # refusals of the run (a different run in --out, bad sizes) name what
         summary = evaluate(evaluator, dataset, args.out, **run_options(args))
-    except (ValueError, FileNotFoundError) as error:
-        print(f"spikegate eval: {error}")
-        return 2
     accuracy = summary["accuracy"]
     print(f"{summary['evaluated']} samples evaluated, {summary['malformed']} malformed; accuracy "
           f"{'n/a' if accuracy is None else f'{accuracy:.4f}'}; mean {summary['sops'].get('mean', 0):.0f} SOPs, "

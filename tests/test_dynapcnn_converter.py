@@ -546,8 +546,18 @@ def test_cli_wrong(tmp_path, capsys):
 
     torch.save(nir_chain()[1], tmp_path / "chain.pt")
     assert main(["dynapcnn", "convert", str(tmp_path / "chain.pt"), "--out", str(tmp_path / "x.json")]) == 2
-    assert "--input-shape C H W is required for a torch model" in capsys.readouterr().out
+    assert "--input-shape: C H W is required for a torch model" in capsys.readouterr().err
     assert main(["dynapcnn", "convert", str(tmp_path / "chain.pt"), "--input-shape", "2", "8", "8",
                  "--ordering", "7", "7", "--out", str(tmp_path / "x.json")]) == 2
-    assert "core 7 is given to both layer 0 and layer 1" in capsys.readouterr().out
+    assert "core 7 is given to both layer 0 and layer 1" in capsys.readouterr().err
     assert main(["dynapcnn", "run", "--events", "0", "--out", str(tmp_path)]) == 2
+
+
+@pytest.mark.parametrize("pool", [nn.AvgPool2d(3), SumPool2d(2)])
+def test_pooling_after_the_last_layer_is_said_to_be_dropped(pool):
+    """The chip sends the exit layer's events unpooled (as sinabs' configs do): the dropped pooling is said."""
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), pool)
+    with pytest.warns(UserWarning, match=r"layer 0 \(module '0' \(Conv2d\)\): the pooling \d after the last layer is "
+                                         r"dropped: a core pools only on the way to a destination core"):
+        config = from_torch(model, (1, 9, 9))
+    assert config.cores[config.layer_to_core[0]].destinations[0].enable is False

@@ -257,10 +257,10 @@ def test_xylo_event_samples_are_binned_by_the_config_dt(tmp_path):
 
 def test_eval_cli_wrong(tmp_path, capsys):
     assert main(["eval", "bundled:nothing", "synthetic:dvs", "--workers", "0", "--out", str(tmp_path)]) == 2
-    assert "bundled networks are ['bundled:dynapcnn', 'bundled:xylo']" in capsys.readouterr().out
+    assert "bundled networks are ['bundled:dynapcnn', 'bundled:xylo']" in capsys.readouterr().err
     (tmp_path / "c.json").write_text('{"format": "other"}')
     assert main(["eval", str(tmp_path / "c.json"), "synthetic:dvs", "--workers", "0", "--out", str(tmp_path)]) == 2
-    assert "'format' is 'other', not a spikegate config of a known chip" in capsys.readouterr().out
+    assert "'format' is 'other', not a spikegate config of a known chip" in capsys.readouterr().err
     save_events_npz(tmp_path / "empty.npz", [], [])
     with pytest.raises(ValueError, match="no samples to evaluate"):
         evaluate(dvs_evaluator(), open_dataset(tmp_path / "empty.npz"), tmp_path / "e", workers=0)

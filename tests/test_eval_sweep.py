@@ -100,12 +100,12 @@ def test_sweep_cli_table_and_best(tmp_path, capsys):
 
 def test_sweep_cli_wrong(tmp_path, capsys):
     assert main(["sweep", "bundled:loihi", "synthetic:dvs", "--workers", "0", "--out", str(tmp_path)]) == 2
-    assert "bundled models are ['bundled:dynapcnn', 'bundled:xylo']" in capsys.readouterr().out
+    assert "bundled models are ['bundled:dynapcnn', 'bundled:xylo']" in capsys.readouterr().err
     assert main(["sweep", "net.nir", "synthetic:dvs", "--workers", "0", "--out", str(tmp_path)]) == 2
-    assert "a NIR graph needs --chip dynapcnn or --chip xylo" in capsys.readouterr().out
+    assert "a NIR graph needs --chip dynapcnn or --chip xylo" in capsys.readouterr().err
     torch.save(bundled_model("dynapcnn"), tmp_path / "net.pt")
     assert main(["sweep", str(tmp_path / "net.pt"), "synthetic:dvs", "--workers", "0", "--out", str(tmp_path)]) == 2
-    assert "--input-shape: give C,H,W for a torch model" in capsys.readouterr().out
+    assert "--input-shape: give C,H,W for a torch model" in capsys.readouterr().err
 
 
 def test_xylo_sweep_from_torch_and_from_nir_agree(tmp_path, capsys):

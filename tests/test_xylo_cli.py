@@ -30,20 +30,20 @@ def test_train_then_run(tmp_path, capsys):
     assert (run / "run.png").stat().st_size > 10_000
 
 
-def test_run_input_wrong(tmp_path):
+def test_run_input_wrong(tmp_path, capsys):
     config = XyloConfig.from_spec(weights_in=np.ones((3, 2)), weights_out=np.ones((2, 1)), threshold=5,
                                   threshold_out=5)
     config.save(tmp_path / "c.json")
     np.save(tmp_path / "x.npy", np.zeros((10, 4), dtype=np.int64))
-    with pytest.raises(SystemExit, match=r"x.npy has shape \(10, 4\), expected \(T, 3\)"):
-        main(["xylo", "run", str(tmp_path / "c.json"), str(tmp_path / "x.npy"), "--out", str(tmp_path / "o")])
+    assert main(["xylo", "run", str(tmp_path / "c.json"), str(tmp_path / "x.npy"), "--out", str(tmp_path / "o")]) == 2
+    assert "x.npy: raster: expected shape (T, Nin=3), got (10, 4)" in capsys.readouterr().err
 
 
-def test_train_epochs_wrong(tmp_path):
-    with pytest.raises(SystemExit, match="--epochs must be at least 1"):
-        main(["xylo", "train", "--out", str(tmp_path), "--epochs", "0"])
-    with pytest.raises(SystemExit, match=r"--qat-epochs must be within 0..3 \(the epochs\)"):
-        main(["xylo", "train", "--out", str(tmp_path), "--epochs", "3", "--qat-epochs", "4"])
+def test_train_epochs_wrong(tmp_path, capsys):
+    assert main(["xylo", "train", "--out", str(tmp_path), "--epochs", "0"]) == 2
+    assert "spikegate xylo train: --epochs: value 0 is below the minimum 1" in capsys.readouterr().err
+    assert main(["xylo", "train", "--out", str(tmp_path), "--epochs", "3", "--qat-epochs", "4"]) == 2
+    assert "--qat-epochs: value 4 is outside 0..3 (0 to --epochs)" in capsys.readouterr().err
 
 
 def test_plots(tmp_path):

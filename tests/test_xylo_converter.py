@@ -550,3 +550,11 @@ def test_trained_network_float_and_chip_agree(tmp_path):
     assert abs(report["accuracy_float"] - report["accuracy_chip"]) <= 0.15
     assert report["accuracy_float"] >= 0.4
     assert {p.name for p in tmp_path.iterdir()} == {"config.json", "input.npy", "xylo.png", "report.json"}
+
+
+def test_from_nir_unreachable_node_wrong():
+    """A population the input never reaches would be left out of the chip: refused, not dropped."""
+    graph = mutated({"lone": cuba(3, 2 * DT, 16 * DT, 100), "fc_lone": nir.Linear(weight=np.ones((3, 3)))},
+                    add_edges=[("lone", "fc_lone"), ("fc_lone", "lone")])
+    with pytest.raises(ValueError, match=r"node 'lone': not reachable from the input node 'input'"):
+        from_nir(graph, dt=DT)

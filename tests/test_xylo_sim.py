@@ -1,4 +1,4 @@
-"""XyloSim: the worked examples of shared/spec/xylo-core.md (hand-computed values, each also checked
+"""XyloSim: the worked examples of docs/xylo-core.md (hand-computed values, each also checked
 against xylosim), equivalence with xylosim on seeded random configs, batches, state, input checks."""
 
 import numpy as np

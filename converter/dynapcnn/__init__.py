@@ -1,4 +1,4 @@
-"""Torch and NIR models → DYNAP-CNN register configurations (spec ``shared/spec/dynapcnn-core.md`` §3-§5).
+"""Torch and NIR models → DYNAP-CNN register configurations (spec ``docs/dynapcnn-core.md`` §3-§5).
 
 >>> config = from_torch(model, input_shape=(1, 28, 28))          # a ChipConfig, placed on the cores
 >>> memory_summary(config)["kernel"]                              # entries per model layer

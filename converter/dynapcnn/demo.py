@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from spikegate.sim.dynapcnn import INPUT_EVENT_DTYPE, ChipConfig, DynapcnnSim
+from spikegate.sim.progress import bar as progress_bar
+from spikegate.sim.progress import compiling
 
 from .convert import from_torch, memory_summary
 
@@ -87,10 +88,12 @@ def run_events(config: ChipConfig, events: np.ndarray, chunk: int = 1000, order:
                progress: bool = True) -> dict:
     """Feed ``events`` to :class:`DynapcnnSim` in chunks (tqdm bar); returns the output events, the
     per-core counters and the wall time (s)."""
+    with compiling("DynapcnnSim"):  # numba's first compilation, announced and outside the timed run
+        DynapcnnSim(config, order=order)(events[:1])
     net = DynapcnnSim(config, order=order)
     outputs = []
     start = time.perf_counter()
-    with tqdm(total=len(events), unit="ev", desc="DynapcnnSim", disable=not progress) as bar:
+    with progress_bar(total=len(events), unit="ev", desc="DynapcnnSim", enabled=progress) as bar:
         for begin in range(0, len(events), chunk):
             part = events[begin:begin + chunk]
             outputs.append(net(part))

@@ -7,6 +7,8 @@ import copy
 
 import numpy as np
 
+from spikegate.sim.checks import is_finite_number
+
 
 class DynapcnnConverter:
     """Conversion of ``nn.Sequential`` spiking CNNs and NIR graphs with sweepable settings.
@@ -18,6 +20,12 @@ class DynapcnnConverter:
     """
 
     default_grid = {"weight_scale": [0.5, 1.0, 2.0], "threshold_scale": [0.5, 1.0, 2.0], "pooling": ["sum", "avg"]}
+    #: per setting: what its values must be, and the test
+    setting_values = {
+        "weight_scale": ("a positive number", lambda v: is_finite_number(v) and v > 0),
+        "threshold_scale": ("a positive number", lambda v: is_finite_number(v) and v > 0),
+        "pooling": ("'sum' or 'avg'", lambda v: v in ("sum", "avg")),
+    }
 
     #: what :meth:`accepts` takes, for error messages
     model_kind = "a torch.nn.Sequential"

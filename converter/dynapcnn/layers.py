@@ -11,6 +11,7 @@ Every error is a ValueError (TypeError for a model of the wrong type) naming the
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -138,6 +139,10 @@ def group(ops: list, input_shape: tuple[int, int, int]) -> list[Layer]:
         raise ValueError("model: no weight layer (Conv2d or Linear) found; nothing to place on the cores")
     if layers[-1].spike is None:
         raise ValueError(f"{layers[-1].label}: the last weight layer is not followed by a spiking layer")
+    if layers[-1].pooling != 1:  # dropped as sinabs drops it, but said
+        warnings.warn(f"{layers[-1].label}: the pooling {layers[-1].pooling} after the last layer is dropped: a core "
+                      f"pools only on the way to a destination core, and the exit layer's events reach the host "
+                      f"unpooled (pool the output events yourself, or remove the pooling)", stacklevel=3)
     return layers
 
 

@@ -12,11 +12,11 @@ from .nir_graph import from_nir, layout_from_nir, to_nir
 from .quantize import Quantized, dequantize, fake_quantize, quantize, to_xylo_spec
 
 
-def demo(out_dir, seed: int = 0, quick: bool = True) -> dict:
+def demo(out_dir, seed: int = 0, quick: bool = True, progress: bool = True) -> dict:
     """Train briefly, convert, simulate on the bit-exact model and plot; see :func:`.task.demo`."""
     from .task import demo as run_demo
 
-    return run_demo(out_dir, seed=seed, quick=quick)
+    return run_demo(out_dir, seed=seed, quick=quick, progress=progress)
 
 
 __all__ = ["LIF", "Layout", "Quantized", "Readout", "Residual", "XyloNet", "dash_from_tau", "demo", "dequantize",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from spikegate.sim.checks import is_finite_number
+
 
 class XyloConverter:
     """Conversion of :class:`~spikegate.converter.xylo.XyloNet` networks and NIR graphs with sweepable settings.
@@ -18,6 +20,13 @@ class XyloConverter:
 
     default_grid = {"scale": [None], "max_threshold": [256, 4096], "dash_offset": [-1, 0, 1],
                     "weight_shift_offset": [0, 2]}
+    #: per setting: what its values must be, and the test (None: the converter's own choice)
+    setting_values = {
+        "scale": ("'auto' or a positive number", lambda v: v is None or (is_finite_number(v) and v > 0)),
+        "max_threshold": ("an integer 1..32767", lambda v: isinstance(v, int) and 1 <= v <= 32767),
+        "dash_offset": ("an integer", lambda v: isinstance(v, int)),
+        "weight_shift_offset": ("an integer 0..7", lambda v: isinstance(v, int) and 0 <= v <= 7),
+    }
 
     #: what :meth:`accepts` takes, for error messages
     model_kind = "a spikegate.converter.xylo.XyloNet"

@@ -8,7 +8,7 @@ Plain ``torch.nn`` modules, trained with plain torch. One time step of a hidden 
     n = min(floor(V / θ), 31 − received)  spikes (0..31) when V ≥ θ, else 0
     V = V − n · θ                         subtractive reset
 
-which is the chip's integer step (``shared/spec/xylo-core.md`` §3) without rounding or
+which is the chip's integer step (``docs/xylo-core.md`` §3) without rounding or
 saturation. The readout population is the same with at most one spike per step. Hidden
 populations feed each other and the readout through the chip's recurrent array, so every
 hidden → hidden and hidden → readout connection arrives one step later, as on the chip.

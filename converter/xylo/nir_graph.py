@@ -68,10 +68,15 @@ def layout_from_nir(graph: nir.NIRGraph, dt: float = NIR_DT) -> Layout:
         raise ValueError(f"node '{outputs[0]}': the output must be fed by exactly one LIF/CubaLIF node (the readout), "
                          f"got {readouts}")
     readout = readouts[0]
-    hidden = [n for n in _walk(inputs[0], succ) if isinstance(nodes[n], _NEURONS) and n != readout]
+    reached = _walk(inputs[0], succ)
+    hidden = [n for n in reached if isinstance(nodes[n], _NEURONS) and n != readout]
     for name, node in nodes.items():
         _check_edges(name, node, nodes, succ, readout)
     sizes = {n: _neuron_size(n, nodes, pred) for n in [*hidden, readout]}
+    unreached = [n for n in nodes if n not in reached]
+    if unreached:
+        raise ValueError(f"node '{unreached[0]}': not reachable from the input node '{inputs[0]}' (all unreached: "
+                         f"{unreached}); the chip would leave it out: connect it or remove it")
     sizes[inputs[0]] = _weight_of(nodes[succ[inputs[0]][0]], succ[inputs[0]][0]).shape[1]
     starts = np.cumsum([0] + [sizes[n] for n in hidden])
     rows = {n: slice(int(starts[k]), int(starts[k + 1])) for k, n in enumerate(hidden)}

@@ -22,11 +22,13 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
+from spikegate.sim.progress import bar as progress_bar
+from spikegate.sim.progress import compiling
 from spikegate.sim.plots import membrane_plot, raster_plot
 from spikegate.sim.xylo import XyloConfig, XyloSim
 
+from ..training import train_epochs
 from .modules import LIF, Readout, Residual, XyloNet
 from .quantize import fake_quantize, quantize
 
@@ -128,23 +130,14 @@ def _train(net: XyloNet, task: TimingTask, epochs: int, batch_size: int, lr: flo
     optimiser = torch.optim.Adam(net.parameters(), lr=lr)
     x = torch.tensor(task.x_train, dtype=torch.float32)
     y = torch.tensor(task.y_train)
-    generator = torch.Generator().manual_seed(0)
-    history = []
-    bar = tqdm(range(epochs), desc="train", unit="epoch", disable=not progress)
-    for epoch in bar:
+
+    def loss_of(epoch: int, batch: torch.Tensor) -> torch.Tensor:
         integer = epoch >= epochs - qat_epochs
-        losses = []
-        for batch in torch.randperm(len(x), generator=generator).split(batch_size):
-            layout = fake_quantize(net.layout()) if integer else net.layout()
-            _, rec = layout.run(x[batch], integer=integer)
-            loss = timing_loss(rec["Vmem_out_pre"] / layout.threshold_out, y[batch], task)
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            losses.append(loss.item())
-        history.append(float(np.mean(losses)))
-        bar.set_postfix(loss=f"{history[-1]:.3f}")
-    return history
+        layout = fake_quantize(net.layout()) if integer else net.layout()
+        _, rec = layout.run(x[batch], integer=integer)
+        return timing_loss(rec["Vmem_out_pre"] / layout.threshold_out, y[batch], task)
+
+    return train_epochs(optimiser, len(x), batch_size, epochs, loss_of, progress=progress)
 
 
 def run_chip(config: XyloConfig, raster: np.ndarray, chunk: int = 50, progress: bool = True):
@@ -153,9 +146,10 @@ def run_chip(config: XyloConfig, raster: np.ndarray, chunk: int = 50, progress: 
     sim = XyloSim(config)
     axis = raster.ndim - 2
     outs, recs = [], []
-    for start in tqdm(range(0, raster.shape[axis], chunk), desc="simulate", unit="chunk", disable=not progress):
-        out, _, rec = sim.evolve(np.take(raster, range(start, min(start + chunk, raster.shape[axis])), axis=axis),
-                                 record=True)
+    for start in progress_bar(range(0, raster.shape[axis], chunk), desc="simulate", unit="chunk", enabled=progress):
+        with compiling("XyloSim"):  # numba's first compilation (first chunk only), announced when it takes a while
+            out, _, rec = sim.evolve(np.take(raster, range(start, min(start + chunk, raster.shape[axis])), axis=axis),
+                                     record=True)
         outs.append(out)
         recs.append(rec)
     return np.concatenate(outs, axis=axis), {k: np.concatenate([r[k] for r in recs], axis=axis) for k in recs[0]}
@@ -179,21 +173,30 @@ def compare(task: TimingTask, float_out: np.ndarray, chip_out: np.ndarray) -> di
 
 def plot_sample(path: Path, raster: np.ndarray, chip_rec: dict, chip_out: np.ndarray, float_rec: dict | None = None,
                 threshold_out=None, scale_out: float = 1.0, dt: float = DT, title: str = "") -> None:
-    """Input raster, hidden spike counts, readout membranes (chip, and float scaled to chip units as
-    dashed lines) and readout spikes of one sample, as a PNG."""
+    """Input events, hidden spikes, readout membranes (chip solid; the float network scaled to chip units
+    dashed, when ``float_rec`` is given) and readout spikes (in their membranes' colours) of one sample."""
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
-    fig = Figure(figsize=(8, 8), layout="constrained")
+    n_out, n_hidden = chip_out.shape[-1], chip_rec["Spikes"].shape[-1]
+    colors = [f"C{o}" for o in range(n_out)]
+    fig = Figure(figsize=(8, 8.5), layout="constrained")
     axes = fig.subplots(4, 1, sharex=True, height_ratios=[2, 3, 2, 1])
-    raster_plot(raster, axes[0], dt=dt, title=f"{title} input events".strip())
-    raster_plot(chip_rec["Spikes"], axes[1], dt=dt, title="hidden spike counts (chip)")
-    labels = [f"readout {o}" for o in range(chip_out.shape[-1])]
+    raster_plot(raster, axes[0], dt=dt, title=f"{title} input events".strip(), ylabel="input channel")
+    raster_plot(chip_rec["Spikes"], axes[1], dt=dt, title=f"hidden spikes (chip): {int(chip_rec['Spikes'].sum())}",
+                ylabel=f"hidden neuron (0..{n_hidden - 1})")
+    labels = [f"readout {o}" for o in range(n_out)]
+    compared = "chip (solid), float network x scale (dashed)" if float_rec is not None else "chip"
     membrane_plot(chip_rec["Vmem_out"], axes[2], dt=dt, threshold=threshold_out, labels=labels,
-                  title="readout membrane: chip (solid), float x scale (dashed)")
+                  title=f"readout membrane: {compared}")
     if float_rec is not None:
         axes[2].set_prop_cycle(None)
         membrane_plot(float_rec["Vmem_out"] * scale_out, axes[2], dt=dt, style="--")
-    raster_plot(chip_out, axes[3], dt=dt, title="readout spikes (chip)", color="C3")
+        handles, names = axes[2].get_legend_handles_labels()
+        handles.append(Line2D([], [], color="grey", ls="--"))
+        axes[2].legend(handles, names + ["float network"], fontsize="small", loc="upper left")
+    raster_plot(chip_out, axes[3], dt=dt, title=f"readout spikes (chip): {', '.join(str(int(n)) for n in chip_out.sum(0))}",
+                color=colors, ylabel="readout")
     fig.savefig(path, dpi=110)
 
 
@@ -234,9 +237,10 @@ def run_experiment(out_dir: Path, seed: int = 0, epochs: int = 30, n_train: int 
     return report
 
 
-def demo(out_dir, seed: int = 0, quick: bool = True) -> dict:
+def demo(out_dir, seed: int = 0, quick: bool = True, progress: bool = True) -> dict:
     """For ``spikegate demo``: a short training run (``quick``: 10 epochs on 64 samples, the last 2
     quantization-aware; a few seconds) of :func:`run_experiment`; returns its report (figures) and writes its files."""
     if quick:
-        return run_experiment(Path(out_dir), seed=seed, epochs=10, n_train=64, n_test=32, qat_epochs=2)
-    return run_experiment(Path(out_dir), seed=seed)
+        return run_experiment(Path(out_dir), seed=seed, epochs=10, n_train=64, n_test=32, qat_epochs=2,
+                              progress=progress)
+    return run_experiment(Path(out_dir), seed=seed, progress=progress)

@@ -1,4 +1,4 @@
-"""Expression builders for the Xylo arithmetic of ``shared/spec/xylo-core.md`` §2 (16-bit registers)."""
+"""Expression builders for the Xylo arithmetic of ``docs/xylo-core.md`` §2 (16-bit registers)."""
 
 from amaranth.hdl import Mux, Value
 

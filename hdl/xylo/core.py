@@ -1,4 +1,4 @@
-"""``XyloCore``: the Xylo LIF array (``shared/spec/xylo-core.md``) as a time-multiplexed Amaranth core."""
+"""``XyloCore``: the Xylo LIF array (``docs/xylo-core.md``) as a time-multiplexed Amaranth core."""
 
 from amaranth.hdl import Array, Cat, MemoryData, Module, Mux, Signal, signed
 from amaranth.lib import data, memory, stream, wiring

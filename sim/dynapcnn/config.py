@@ -2,7 +2,7 @@
 the converter, the numpy model (:class:`spikegate.sim.dynapcnn.DynapcnnSim`) and the hardware description.
 
 Field names are samna's (``CnnLayerConfig``, ``DvsLayerConfig``, ``CNNLayerDestination``); the rules they
-drive are ``shared/spec/dynapcnn-core.md``. Axes follow samna, x before y:
+drive are ``docs/dynapcnn-core.md``. Axes follow samna, x before y:
 
 - ``weights[f][c][kx][ky]`` (torch's ``[f][c][ky][kx]`` with its last two axes swapped, no flip),
 - ``neurons_initial_value[f][x][y]``,

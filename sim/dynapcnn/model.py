@@ -1,6 +1,6 @@
 """The event-driven model of a DYNAP-CNN chip: :class:`DynapcnnSim`.
 
-Rules: ``shared/spec/dynapcnn-core.md`` §2 (DVS layer) and §7.2; the [R] rules below are the project's
+Rules: ``docs/dynapcnn-core.md`` §2 (DVS layer) and §7.2; the [R] rules below are the project's
 choices where the chip's behaviour is not public, and every spikegate model (numpy, Amaranth, Verilog)
 implements the same ones.
 

@@ -22,8 +22,6 @@ or event arrays binned into them (channel p, steps of the config's ``dt``).
 
 from __future__ import annotations
 
-import dataclasses
-import json
 from pathlib import Path
 
 import numpy as np
@@ -31,8 +29,9 @@ import numpy as np
 from ..dynapcnn.config import DVS_POLARITIES, DVS_SIZE
 from ..chip import chip_of, select_options
 from ..chip import load_config as chip_load_config
-from .cost import CostModel, dynapcnn_cycles, xylo_cycles
+from .cost import CostModel, default_costs, dynapcnn_cycles, xylo_cycles
 from .datasets import MalformedSample, as_events
+from .fit import first_sample, sensor_of
 
 XYLO_RULES = ("spikes", "vmem")
 DYNAPCNN_MODES = ("event", "timestep")
@@ -67,6 +66,14 @@ class Evaluator:
                    energy_nj=self.costs.energy_nj(total_sops, total_events))
         return row
 
+    #: what the outputs are, for messages ("readout neurons")
+    outputs_name = "outputs"
+
+    def check_input(self, dataset) -> str | None:
+        """Why ``dataset`` (its ``kind``, its sensor or first sample) cannot be this network's input, or
+        None when it can (see :func:`.fit.check_fit`); the default accepts any."""
+        return None
+
     def empty_result(self) -> dict:
         """The columns of a sample that could not be evaluated (prediction -1, counts 0)."""
         row = self.result(np.zeros(self.n_outputs), dict.fromkeys(self.sops_units, 0),
@@ -93,8 +100,27 @@ class XyloEvaluator(Evaluator):
         self.costs = costs or default_costs(self.chip)
         self.n_outputs = config.n_outputs
 
+    outputs_name = "readout neurons"
+
     def options(self) -> dict:
         return {"rule": self.rule}
+
+    def check_input(self, dataset) -> str | None:
+        """Rasters of Nin channels, or events whose channel p is below Nin and whose x and y are 0."""
+        config = self.config
+        if dataset.kind == "raster":
+            raster = first_sample(dataset)
+            channels = None if raster is None else np.asarray(raster).shape[-1]
+            if channels is not None and channels != config.n_inputs:
+                return f"the rasters have {channels} channels, the network Nin = {config.n_inputs} inputs"
+            return None
+        sensor = sensor_of(dataset)
+        if sensor is not None and (sensor[0] > 1 or sensor[1] > 1):
+            return (f"the events span a {sensor[0]}x{sensor[1]}x{sensor[2]} sensor (x, y, p), but a Xylo network "
+                    f"reads only the channel p of an event ({config.n_inputs} inputs) and would ignore x and y")
+        if sensor is not None and sensor[2] > config.n_inputs:
+            return f"the events use channels p up to {sensor[2] - 1}, the network has Nin = {config.n_inputs} inputs"
+        return None
 
     def simulator(self):
         from ..xylo import XyloSim
@@ -159,6 +185,31 @@ class DynapcnnEvaluator(Evaluator):
             raise ValueError("output_core: no core has monitor_enable; name the readout core (--output-core)")
         by_layer = {core: layer for layer, core in config.layer_to_core.items()}
         return max(monitored, key=lambda c: (by_layer.get(c, -1), c))
+
+    @property
+    def outputs_name(self) -> str:
+        return f"output features on readout core {self.output_core}"
+
+    def check_input(self, dataset) -> str | None:
+        """Events whose sensor fits the DVS layer: its window (when it passes events on as they are) and
+        its polarities, or the channels of the cores it feeds."""
+        if dataset.kind != "events":
+            return f"a DYNAP-CNN network takes events (x, y, t, p), the dataset holds {dataset.kind}s"
+        sensor = sensor_of(dataset)
+        if sensor is None:
+            return None
+        dvs = self.config.dvs_layer
+        if dvs.is_direct:
+            width, height = dvs.output_map
+            channels = max(self.config.cores[d.layer].channels for d in dvs.destinations if d.enable)
+        else:  # the DVS layer crops a larger sensor by design; only its polarities are bounded
+            width = height = None
+            channels = DVS_POLARITIES
+        if (width is not None and (sensor[0] > width or sensor[1] > height)) or sensor[2] > channels:
+            network = f"{width}x{height}x{channels}" if width is not None else f"{channels} polarities"
+            return (f"the sensor is {sensor[0]}x{sensor[1]}x{sensor[2]} (width x height x polarities), the "
+                    f"network's input {network}")
+        return None
 
     def options(self) -> dict:
         return {"mode": self.mode, "output_core": self.output_core,

@@ -315,4 +315,7 @@ def open_dataset(spec: str | os.PathLike, sensor: tuple[int, int, int] | None = 
         return FolderDataset(path, sensor=sensor)
     if path.suffix == ".npz" and path.is_file():
         return NpzDataset(path)
-    raise ValueError(f"dataset {text!r}: not an .npz file, a class-folder tree, tonic:... or synthetic:...")
+    expected = "an .npz file, a folder ROOT/<class>/<sample>.bin|.npy, tonic:NAME:ROOT or synthetic:dvs|xylo"
+    if not path.exists():
+        raise ValueError(f"dataset {text!r}: no such file or folder (expected {expected})")
+    raise ValueError(f"dataset {text!r}: a file but not an .npz (expected {expected})")

@@ -280,9 +280,9 @@ def dask_client(scheduler=None, workers: int = 2, dashboard: str | None = DEFAUL
 
 
 def _progress(enabled: bool, total: int, initial: int):
-    from tqdm import tqdm
+    from ..progress import bar
 
-    return tqdm(total=total, initial=initial, unit="sample", disable=not enabled, desc="eval")
+    return bar(total=total, initial=initial, unit="sample", enabled=enabled, desc="eval")
 
 
 def _collect(out: Path, manifest: Manifest, total: int) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 model (:class:`spikegate.sim.xylo.XyloSim`) and the hardware description (``spikegate.hdl.xylo``).
 
 Field names are rockpool's (``XyloSim.from_specification`` / ``config_from_specification``); the
-arithmetic they drive is ``../shared/spec/xylo-core.md``. All weights are stored with an explicit
+arithmetic they drive is ``docs/xylo-core.md``. All weights are stored with an explicit
 synapse axis of 2 (synapse 1, synapse 2); a 2-D matrix given to :meth:`XyloConfig.from_spec` drives
 synapse 1 only.
 """

@@ -1,4 +1,4 @@
-"""The compiled time-step loop of the Xylo model (numba), written from ``shared/spec/xylo-core.md`` §3.
+"""The compiled time-step loop of the Xylo model (numba), written from ``docs/xylo-core.md`` §3.
 
 One function, :func:`run_batch`, advances B independent samples by T steps, in parallel over the
 batch (``prange``); :func:`run_sample` is the loop of one sample. All arithmetic is on int32

@@ -4,7 +4,7 @@
     sim = XyloSim.from_specification(**spec)          # or XyloSim(config)
     out, state, rec = sim.evolve(raster, record=True)  # raster (T, Nin) or (B, T, Nin) ints
 
-The arithmetic is ``shared/spec/xylo-core.md`` (Xylo v1 rules, or the Xylo Audio 2 membrane rule
+The arithmetic is ``docs/xylo-core.md`` (Xylo v1 rules, or the Xylo Audio 2 membrane rule
 and biases when ``config.version == 2``); the step loop is compiled by numba
 (:mod:`spikegate.sim.xylo.kernels`) and its machine code cached on disk.
 """
