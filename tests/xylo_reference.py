@@ -15,14 +15,17 @@ TRANSPOSED = {"Isyn", "Isyn2", "Vmem", "Isyn_out", "Vmem_out"}  # xylosim return
 class Reference:
     """A ``xylosim.v1`` or ``xylosim.v2`` ``XyloLayer`` with the registers of ``config``.
 
-    The layer keeps only pointers into its synapse lists, so this object holds them for its lifetime.
+    ``module``: another module with xylosim's API (spikegate.compat.xylosim's); ``has_bias``: the v2 flag
+    (default: set when a bias is non-zero, as rockpool sets it). The layer keeps only pointers into its
+    synapse lists, so this object holds them for its lifetime.
     """
 
-    def __init__(self, config: XyloConfig):
-        import xylosim.v1
-        import xylosim.v2
+    def __init__(self, config: XyloConfig, module=None, has_bias: bool | None = None):
+        if module is None:
+            import xylosim.v1
+            import xylosim.v2
 
-        module = xylosim.v2 if config.version == 2 else xylosim.v1
+            module = xylosim.v2 if config.version == 2 else xylosim.v1
         synapse = module.XyloSynapse
         w_in, w_rec, w_out = config.weights_in, config.weights_rec, config.weights_out
         self.synapses_in = [[synapse(int(n), int(s), int(w_in[i, n, s])) for n, s in zip(*np.nonzero(w_in[i]))]
@@ -42,7 +45,8 @@ class Reference:
             dash_syns=[[int(a), int(b)] for a, b in zip(config.dash_syn, config.dash_syn_2)],
             dash_syns_out=[[int(d)] for d in config.dash_syn_out], name="reference")
         if config.version == 2:
-            common.update(has_bias=config.has_bias, bias=config.bias.tolist(), bias_out=config.bias_out.tolist())
+            common.update(has_bias=config.has_bias if has_bias is None else has_bias, bias=config.bias.tolist(),
+                          bias_out=config.bias_out.tolist())
         self.layer = module.XyloLayer(**common, **tail)
         self.n_hidden, self.n_outputs = config.n_hidden, config.n_outputs
 
