@@ -7,11 +7,20 @@ Sub-namespace modules of this package (``samna.xyloCore2``...) are imported on f
 import importlib
 import importlib.util
 
+from spikegate.sim import __version__ as _spikegate_version
+
 from . import device, graph
 from ._unavailable import UnavailableError
+from ._xylo_boards import NODES as _XYLO_NODES
 from ._xylo_convert import from_xylo_config, to_xylo_config
 
 __all__ = ["device", "graph", "UnavailableError", "from_xylo_config", "to_xylo_config"]
+
+#: rockpool counts samna as usable when it has a version.
+__version__ = f"spikegate-{_spikegate_version}"
+
+globals().update(_XYLO_NODES)
+__all__ += list(_XYLO_NODES)
 
 
 def __getattr__(name: str):

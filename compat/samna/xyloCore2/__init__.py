@@ -1,0 +1,16 @@
+"""``samna.xyloCore2``: the Xylo Audio 2 (SYNS61201) SNN core's configuration objects (``configuration``),
+``validate_configuration(config) -> (bool, message)`` (spikegate's XyloConfig validation) and its events
+(``event``, which need a board). The board names (``NeuronStateSinkNode``) "need a board"."""
+
+from .._unavailable import placeholders
+from .._xylo_convert import validator
+from . import configuration, event
+
+validate_configuration = validator(configuration.XyloConfiguration)
+
+globals().update(placeholders("samna.xyloCore2", "NeuronStateSinkNode"))
+
+
+def __getattr__(name: str):
+    raise AttributeError(f"spikegate.compat.samna provides no samna.xyloCore2.{name} (the names it provides are "
+                         f"listed in docs/compat.md)")

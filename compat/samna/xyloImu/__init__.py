@@ -1,0 +1,13 @@
+"""``samna.xyloImu``: the Xylo IMU (SYNS63300) SNN core's configuration objects (``configuration``),
+``validate_configuration(config) -> (bool, message)`` (spikegate's XyloConfig validation) and its events
+(``event``, which need a board)."""
+
+from .._xylo_convert import validator
+from . import configuration, event
+
+validate_configuration = validator(configuration.XyloConfiguration)
+
+
+def __getattr__(name: str):
+    raise AttributeError(f"spikegate.compat.samna provides no samna.xyloImu.{name} (the names it provides are "
+                         f"listed in docs/compat.md)")
