@@ -56,7 +56,8 @@ class XyloConfig(JsonConfig):
             :data:`MAX_FANOUT` non-zero (post, synapse) entries per pre neuron and
             :data:`MAX_RECURRENT_SYNAPSES` in total.
         weights_out: (Nhid, Nout) int8 readout weights.
-        dash_mem, dash_syn, dash_syn_2: (Nhid,) 4-bit decay shifts (0..15) of Vmem, Isyn, Isyn2.
+        dash_mem, dash_syn, dash_syn_2: (Nhid,) 4-bit decay shifts (0..15) of Vmem, Isyn, Isyn2 (members with
+            one synaptic state have no Isyn2 register: ``dash_syn_2`` is set to ``dash_syn``).
         dash_mem_out, dash_syn_out: (Nout,) 4-bit decay shifts of the readout neurons.
         threshold: (Nhid,) int16 spike thresholds; threshold_out: (Nout,) int16.
         weight_shift_in, weight_shift_rec, weight_shift_out: 3-bit left shifts (0..7) of the weights.
@@ -196,6 +197,8 @@ class XyloConfig(JsonConfig):
                                  f"({profile.label} has version {profile.version} arithmetic); leave version out")
         self._set("profile", profile)
         self._set("version", profile.version)
+        if profile.synapses == 1:  # no synapse-2 register: its decay shift is that of synapse 1 (it decays nothing)
+            self._set("dash_syn_2", self.dash_syn)
 
     @staticmethod
     def _normalise_aliases(aliases, n_hid: int) -> tuple[tuple[int, ...], ...]:
