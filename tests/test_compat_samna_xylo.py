@@ -111,7 +111,7 @@ def test_synapse_2_needs_synapse2_enable_wrong():
 
 
 def test_conversions_wrong():
-    with pytest.raises(TypeError, match="validate_configuration: expected a samna.xyloImu.configuration.XyloConfiguration"):
+    with pytest.raises(TypeError, match="validate_configuration: expected a samna.xyloImu.configuration.XyloConfig"):
         xyloImu.validate_configuration(xyloCore2.configuration.XyloConfiguration())
     with pytest.raises(TypeError, match="config: expected a samna Xylo XyloConfiguration"):
         to_xylo_config(object())

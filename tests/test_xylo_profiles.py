@@ -60,7 +60,8 @@ def readout_from_first_neuron(n_hid):
 
 
 WRONG = [
-    ("imu_17_readouts", "imu", spec(n_out=17), r"Nout: 17 is outside the chip's range 1..16 \(Xylo IMU \(SYNS63300\)\)"),
+    ("imu_17_readouts", "imu", spec(n_out=17),
+     r"Nout: 17 is outside the chip's range 1..16 \(Xylo IMU \(SYNS63300\)\)"),
     ("imu_497_hidden", "imu", spec(n_hid=497, weights_in=np.zeros((2, 497), int)),
      r"Nhid: 497 is outside the chip's range 1..496 \(Xylo IMU"),
     ("imu_synapse_2", "imu", spec(weights_rec=one_synapse_too_many(3)),
@@ -71,17 +72,21 @@ WRONG = [
     ("imu_readout_from_first", "imu", spec(n_hid=200, weights_in=np.zeros((2, 200), int),
                                            weights_out=readout_from_first_neuron(200)),
      r"weights_out: hidden neuron 0 drives readout neuron 1, but Xylo IMU .* last 128 hidden neurons only \(72..199\)"),
-    ("imu_total_synapses", "imu", spec(n_hid=496, weights_in=np.zeros((2, 496), int), weights_out=np.zeros((496, 2), int),
+    ("imu_total_synapses", "imu", spec(n_hid=496, weights_in=np.zeros((2, 496), int),
+                                       weights_out=np.zeros((496, 2), int),
                                        weights_rec=np.ones((496, 496), int) * (np.arange(496)[None] < 65)),
      r"weights_rec: 32240 recurrent synapses in total, over the limit of 31744 \(Xylo IMU"),
     ("audio3_33_readouts", "audio3", spec(n_out=33), r"Nout: 33 is outside the chip's range 1..32 \(Xylo Audio 3"),
     ("audio3_993_hidden", "audio3", spec(n_hid=993, weights_in=np.zeros((2, 993), int)), "Nhid: 993 .* 1..992"),
     ("audio3_fanout", "audio3", spec(n_hid=992, weights_in=np.zeros((2, 992), int), weights_out=np.zeros((992, 2), int),
                                      weights_rec=np.stack([fanout(992, 600)] * 2, -1)),
-     r"weights_rec: neuron 0 has 1200 recurrent targets \(post, synapse\), over the fan-out limit of 1024 \(Xylo Audio 3"),
-    ("version_mismatch", "imu", spec(version=1), r"version: value 1 does not match profile 'imu' \(Xylo IMU \(SYNS63300\) "
-                                                 "has version 2 arithmetic\\); leave version out"),
-    ("unknown_profile", "xylo9", spec(), r"profile: 'xylo9' is not a Xylo family member; choose one of 'v1' \(SYNS61300\)"),
+     r"weights_rec: neuron 0 has 1200 recurrent targets \(post, synapse\), over the fan-out limit of 1024 "
+     r"\(Xylo Audio 3"),
+    ("version_mismatch", "imu", spec(version=1),
+     r"version: value 1 does not match profile 'imu' \(Xylo IMU \(SYNS63300\) has version 2 arithmetic\); leave "
+     "version out"),
+    ("unknown_profile", "xylo9", spec(),
+     r"profile: 'xylo9' is not a Xylo family member; choose one of 'v1' \(SYNS61300\)"),
 ]
 
 

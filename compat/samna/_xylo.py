@@ -54,7 +54,8 @@ class Layout:
 _AUDIO2_DEBUG = ("isyn_clock_enable", "isyn2_clock_enable", "ra_clock_enable", "bias_clock_enable", "hm_clock_enable",
                  "ram_power_enable")
 LAYOUTS = {layout.namespace: layout for layout in (
-    Layout("xyloCore", "v1", "reservoir", "ReservoirNeuron", "first", True, False, ("clock_enable", "ram_power_enable")),
+    Layout("xyloCore", "v1", "reservoir", "ReservoirNeuron", "first", True, False,
+           ("clock_enable", "ram_power_enable")),
     Layout("xyloCore2", "audio2", "reservoir", "ReservoirNeuron", "first", True, True, _AUDIO2_DEBUG),
     Layout("xyloImu", "imu", "hidden", "HiddenNeuron", "last", False, True, ("always_update_omp_stat",),
            ("imu_if_input_enable", "enable_hibernation_mode")),

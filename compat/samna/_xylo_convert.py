@@ -131,8 +131,9 @@ def from_xylo_config(xylo_config: XyloConfig, namespace: str | None = None) -> A
         fields |= {"i_syn2_decay": c.dash_syn_2[n]} if layout.synapse2 else {}
         fields |= {"v_mem_bias": c.bias[n]} if layout.bias else {}
         neurons.append(hidden_neuron(**fields))
-    readouts = [output_neuron(i_syn_decay=c.dash_syn_out[o], v_mem_decay=c.dash_mem_out[o], threshold=c.threshold_out[o],
-                              **({"v_mem_bias": c.bias_out[o]} if layout.bias else {})) for o in range(c.n_outputs)]
+    readouts = [output_neuron(i_syn_decay=c.dash_syn_out[o], v_mem_decay=c.dash_mem_out[o],
+                              threshold=c.threshold_out[o], **({"v_mem_bias": c.bias_out[o]} if layout.bias else {}))
+                for o in range(c.n_outputs)]
     hidden = dict(weight_bit_shift=c.weight_shift_rec, weights=c.weights_rec[:, :, 0], neurons=neurons,
                   aliasing=any(c.aliases))
     inputs = dict(weight_bit_shift=c.weight_shift_in, weights=c.weights_in[:, :ien, 0])

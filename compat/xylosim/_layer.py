@@ -120,7 +120,8 @@ def _dashes(name: str, dash_syns, count: int, per_neuron: int) -> np.ndarray:
     for n, entry in enumerate(dash_syns):
         row = integers(f"{name}[{n}]", entry, 0, 255, "uint8")
         if len(row) != per_neuron:
-            raise ValueError(f"{name}[{n}]: expected {per_neuron} decay shift{'s' if per_neuron > 1 else ''}, got {row}")
+            plural = "s" if per_neuron > 1 else ""
+            raise ValueError(f"{name}[{n}]: expected {per_neuron} decay shift{plural}, got {row}")
         rows.append(row)
     _length(name, rows, count)
     return np.array(rows, np.int64).reshape(count, per_neuron)
@@ -156,7 +157,8 @@ class Layer:
         hidden_dashes = _dashes("dash_syns", dash_syns, n_hid, 2)
         readout_dashes = _dashes("dash_syns_out", dash_syns_out, n_out, 1)
         fields = dict(
-            weights_in=w_in, weights_rec=w_rec, weights_out=w_out, dash_mem=integers("dash_mem", dash_mem, 0, 255, "uint8"),
+            weights_in=w_in, weights_rec=w_rec, weights_out=w_out,
+            dash_mem=integers("dash_mem", dash_mem, 0, 255, "uint8"),
             dash_syn=hidden_dashes[:, 0], dash_syn_2=hidden_dashes[:, 1],
             dash_mem_out=integers("dash_mem_out", dash_mem_out, 0, 255, "uint8"), dash_syn_out=readout_dashes[:, 0],
             threshold=integers("threshold", threshold, -32768, 32767, "int16"),

@@ -264,7 +264,8 @@ class XyloConfig(JsonConfig):
         if first > 0 and np.any(self.weights_out[:first]):
             neuron, readout = (int(i) for i in np.argwhere(self.weights_out[:first])[0])
             raise ValueError(f"weights_out: hidden neuron {neuron} drives readout neuron {readout}, but {p.label} "
-                             f"reads out from the last {p.readout_neurons} hidden neurons only ({first}..{self.n_hidden - 1})")
+                             f"reads out from the last {p.readout_neurons} hidden neurons only "
+                             f"({first}..{self.n_hidden - 1})")
 
     # --------------------------------------------------------------- spec dicts
     @classmethod

@@ -147,7 +147,8 @@ def main(mode: str, out_path: str) -> None:
         spec.update(quantize_methods.global_quantize(**spec))
         samna_config, is_valid, message = module.config_from_specification(**spec)
         assert is_valid, message
-        run(f"tutorial-{profile}", module, to_xylo_config(samna_config), lambda: module.XyloSim.from_config(samna_config))
+        run(f"tutorial-{profile}", module, to_xylo_config(samna_config),
+            lambda: module.XyloSim.from_config(samna_config))
         n_out = TOO_MANY_READOUTS[profile]  # one more than the chip has
         spec.update(weights_out=np.ones((spec["weights_out"].shape[0], n_out), int), bias_out=np.zeros(n_out, int),
                     **{name: np.ones(n_out, int) for name in ("threshold_out", "dash_mem_out", "dash_syn_out")})

@@ -12,4 +12,5 @@ HiddenConfig = _CLASSES["HiddenConfig"]
 ReadoutConfig = _CLASSES["ReadoutConfig"]
 DebugConfig = _CLASSES["DebugConfig"]
 
-__all__ = ["XyloConfiguration", "HiddenNeuron", "OutputNeuron", "InputConfig", "HiddenConfig", "ReadoutConfig", "DebugConfig"]
+__all__ = ["XyloConfiguration", "HiddenNeuron", "OutputNeuron", "InputConfig", "HiddenConfig", "ReadoutConfig",
+           "DebugConfig"]

@@ -12,4 +12,5 @@ ReservoirConfig = _CLASSES["ReservoirConfig"]
 ReadoutConfig = _CLASSES["ReadoutConfig"]
 DebugConfig = _CLASSES["DebugConfig"]
 
-__all__ = ["XyloConfiguration", "ReservoirNeuron", "OutputNeuron", "InputConfig", "ReservoirConfig", "ReadoutConfig", "DebugConfig"]
+__all__ = ["XyloConfiguration", "ReservoirNeuron", "OutputNeuron", "InputConfig", "ReservoirConfig", "ReadoutConfig",
+           "DebugConfig"]
