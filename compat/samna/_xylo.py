@@ -141,3 +141,24 @@ def configuration_classes(layout: Layout) -> dict[str, type]:
                                   f"(samna.{layout.namespace}); check it with validate_configuration.", layout)
     classes = [configuration, hidden_neuron, output_neuron, input_config, hidden_config, readout_config, debug_config]
     return {cls.__name__: cls for cls in classes}
+
+
+_CLASSES: dict[str, dict[str, type]] = {}
+
+
+def namespace_classes(namespace: str) -> dict[str, type]:
+    """The configuration classes of ``samna.<namespace>.configuration`` (made once per namespace)."""
+    if namespace not in _CLASSES:
+        _CLASSES[namespace] = configuration_classes(LAYOUTS[namespace])
+    return _CLASSES[namespace]
+
+
+def missing_name(namespace: str) -> Callable[[str], Any]:
+    """The module ``__getattr__`` of ``samna.<namespace>``: names it does not provide (board-only ones such as
+    ``OperationMode``) are an AttributeError that says so."""
+
+    def __getattr__(name: str) -> Any:
+        raise AttributeError(f"spikegate.compat.samna provides no samna.{namespace}.{name} (the names it provides "
+                             f"are listed in docs/compat.md)")
+
+    return __getattr__

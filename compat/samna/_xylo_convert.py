@@ -9,14 +9,13 @@ here, as they have no XyloConfig field: synapse-2 weights need ``synapse2_enable
 
 from __future__ import annotations
 
-import importlib
 from typing import Any, Callable
 
 import numpy as np
 
 from spikegate.sim.xylo import XyloConfig
 
-from ._xylo import LAYOUTS, NAMESPACE_OF_PROFILE, Layout
+from ._xylo import LAYOUTS, NAMESPACE_OF_PROFILE, Layout, namespace_classes
 
 
 def _layout(config: Any) -> Layout:
@@ -118,12 +117,12 @@ def from_xylo_config(xylo_config: XyloConfig, namespace: str | None = None) -> A
     if namespace not in LAYOUTS:
         raise ValueError(f"namespace: {namespace!r} is not one of {sorted(LAYOUTS)}")
     layout = LAYOUTS[namespace]
-    module = importlib.import_module(f"{__package__}.{namespace}.configuration")
+    classes = namespace_classes(namespace)
     c = xylo_config
     ien = min(c.n_hidden, c.profile.input_neurons)
     oen = min(c.n_hidden, c.profile.readout_neurons)
     readout_rows = slice(0, oen) if layout.readout_rows == "first" else slice(c.n_hidden - oen, c.n_hidden)
-    hidden_neuron, output_neuron = getattr(module, layout.neuron), module.OutputNeuron
+    hidden_neuron, output_neuron = classes[layout.neuron], classes["OutputNeuron"]
     neurons = []
     for n in range(c.n_hidden):
         fields = dict(alias_target=c.aliases[n][0] if c.aliases[n] else None, i_syn_decay=c.dash_syn[n],
@@ -144,7 +143,7 @@ def from_xylo_config(xylo_config: XyloConfig, namespace: str | None = None) -> A
             hidden["syn2_weights"], inputs["syn2_weights"] = c.weights_rec[:, :, 1], c.weights_in[:, :ien, 1]
     if layout.bias:
         top["bias_enable"] = c.has_bias
-    config = module.XyloConfiguration(input=inputs, readout=dict(
+    config = classes["XyloConfiguration"](input=inputs, readout=dict(
         weight_bit_shift=c.weight_shift_out, weights=c.weights_out[readout_rows], neurons=readouts), **top,
         **{layout.hidden: hidden})
     to_xylo_config(config)  # refuses what the namespace cannot hold (e.g. an IMU config in xyloCore2)

@@ -4,6 +4,7 @@
 ``XyloAudio3TestBoardDefaultConfig``, ``MeasurementChannels``) "need a board"."""
 
 from .._unavailable import placeholders
+from .._xylo import missing_name
 from .._xylo_convert import validator
 from . import configuration, event
 
@@ -12,7 +13,4 @@ validate_configuration = validator(configuration.XyloConfiguration)
 globals().update(placeholders("samna.xyloAudio3",
                              "XyloAudio3TestBoard XyloAudio3TestBoardDefaultConfig MeasurementChannels"))
 
-
-def __getattr__(name: str):
-    raise AttributeError(f"spikegate.compat.samna provides no samna.xyloAudio3.{name} (the names it provides are "
-                         f"listed in docs/compat.md)")
+__getattr__ = missing_name("xyloAudio3")

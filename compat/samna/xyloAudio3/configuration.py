@@ -1,16 +1,7 @@
-"""``samna.xyloAudio3.configuration``: the Xylo Audio 3 (SYNS65302) SNN-core configuration objects (see
-:mod:`spikegate.compat.samna._xylo`)."""
+"""``samna.xyloAudio3.configuration``: the Xylo Audio 3 (SYNS65302) SNN-core configuration objects,
+``XyloConfiguration``, ``HiddenNeuron``, ``OutputNeuron`` and the classes of its parts (see :mod:`spikegate.compat.samna._xylo`)."""
 
-from .._xylo import LAYOUTS, configuration_classes
+from .._xylo import namespace_classes
 
-_CLASSES = configuration_classes(LAYOUTS["xyloAudio3"])
-XyloConfiguration = _CLASSES["XyloConfiguration"]
-HiddenNeuron = _CLASSES["HiddenNeuron"]
-OutputNeuron = _CLASSES["OutputNeuron"]
-InputConfig = _CLASSES["InputConfig"]
-HiddenConfig = _CLASSES["HiddenConfig"]
-ReadoutConfig = _CLASSES["ReadoutConfig"]
-DebugConfig = _CLASSES["DebugConfig"]
-
-__all__ = ["XyloConfiguration", "HiddenNeuron", "OutputNeuron", "InputConfig", "HiddenConfig", "ReadoutConfig",
-           "DebugConfig"]
+globals().update(namespace_classes("xyloAudio3"))
+__all__ = list(namespace_classes("xyloAudio3"))

@@ -2,12 +2,10 @@
 ``validate_configuration(config) -> (bool, message)`` (spikegate's XyloConfig validation) and its events
 (``event``, which need a board)."""
 
+from .._xylo import missing_name
 from .._xylo_convert import validator
 from . import configuration, event
 
 validate_configuration = validator(configuration.XyloConfiguration)
 
-
-def __getattr__(name: str):
-    raise AttributeError(f"spikegate.compat.samna provides no samna.xyloCore.{name} (the names it provides are "
-                         f"listed in docs/compat.md)")
+__getattr__ = missing_name("xyloCore")

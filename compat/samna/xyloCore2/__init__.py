@@ -3,6 +3,7 @@
 (``event``, which need a board). The board names (``NeuronStateSinkNode``) "need a board"."""
 
 from .._unavailable import placeholders
+from .._xylo import missing_name
 from .._xylo_convert import validator
 from . import configuration, event
 
@@ -10,7 +11,4 @@ validate_configuration = validator(configuration.XyloConfiguration)
 
 globals().update(placeholders("samna.xyloCore2", "NeuronStateSinkNode"))
 
-
-def __getattr__(name: str):
-    raise AttributeError(f"spikegate.compat.samna provides no samna.xyloCore2.{name} (the names it provides are "
-                         f"listed in docs/compat.md)")
+__getattr__ = missing_name("xyloCore2")
