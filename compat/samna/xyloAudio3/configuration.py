@@ -1,5 +1,6 @@
 """``samna.xyloAudio3.configuration``: the Xylo Audio 3 (SYNS65302) SNN-core configuration objects,
-``XyloConfiguration``, ``HiddenNeuron``, ``OutputNeuron`` and the classes of its parts (see :mod:`spikegate.compat.samna._xylo`)."""
+``XyloConfiguration``, ``HiddenNeuron``, ``OutputNeuron`` and the classes of its parts
+(see :mod:`spikegate.compat.samna._xylo`)."""
 
 from .._xylo import namespace_classes
 

@@ -1,5 +1,6 @@
 """``samna.xyloImu.configuration``: the Xylo IMU (SYNS63300) SNN-core configuration objects,
-``XyloConfiguration``, ``HiddenNeuron``, ``OutputNeuron`` and the classes of its parts (see :mod:`spikegate.compat.samna._xylo`).
+``XyloConfiguration``, ``HiddenNeuron``, ``OutputNeuron`` and the classes of its parts
+(see :mod:`spikegate.compat.samna._xylo`).
 ``InputInterfaceConfig`` (the IMU interface before the SNN core, not emulated) "needs a board"."""
 
 from .._unavailable import placeholders
