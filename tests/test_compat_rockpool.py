@@ -1,11 +1,14 @@
 """rockpool's Xylo simulators (3.1) run unchanged on spikegate.compat's xylosim and samna: Xylo v1, Audio 2,
 IMU and Audio 3, from specifications, from samna configurations and through rockpool's Xylo tutorial flow.
 
-rockpool runs in fresh interpreters (tests/rockpool_support/run_rockpool.py), once on spikegate's xylosim and
-once on the real xylosim 0.1.3; every record rockpool returns must equal the other run's and spikegate's
-XyloSim of the same XyloConfig, step by step (two evolve calls: the state carries on)."""
+rockpool runs in fresh interpreters (tests/rockpool_support/run_rockpool.py): once where no xylosim is
+installed (a site directory linking every installed package but xylosim), so that install() provides
+spikegate's xylosim and samna, and once on the real xylosim 0.1.3; every record rockpool returns must equal
+the other run's and spikegate's XyloSim of the same XyloConfig, step by step (two evolve calls: the state
+carries on)."""
 
 import json
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -20,11 +23,25 @@ pytest.importorskip("rockpool")
 RUNNER = Path(__file__).parent / "rockpool_support" / "run_rockpool.py"
 
 
+def site_without_xylosim(tmp_path: Path) -> Path:
+    """A site directory with every installed package linked in, but xylosim."""
+    packages = Path(next(p for p in site.getsitepackages() if Path(p, "xylosim").exists()))
+    linked = tmp_path / "site"
+    linked.mkdir()
+    for entry in packages.iterdir():
+        if not entry.name.startswith("xylosim"):
+            (linked / entry.name).symlink_to(entry)
+    return linked
+
+
 def run_rockpool(tmp_path: Path) -> dict:
-    """Both runs, in parallel: ``{"compat": (arrays, info), "real": (arrays, info)}``."""
-    runs = {mode: (tmp_path / f"{mode}.npz", subprocess.Popen(
-        [sys.executable, str(RUNNER), mode, str(tmp_path / f"{mode}.npz")], stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True)) for mode in ("compat", "real")}
+    """Both runs, in parallel: ``{"absent": (arrays, info), "real": (arrays, info)}``."""
+    commands = {"absent": [sys.executable, "-S", str(RUNNER), "absent", str(tmp_path / "absent.npz"),
+                           str(site_without_xylosim(tmp_path))],
+                "real": [sys.executable, str(RUNNER), "real", str(tmp_path / "real.npz")]}
+    runs = {mode: (tmp_path / f"{mode}.npz", subprocess.Popen(command, stdout=subprocess.PIPE,
+                                                               stderr=subprocess.STDOUT, text=True))
+            for mode, command in commands.items()}
     results = {}
     for mode, (path, process) in runs.items():
         try:
@@ -32,7 +49,7 @@ def run_rockpool(tmp_path: Path) -> dict:
         except subprocess.TimeoutExpired:
             process.kill()
             raise
-        assert process.returncode == 0, f"rockpool on {mode} xylosim failed:\n{output[-3000:]}"
+        assert process.returncode == 0, f"rockpool ({mode} xylosim) failed:\n{output[-3000:]}"
         results[mode] = (np.load(path), json.loads(Path(f"{path}.json").read_text()))
     return results
 
@@ -49,9 +66,11 @@ def spikegate_records(arrays, case: str) -> dict:
 
 def test_rockpool_runs_on_spikegate(tmp_path):
     results = run_rockpool(tmp_path)
-    arrays, info = results["compat"]
+    arrays, info = results["absent"]
     real, real_info = results["real"]
     assert info["cases"] == real_info["cases"]
+    assert info["layers"] == ["spikegate.compat.xylosim.v1", "spikegate.compat.xylosim.v2"]
+    assert real_info["layers"] == ["xylosim.v1", "xylosim.v2"]
     members = {case.split("-")[1] for case in info["cases"]}
     assert members == {"v1", "audio2", "imu", "audio3"}
     assert {case.split("-")[0] for case in info["cases"]} == {"spec", "config", "tutorial"}

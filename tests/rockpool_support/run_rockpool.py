@@ -1,10 +1,12 @@
 """Run rockpool's Xylo simulators as a rockpool user would, in a fresh interpreter, and save what they record.
 
-    python run_rockpool.py {compat|real} OUT.npz
+    python -S run_rockpool.py absent OUT.npz SITE     (SITE: site-packages without xylosim)
+    python run_rockpool.py real OUT.npz
 
-``compat``: ``import xylosim`` is spikegate.compat.xylosim (as ``spikegate.compat.install()`` makes it where no
-real xylosim is installed); ``real``: the installed xylosim. samna is spikegate.compat.samna in both (there is
-no real one). For every case the file holds the spikegate ``XyloConfig`` the run stands for (JSON), the input
+``absent``: the interpreter sees no xylosim (the test links every installed package but xylosim into SITE and
+starts Python without its own site-packages), so ``spikegate.compat.install()`` provides both ``xylosim``
+and ``samna``, as on a user's machine without the vendor binaries; ``real``: the installed xylosim, samna
+from ``install()`` (there is no real samna). For every case the file holds the spikegate ``XyloConfig`` the run stands for (JSON), the input
 raster, rockpool's output and every record rockpool returns; ``messages`` holds ``validate_configuration``
 answers that rockpool's ``config_from_specification`` passed on.
 
@@ -18,10 +20,14 @@ has), Audio 2, IMU and Audio 3 configurations; and rockpool's Xylo tutorial (tor
 from __future__ import annotations
 
 import json
+import site
 import sys
 import warnings
 
-import numpy as np
+if len(sys.argv) > 3:  # "absent": the site directory without xylosim, before anything is imported from it
+    site.addsitedir(sys.argv[3])
+
+import numpy as np  # noqa: E402
 
 FROM_SPEC = {"audio2": 4, "imu": 4, "audio3": 4}
 FROM_CONFIG = {"v1": 3, "audio2": 3, "imu": 3, "audio3": 3}
@@ -31,11 +37,9 @@ STEPS = 40
 def activate(mode: str) -> None:
     import spikegate.compat
 
-    if mode == "compat":
-        import spikegate.compat.xylosim as stand_in
-        sys.modules.update({"xylosim": stand_in, "xylosim.v1": stand_in.v1, "xylosim.v2": stand_in.v2})
     provided = spikegate.compat.install()
-    assert "samna" in provided, provided
+    expected = {"samna", "xylosim"} if mode == "absent" else {"samna"}
+    assert expected <= set(provided) and ("xylosim" in provided) == (mode == "absent"), provided
 
 
 def random_config(rng, profile: str, n_hid: int, n_out: int, from_config: bool):
@@ -107,7 +111,7 @@ def tutorial_network(seed: int):
     return net
 
 
-def main(mode: str, out_path: str) -> None:
+def main(mode: str, out_path: str, site_dir: str | None = None) -> None:
     warnings.filterwarnings("ignore")
     activate(mode)
     from rockpool.devices.xylo import syns61201, syns61300, syns63300, syns65302
@@ -118,6 +122,7 @@ def main(mode: str, out_path: str) -> None:
     modules = {"v1": syns61300, "audio2": syns61201, "imu": syns63300, "audio3": syns65302}
     saved: dict[str, np.ndarray] = {}
     cases = []
+    layers = set()  # the modules of the xylosim layers rockpool built
 
     def run(name, module, config, build):
         rng = np.random.default_rng(len(cases))
@@ -129,6 +134,7 @@ def main(mode: str, out_path: str) -> None:
         saved.update({f"{name}/{k}": np.concatenate([v, rec2[k]]) for k, v in rec.items()})
         saved[f"{name}/config"] = np.array(config.to_json())
         cases.append(name)
+        layers.add(type(sim._xylo_layer).__module__)
 
     for profile, count in FROM_SPEC.items():
         for seed in range(count):
@@ -155,7 +161,7 @@ def main(mode: str, out_path: str) -> None:
         messages[profile] = module.config_from_specification(**spec)[1:]
     np.savez(out_path, **saved)
     with open(out_path + ".json", "w") as f:
-        json.dump({"cases": cases, "messages": messages}, f)
+        json.dump({"cases": cases, "messages": messages, "layers": sorted(layers)}, f)
 
 
 if __name__ == "__main__":
