@@ -131,7 +131,7 @@ def export_xylo(config: XyloConfig, raster, out_dir: str | Path, params=None, wi
     manifest = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "chip": "xylo", "config_digest": config.digest(),
         "params": {name: getattr(params, name) for name in ("n_inputs", "n_hidden", "n_outputs", "max_fanout",
-                                                            "max_synapses", "version")},
+                                                            "max_synapses", "version", "profile")},
         "steps": int(raster.shape[0]), "state_fields": list(XYLO_STATE_FIELDS) if with_state else [],
         "files": files,
     }

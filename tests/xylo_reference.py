@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spikegate.sim.xylo import XyloConfig
+from spikegate.sim.xylo import XyloConfig, get_profile
 
 RECORDS = {"Isyn": "rec_i_syn", "Isyn2": "rec_i_syn2", "Vmem": "rec_v_mem", "Spikes": "rec_recurrent_spikes",
            "Isyn_out": "rec_i_syn_out", "Vmem_out": "rec_v_mem_out"}
@@ -15,14 +15,17 @@ TRANSPOSED = {"Isyn", "Isyn2", "Vmem", "Isyn_out", "Vmem_out"}  # xylosim return
 class Reference:
     """A ``xylosim.v1`` or ``xylosim.v2`` ``XyloLayer`` with the registers of ``config``.
 
-    The layer keeps only pointers into its synapse lists, so this object holds them for its lifetime.
+    ``module``: another module with xylosim's API (spikegate.compat.xylosim's); ``has_bias``: the v2 flag
+    (default: set when a bias is non-zero, as rockpool sets it). The layer keeps only pointers into its
+    synapse lists, so this object holds them for its lifetime.
     """
 
-    def __init__(self, config: XyloConfig):
-        import xylosim.v1
-        import xylosim.v2
+    def __init__(self, config: XyloConfig, module=None, has_bias: bool | None = None):
+        if module is None:
+            import xylosim.v1
+            import xylosim.v2
 
-        module = xylosim.v2 if config.version == 2 else xylosim.v1
+            module = xylosim.v2 if config.version == 2 else xylosim.v1
         synapse = module.XyloSynapse
         w_in, w_rec, w_out = config.weights_in, config.weights_rec, config.weights_out
         self.synapses_in = [[synapse(int(n), int(s), int(w_in[i, n, s])) for n, s in zip(*np.nonzero(w_in[i]))]
@@ -42,7 +45,8 @@ class Reference:
             dash_syns=[[int(a), int(b)] for a, b in zip(config.dash_syn, config.dash_syn_2)],
             dash_syns_out=[[int(d)] for d in config.dash_syn_out], name="reference")
         if config.version == 2:
-            common.update(has_bias=config.has_bias, bias=config.bias.tolist(), bias_out=config.bias_out.tolist())
+            common.update(has_bias=config.has_bias if has_bias is None else has_bias, bias=config.bias.tolist(),
+                          bias_out=config.bias_out.tolist())
         self.layer = module.XyloLayer(**common, **tail)
         self.n_hidden, self.n_outputs = config.n_hidden, config.n_outputs
 
@@ -66,11 +70,13 @@ class Reference:
 
 
 def random_config(rng: np.random.Generator, n_in: int, n_hid: int, n_out: int, version: int,
-                  regime: str = "medium", max_fanout: int | None = None) -> XyloConfig:
+                  regime: str = "medium", max_fanout: int | None = None, profile: str | None = None) -> XyloConfig:
     """A random valid config; ``regime`` picks parameter ranges: ``"quiet"`` (small weights, high
     thresholds), ``"medium"``, or ``"saturated"`` (large weights and shifts, low thresholds: multi-spike,
     the 31 cap and 16-bit saturation). Each neuron gets 0..``max_fanout`` recurrent (target, synapse)
-    entries (default: a random limit up to 64); the total is trimmed to 32000."""
+    entries (default: a random limit up to 64); the total is trimmed to 32000. ``profile`` (a family member
+    of arithmetic ``version``): input weights only to its input neurons, readout weights only from its
+    readout neurons, synapse 2 only where it has one."""
     big = regime == "saturated"
     quiet = regime == "quiet"
 
@@ -92,6 +98,12 @@ def random_config(rng: np.random.Generator, n_in: int, n_hid: int, n_out: int, v
     if rng.random() < 0.4:
         w_rec[:, :, 1] = 0
     w_out = weights((n_hid, n_out), rng.uniform(0.1, 1.0))
+    if profile is not None:
+        p = get_profile(profile)
+        w_in[:, p.input_neurons:] = 0
+        w_out[:max(0, n_hid - p.readout_neurons)] = 0
+        if p.synapses == 1:
+            w_in[..., 1] = w_rec[..., 1] = 0
     high = 200 if big else (20000 if quiet else 3000)
     threshold = rng.integers(1, high, n_hid)
     threshold_out = rng.integers(1, high, n_out)
@@ -108,7 +120,7 @@ def random_config(rng: np.random.Generator, n_in: int, n_hid: int, n_out: int, v
                 dash_syn_2=rng.integers(0, 16, n_hid), dash_mem_out=rng.integers(0, 16, n_out),
                 dash_syn_out=rng.integers(0, 16, n_out), threshold=threshold, threshold_out=threshold_out,
                 weight_shift_in=int(shifts[0]), weight_shift_rec=int(shifts[1]), weight_shift_out=int(shifts[2]),
-                aliases=aliases, version=version)
+                aliases=aliases, version=version, profile=profile)
     if version == 2 and rng.random() < 0.6:
         spec["bias"] = np.where(rng.random(n_hid) < 0.5, rng.integers(-32768, 32768, n_hid) >> rng.integers(0, 15), 0)
         spec["bias_out"] = np.where(rng.random(n_out) < 0.5, rng.integers(-32768, 32768, n_out) >> rng.integers(0, 15), 0)

@@ -48,8 +48,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spikegate.sim.xylo.config import (MAX_FANOUT, MAX_HIDDEN, MAX_INPUTS, MAX_OUTPUTS, MAX_RECURRENT_SYNAPSES,
-                                       VERSIONS, XyloConfig)
+from spikegate.sim.xylo.config import VERSIONS, XyloConfig
+from spikegate.sim.xylo.profiles import DEFAULT_PROFILE, get_profile
 
 #: Width of a port address: a 5-bit region and a 16-bit offset.
 ADDRESS_BITS = 21
@@ -120,32 +120,50 @@ def _bits(n: int) -> int:
 class XyloCoreParams:
     """Size parameters of one :class:`~spikegate.hdl.xylo.XyloCore` and the memory layout derived from them.
 
+    Every size defaults to the largest the family member (``profile``) allows, so ``XyloCoreParams()`` is
+    a full-size Xylo v1 core and ``XyloCoreParams(profile="imu")`` a full-size Xylo IMU core.
+
     Attributes:
         n_inputs: input channels (1..16).
-        n_hidden: hidden neurons (1..1000).
-        n_outputs: readout neurons (1..8).
-        max_fanout: recurrent (target, synapse) entries per hidden neuron (1..64).
-        max_synapses: recurrent entries in total, the depth of the fan-out list (1..32000).
-        version: 1 (Xylo v1 membrane rule) or 2 (Xylo Audio 2 rule with biases).
+        n_hidden: hidden neurons (1..1000; Xylo IMU 496, Xylo Audio 3 992).
+        n_outputs: readout neurons (1..8; Xylo IMU 16, Xylo Audio 3 32).
+        max_fanout: recurrent (target, synapse) entries per hidden neuron (1..64; IMU 512, Audio 3 1024).
+        max_synapses: recurrent entries in total, the depth of the fan-out list (1..32000; IMU and
+            Audio 3 31744).
+        version: 1 (Xylo v1 membrane rule) or 2 (Xylo Audio 2 rule with biases); default: the profile's.
+        profile: the key of the family member whose limits apply (``"v1"``, ``"audio2"``, ``"imu"``,
+            ``"audio3"``; given as a key, a part number or a :class:`~spikegate.sim.xylo.XyloProfile`, kept as
+            the key so that the parameters stay plain data); default: ``"v1"`` for version 1, ``"audio2"`` for 2.
     """
 
-    n_inputs: int = MAX_INPUTS
-    n_hidden: int = MAX_HIDDEN
-    n_outputs: int = MAX_OUTPUTS
-    max_fanout: int = MAX_FANOUT
-    max_synapses: int = MAX_RECURRENT_SYNAPSES
-    version: int = 1
+    n_inputs: int | None = None
+    n_hidden: int | None = None
+    n_outputs: int | None = None
+    max_fanout: int | None = None
+    max_synapses: int | None = None
+    version: int | None = None
+    profile: str | None = None
 
     def __post_init__(self):
-        for name, limit in (("n_inputs", MAX_INPUTS), ("n_hidden", MAX_HIDDEN), ("n_outputs", MAX_OUTPUTS),
-                            ("max_fanout", MAX_FANOUT), ("max_synapses", MAX_RECURRENT_SYNAPSES)):
+        if self.version is not None and self.version not in VERSIONS:
+            raise ValueError(f"version: {self.version!r} is not one of {VERSIONS}")
+        profile = DEFAULT_PROFILE[self.version or 1] if self.profile is None else get_profile(self.profile)
+        if self.version is not None and self.version != profile.version:
+            raise ValueError(f"version: {self.version!r} does not match profile {profile.key!r} ({profile.label} "
+                             f"has version {profile.version} arithmetic)")
+        object.__setattr__(self, "profile", profile.key)
+        object.__setattr__(self, "version", profile.version)
+        for name, limit in (("n_inputs", profile.max_inputs), ("n_hidden", profile.max_hidden),
+                            ("n_outputs", profile.max_outputs), ("max_fanout", profile.max_fanout),
+                            ("max_synapses", profile.max_recurrent_synapses)):
             value = getattr(self, name)
+            if value is None:
+                object.__setattr__(self, name, limit)
+                continue
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 raise TypeError(f"{name}: expected an integer, got {value!r}")
             if not 1 <= value <= limit:
-                raise ValueError(f"{name}: {value} is outside the chip's range 1..{limit}")
-        if self.version not in VERSIONS:
-            raise ValueError(f"version: {self.version!r} is not one of {VERSIONS}")
+                raise ValueError(f"{name}: {value} is outside the chip's range 1..{limit} ({profile.label})")
 
     @classmethod
     def for_config(cls, config: XyloConfig) -> "XyloCoreParams":
@@ -153,7 +171,7 @@ class XyloCoreParams:
         fanout = np.count_nonzero(config.weights_rec, axis=(1, 2))
         return cls(n_inputs=config.n_inputs, n_hidden=config.n_hidden, n_outputs=config.n_outputs,
                    max_fanout=max(1, int(fanout.max())), max_synapses=max(1, int(fanout.sum())),
-                   version=config.version)
+                   profile=config.profile)
 
     # -------------------------------------------------------------- derived layout
     @property

@@ -18,13 +18,16 @@ import numpy as np
 
 from ..checks import INT8, INT16, as_int_array, check_range
 from ..jsonconfig import JsonConfig
+from .profiles import DEFAULT_PROFILE, XYLO_V1, XyloProfile, get_profile
 
-#: Chip limits of the Xylo v1 (SYNS61300) and Xylo Audio 2 (SYNS61201) cores.
-MAX_INPUTS = 16
-MAX_HIDDEN = 1000
-MAX_OUTPUTS = 8
-MAX_FANOUT = 64  #: recurrent (target, synapse) entries per hidden neuron
-MAX_RECURRENT_SYNAPSES = 32000  #: recurrent (target, synapse) entries in total
+#: Chip limits of the Xylo v1 (SYNS61300) and Xylo Audio 2 (SYNS61201) cores, the default profiles (the
+#: other family members' limits are in :mod:`spikegate.sim.xylo.profiles`).
+MAX_INPUTS = XYLO_V1.max_inputs
+MAX_HIDDEN = XYLO_V1.max_hidden
+MAX_OUTPUTS = XYLO_V1.max_outputs
+MAX_FANOUT = XYLO_V1.max_fanout  #: recurrent (target, synapse) entries per hidden neuron
+MAX_RECURRENT_SYNAPSES = XYLO_V1.max_recurrent_synapses  #: recurrent (target, synapse) entries in total
+#: Register widths, the same on every family member.
 MAX_DASH = 15  #: 4-bit decay shifts
 MAX_WEIGHT_SHIFT = 7  #: 3-bit weight shifts
 MAX_INPUT_COUNT = 15  #: input events per channel per step that the chip counts
@@ -43,7 +46,9 @@ _SCALAR_FIELDS = ("weight_shift_in", "weight_shift_rec", "weight_shift_out")
 class XyloConfig(JsonConfig):
     """Every register of a Xylo LIF array, validated against the chip's limits on construction.
 
-    Sizes: ``Nin`` inputs (≤ 16), ``Nhid`` hidden neurons (≤ 1000), ``Nout`` readout neurons (≤ 8).
+    Sizes: ``Nin`` inputs (≤ 16), ``Nhid`` hidden neurons (≤ 1000), ``Nout`` readout neurons (≤ 8), or the
+    limits of another member of the family (``profile``: Xylo IMU 496 hidden and 16 readout neurons, one
+    synaptic state; Xylo Audio 3 992 and 32; see :mod:`spikegate.sim.xylo.profiles`).
 
     Attributes (numpy arrays are read-only copies):
         weights_in: (Nin, Nhid, 2) int8 input weights, ``[channel, neuron, synapse]``.
@@ -51,15 +56,20 @@ class XyloConfig(JsonConfig):
             :data:`MAX_FANOUT` non-zero (post, synapse) entries per pre neuron and
             :data:`MAX_RECURRENT_SYNAPSES` in total.
         weights_out: (Nhid, Nout) int8 readout weights.
-        dash_mem, dash_syn, dash_syn_2: (Nhid,) 4-bit decay shifts (0..15) of Vmem, Isyn, Isyn2.
+        dash_mem, dash_syn, dash_syn_2: (Nhid,) 4-bit decay shifts (0..15) of Vmem, Isyn, Isyn2 (members with
+            one synaptic state have no Isyn2 register: ``dash_syn_2`` is set to ``dash_syn``).
         dash_mem_out, dash_syn_out: (Nout,) 4-bit decay shifts of the readout neurons.
         threshold: (Nhid,) int16 spike thresholds; threshold_out: (Nout,) int16.
         weight_shift_in, weight_shift_rec, weight_shift_out: 3-bit left shifts (0..7) of the weights.
         aliases: Nhid tuples, each ``()`` or ``(target,)``: hidden neuron whose spike counter this
             neuron's spikes are added to (one target per neuron, not itself).
-        bias, bias_out: (Nhid,), (Nout,) int16 membrane biases, Xylo Audio 2 (``version=2``) only.
-        version: 1 for Xylo v1 (SYNS61300), 2 for the Xylo Audio 2 core (SYNS61201).
+        bias, bias_out: (Nhid,), (Nout,) int16 membrane biases, version 2 arithmetic only.
+        version: the arithmetic: 1 for Xylo v1 (SYNS61300), 2 for the Xylo Audio 2 core (SYNS61201) and the
+            members built on it. Default: the profile's, or 1.
         dt: time step in seconds (not a register; kept for the converter and plots).
+        profile: the family member whose limits apply (a :class:`XyloProfile` or its key or part number:
+            ``"v1"``, ``"audio2"``, ``"imu"``, ``"audio3"``, ``"syns63300"``...). Default: Xylo v1 for
+            version 1, Xylo Audio 2 for version 2. Read back as a :class:`XyloProfile`.
     """
 
     FORMAT = "spikegate.xylo.config"  #: the ``format`` tag of the JSON form
@@ -80,8 +90,9 @@ class XyloConfig(JsonConfig):
     aliases: tuple[tuple[int, ...], ...] = ()
     bias: np.ndarray | None = None
     bias_out: np.ndarray | None = None
-    version: int = 1
+    version: int | None = None
     dt: float = 1e-3
+    profile: XyloProfile | str | None = None
 
     # ------------------------------------------------------------------ sizes
     @property
@@ -171,10 +182,25 @@ class XyloConfig(JsonConfig):
                 raise TypeError(f"{name}: expected an integer, got {value!r}")
             self._set(name, int(value))
         self._set("aliases", self._normalise_aliases(self.aliases, n_hid))
-        if isinstance(self.version, (bool, np.bool_)) or self.version not in VERSIONS:
-            raise ValueError(f"version: value {self.version!r} is not one of {VERSIONS} (1 = Xylo v1, 2 = Xylo Audio 2)")
-        self._set("version", int(self.version))
+        self._normalise_profile()
         self._set("dt", float(self.dt))
+
+    def _normalise_profile(self) -> None:
+        """Settle ``profile`` and ``version``: either gives the other; given both, they must agree."""
+        version = self.version
+        if version is not None and (isinstance(version, (bool, np.bool_)) or version not in VERSIONS):
+            raise ValueError(f"version: value {version!r} is not one of {VERSIONS} (1 = Xylo v1, 2 = Xylo Audio 2)")
+        if self.profile is None:
+            profile = DEFAULT_PROFILE[1 if version is None else int(version)]
+        else:
+            profile = get_profile(self.profile)
+            if version is not None and version != profile.version:
+                raise ValueError(f"version: value {version!r} does not match profile {profile.key!r} "
+                                 f"({profile.label} has version {profile.version} arithmetic); leave version out")
+        self._set("profile", profile)
+        self._set("version", profile.version)
+        if profile.synapses == 1:  # no synapse-2 register: its decay shift is that of synapse 1 (it decays nothing)
+            self._set("dash_syn_2", self.dash_syn)
 
     @staticmethod
     def _normalise_aliases(aliases, n_hid: int) -> tuple[tuple[int, ...], ...]:
@@ -189,23 +215,26 @@ class XyloConfig(JsonConfig):
         return tuple(result)
 
     def _validate(self) -> None:
+        p = self.profile
         n_in, n_hid, n_out = self.n_inputs, self.n_hidden, self.n_outputs
-        for name, value, limit in (("Nin", n_in, MAX_INPUTS), ("Nhid", n_hid, MAX_HIDDEN), ("Nout", n_out, MAX_OUTPUTS)):
+        for name, value, limit in (("Nin", n_in, p.max_inputs), ("Nhid", n_hid, p.max_hidden),
+                                   ("Nout", n_out, p.max_outputs)):
             if not 1 <= value <= limit:
-                raise ValueError(f"{name}: {value} is outside the chip's range 1..{limit}")
+                raise ValueError(f"{name}: {value} is outside the chip's range 1..{limit} ({p.label})")
         for name in ("dash_mem", "dash_syn", "dash_syn_2", "dash_mem_out", "dash_syn_out"):
             check_range(name, getattr(self, name), 0, MAX_DASH, "4-bit")
         for name in _SCALAR_FIELDS:
             check_range(name, np.asarray(getattr(self, name)), 0, MAX_WEIGHT_SHIFT, "3-bit")
         fanout = np.count_nonzero(self.weights_rec, axis=(1, 2))
-        if np.any(fanout > MAX_FANOUT):
-            pre = int(np.argmax(fanout > MAX_FANOUT))
+        if np.any(fanout > p.max_fanout):
+            pre = int(np.argmax(fanout > p.max_fanout))
             raise ValueError(
                 f"weights_rec: neuron {pre} has {int(fanout[pre])} recurrent targets (post, synapse), "
-                f"over the fan-out limit of {MAX_FANOUT}")
-        if fanout.sum() > MAX_RECURRENT_SYNAPSES:
-            raise ValueError(
-                f"weights_rec: {int(fanout.sum())} recurrent synapses in total, over the limit of {MAX_RECURRENT_SYNAPSES}")
+                f"over the fan-out limit of {p.max_fanout} ({p.label})")
+        if fanout.sum() > p.max_recurrent_synapses:
+            raise ValueError(f"weights_rec: {int(fanout.sum())} recurrent synapses in total, over the limit of "
+                             f"{p.max_recurrent_synapses} ({p.label})")
+        self._validate_projections()
         for source, targets in enumerate(self.aliases):
             if len(targets) > 1:
                 raise ValueError(f"aliases[{source}]: {list(targets)} has {len(targets)} targets; the limit is 1")
@@ -221,15 +250,35 @@ class XyloConfig(JsonConfig):
                 f"{name}: value {int(getattr(self, name)[index])} at index {index} is non-zero, but Xylo v1 has no "
                 f"bias (use version=2)")
 
+    def _validate_projections(self) -> None:
+        """The profile's synaptic states and the hidden neurons its input and readout weights may reach."""
+        p = self.profile
+        for name in ("weights_in", "weights_rec"):
+            if p.synapses == 1 and np.any(getattr(self, name)[..., 1]):
+                index = tuple(int(i) for i in np.argwhere(getattr(self, name)[..., 1])[0]) + (1,)
+                raise ValueError(f"{name}: synapse-2 weight at index {index} is non-zero, but {p.label} has one "
+                                 f"synaptic state per neuron")
+        if np.any(self.weights_in[:, p.input_neurons:]):
+            channel, neuron, _ = (int(i) for i in np.argwhere(self.weights_in[:, p.input_neurons:])[0])
+            raise ValueError(f"weights_in: channel {channel} reaches hidden neuron {neuron + p.input_neurons}, but "
+                             f"{p.label} projects its inputs to the first {p.input_neurons} hidden neurons only")
+        first = self.n_hidden - p.readout_neurons
+        if first > 0 and np.any(self.weights_out[:first]):
+            neuron, readout = (int(i) for i in np.argwhere(self.weights_out[:first])[0])
+            raise ValueError(f"weights_out: hidden neuron {neuron} drives readout neuron {readout}, but {p.label} "
+                             f"reads out from the last {p.readout_neurons} hidden neurons only "
+                             f"({first}..{self.n_hidden - 1})")
+
     # --------------------------------------------------------------- spec dicts
     @classmethod
     def from_spec(cls, *, weights_in, weights_out, weights_rec=None, dash_mem=1, dash_mem_out=1, dash_syn=1,
                   dash_syn_2=None, dash_syn_out=1, threshold=None, threshold_out=None, weight_shift_in=0,
-                  weight_shift_rec=0, weight_shift_out=0, aliases=None, bias=None, bias_out=None, version=1,
-                  dt=1e-3, **unknown) -> "XyloConfig":
+                  weight_shift_rec=0, weight_shift_out=0, aliases=None, bias=None, bias_out=None, version=None,
+                  dt=1e-3, profile=None, **unknown) -> "XyloConfig":
         """Build a config from a rockpool specification dict (``XyloConfig.from_spec(**spec)``).
 
-        Scalars broadcast over their population. ``dash_syn_2`` defaults to ``dash_syn``.
+        Scalars broadcast over their population. ``dash_syn_2`` defaults to ``dash_syn``. ``profile`` picks
+        the family member (default: by ``version``, Xylo v1 or Xylo Audio 2).
         ``threshold`` and ``threshold_out`` are required (a threshold of 0 fires 31 times per step).
         ``output_mode`` and ``name`` from rockpool specs are accepted and ignored.
         """
@@ -245,15 +294,18 @@ class XyloConfig(JsonConfig):
                    dash_mem_out=dash_mem_out, dash_syn_out=dash_syn_out, threshold=threshold,
                    threshold_out=threshold_out, weight_shift_in=weight_shift_in, weight_shift_rec=weight_shift_rec,
                    weight_shift_out=weight_shift_out, aliases=aliases, bias=bias, bias_out=bias_out,
-                   version=version, dt=dt)
+                   version=version, dt=dt, profile=profile)
 
     def to_spec(self) -> dict[str, Any]:
-        """The rockpool specification dict of this config (arrays as int numpy arrays)."""
+        """The rockpool specification dict of this config (arrays as int numpy arrays), with ``profile`` (its
+        key) unless it is the default of its version."""
         spec: dict[str, Any] = {name: np.array(getattr(self, name)) for name in _ARRAY_FIELDS}
         spec.update({name: getattr(self, name) for name in _SCALAR_FIELDS})
         spec["aliases"] = [list(a) for a in self.aliases]
         spec["version"] = self.version
         spec["dt"] = self.dt
+        if self.profile != DEFAULT_PROFILE[self.version]:
+            spec["profile"] = self.profile.key
         if self.version == 1:
             del spec["bias"], spec["bias_out"]
         return spec
@@ -280,5 +332,6 @@ class XyloConfig(JsonConfig):
         return cls.from_spec(**doc)
 
     def __repr__(self) -> str:
+        profile = "" if self.profile == DEFAULT_PROFILE[self.version] else f", profile={self.profile.key!r}"
         return (f"XyloConfig(Nin={self.n_inputs}, Nhid={self.n_hidden}, Nout={self.n_outputs}, "
-                f"version={self.version}, synapses={int(np.count_nonzero(self.weights_rec))} recurrent)")
+                f"version={self.version}{profile}, synapses={int(np.count_nonzero(self.weights_rec))} recurrent)")

@@ -1,0 +1,7 @@
+"""``samna.afe2``: the Xylo Audio 2 analog front end, which spikegate does not emulate: importable, and every
+name "needs a board"."""
+
+from .._unavailable import placeholders
+from . import configuration, event
+
+globals().update(placeholders("samna.afe2", "validate_configuration"))

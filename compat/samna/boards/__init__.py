@@ -1,0 +1,3 @@
+"""``samna.boards``: board utilities ("needs a board")."""
+
+from . import common

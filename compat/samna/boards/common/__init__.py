@@ -1,0 +1,3 @@
+"""``samna.boards.common`` ("needs a board")."""
+
+from . import power

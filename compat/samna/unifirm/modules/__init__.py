@@ -1,0 +1,3 @@
+"""``samna.unifirm.modules``: board peripherals ("needs a board")."""
+
+from . import mc3632
