@@ -116,7 +116,7 @@ def test_open_dataset_wrong(tmp_path):
     np.savez(tmp_path / "odd.npz", stuff=np.zeros(3))
     with pytest.raises(ValueError, match="needs 'events' \\+ 'offsets' or 'rasters'"):
         open_dataset(tmp_path / "odd.npz")
-    with pytest.raises(ValueError, match="not an .npz file"):
+    with pytest.raises(ValueError, match="no such file or folder"):
         open_dataset(tmp_path / "missing.npz")
     with pytest.raises(ValueError, match="expected tonic:NAME:ROOT"):
         open_dataset("tonic:NMNIST")
