@@ -1,6 +1,6 @@
 """The receptive-field address generator of a DYNAP-CNN core."""
 
-from amaranth.hdl import Cat, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Cat, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -19,7 +19,7 @@ def ceil_log2(m: Module, value, width: int) -> Signal:
     return result
 
 
-def log2_of_power(value) -> "Value":
+def log2_of_power(value) -> Value:
     """log2 of a power of two 1, 2, 4 or 8 (a stride) as two bits."""
     return Cat(value[1] | value[3], value[2] | value[3])
 
