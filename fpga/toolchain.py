@@ -176,6 +176,8 @@ def _run_script(plan, build_dir: Path, name: str, timeout_s: float) -> None:
     """Run the build script of an Amaranth build plan in ``build_dir``; kill it (and its tools) after
     ``timeout_s`` seconds with a :class:`BuildError` naming the tool and the limit."""
     plan.extract(str(build_dir))
+    for stale in (f"{name}.json", f"{name}.report.json"):  # a previous build's outputs would mislead _stage
+        (build_dir / stale).unlink(missing_ok=True)
     with subprocess.Popen(["sh", f"{plan.script}.sh"], cwd=build_dir, start_new_session=True) as process:
         try:
             returncode = process.wait(timeout=timeout_s)
