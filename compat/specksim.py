@@ -26,10 +26,15 @@ import warnings
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from torch import nn
 
-from spikegate.converter.dynapcnn import from_torch
-from spikegate.sim.dynapcnn import ChipConfig, DynapcnnSim
+from spikegate.sim.extras import require
+
+require("spikegate.compat.specksim", "torch", "nir", "matplotlib", extra="convert")  # it converts with spikegate.converter
+
+from torch import nn  # noqa: E402 (after the check that names the extra)
+
+from spikegate.converter.dynapcnn import from_torch  # noqa: E402
+from spikegate.sim.dynapcnn import ChipConfig, DynapcnnSim  # noqa: E402
 
 from .samna import to_chip_config
 

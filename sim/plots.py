@@ -7,8 +7,13 @@ backend or touches global state: save with ``ax.figure.savefig(path)``.
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+
+from .extras import require
+
+require("spikegate.sim.plots", "matplotlib")
+
+from matplotlib.axes import Axes  # noqa: E402 (after the check that names the extra)
+from matplotlib.figure import Figure  # noqa: E402
 
 
 def _axes(ax: Axes | None) -> Axes:

@@ -406,6 +406,9 @@ def dynapcnn_timestepped_trace(config, raster: np.ndarray, membrane_cores=(), mo
         membrane_core<n> (step, feature, y, x): core n's membranes after each step, for the cores in
             ``membrane_cores`` (each step's membranes cost one run of the prefix: keep such traces short).
     """
+    from .extras import require
+
+    require("the time-stepped DYNAP-CNN trace", "torch")
     import torch
 
     from .dynapcnn.config import N_CORES

@@ -22,8 +22,13 @@ importable, else the same formulas as torch operations, one step at a time.
 from __future__ import annotations
 
 import numpy as np
-import torch
 from numba import njit, prange
+
+from ..extras import require
+
+require("spikegate.sim.dynapcnn.scan", "torch")
+
+import torch  # noqa: E402 (after the check that names the extra)
 
 try:
     import triton

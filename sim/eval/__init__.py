@@ -11,7 +11,7 @@ Modules: :mod:`.datasets` (readers), :mod:`.synthetic` (generated data and hand-
 
 from ..extras import require
 
-require("spikegate.sim.eval", "dask", "distributed", "pandas", "matplotlib")
+require("spikegate.sim.eval", "dask", "distributed", "pandas", "matplotlib", extra="eval")
 
 from .chips import DynapcnnEvaluator, XyloEvaluator, load_config, make_evaluator
 from .cost import CostModel
