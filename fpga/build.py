@@ -11,6 +11,10 @@ import dataclasses
 import time
 from pathlib import Path
 
+from amaranth.utils import ceil_log2
+
+from spikegate.sim.dynapcnn.config import N_CORES
+
 from .board import BOARDS, BoardTop, uart_divisor
 from .pll import BoardPLL, pll_settings
 from .serial_top import SerialTop
@@ -22,7 +26,7 @@ CORES = ("xylo", "dynapcnn", "xylo+dynapcnn")
 #: Default DYNAP-CNN hardware per board: the memory depths of each present core.
 DYNAPCNN_DEFAULTS = {
     "icebreaker": {"cores": 1, "kernel": 1024, "neuron": 1024, "bias": 16},
-    "ulx3s": {"cores": 9, "kernel": 8192, "neuron": 8192, "bias": 128},
+    "ulx3s": {"cores": N_CORES, "kernel": 8192, "neuron": 8192, "bias": 128},  # all of the chip's cores
 }
 
 
@@ -48,18 +52,19 @@ def xylo_params(size: str | None = None, config=None, fanout: int | None = None,
 
 def dynapcnn_limits(board: str, config=None, cores: int | None = None, kernel: int | None = None,
                     neuron: int | None = None, bias: int | None = None):
-    """Nine entries of :class:`~spikegate.hdl.dynapcnn.CoreLimits` (None for absent cores): the fitted
-    limits of ``config``, or ``cores`` cores of the given memory depths (board defaults)."""
+    """:data:`~spikegate.sim.dynapcnn.config.N_CORES` entries of :class:`~spikegate.hdl.dynapcnn.CoreLimits`
+    (None for absent cores): the fitted limits of ``config``, or ``cores`` cores of the given memory
+    depths (board defaults)."""
     from spikegate.hdl.dynapcnn import CoreLimits, fitted_limits
 
     if config is not None:
         return fitted_limits(config)
     d = DYNAPCNN_DEFAULTS[board]
     cores = d["cores"] if cores is None else cores
-    if not 1 <= cores <= 9:
-        raise ValueError(f"cores: {cores} is outside the chip's 1..9 cores")
+    if not 1 <= cores <= N_CORES:
+        raise ValueError(f"cores: {cores} is outside the chip's 1..{N_CORES} cores")
     limit = CoreLimits(kernel=kernel or d["kernel"], neuron=neuron or d["neuron"], bias=bias or d["bias"])
-    return tuple(limit if i < cores else None for i in range(9))
+    return tuple(limit if i < cores else None for i in range(N_CORES))
 
 
 def _dynapcnn_cycles(limits) -> dict:
@@ -73,7 +78,7 @@ def _dynapcnn_cycles(limits) -> dict:
     limit = limits[0]
     features = max(1, min(limit.bias, limit.kernel // 16 // 2))
     side = max(1, int((limit.neuron // 2 // features) ** 0.5))
-    while features * (1 << (2 * (side - 1).bit_length())) > limit.neuron and side > 1:
+    while features * (1 << (2 * ceil_log2(side))) > limit.neuron and side > 1:
         side -= 1
     core = CoreConfig.from_weights(rng.integers(-20, 40, (features, 2, 3, 3)), (side, side), threshold_high=100,
                                    threshold_low=-100, padding=(1, 1), monitor_enable=True)
@@ -81,7 +86,7 @@ def _dynapcnn_cycles(limits) -> dict:
     events = np.zeros(64, INPUT_EVENT_DTYPE)
     events["x"], events["y"] = rng.integers(0, side, 64), rng.integers(0, side, 64)
     events["p"], events["t"] = rng.integers(0, 2, 64), np.arange(64)
-    result = simulate(chip, events, limits=(limit,) + (None,) * 8, read_membranes=False)
+    result = simulate(chip, events, limits=(limit,) + (None,) * (N_CORES - 1), read_membranes=False)
     return {"network": f"core 0: 2 -> {features} features, 3x3 kernel, {side}x{side} map, padding 1",
             "events": result.items, "cycles": result.cycles, "cycles_per_event": result.cycles_per_item,
             "synops_per_cycle": result.synops_per_cycle}

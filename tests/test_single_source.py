@@ -40,9 +40,57 @@ def test_defined_once(pattern, home):
 
 
 def test_register_set_defined_once():
-    """The DYNAP-CNN register names with their widths are written in sim only (compat's samna records aside)."""
-    found = definitions(r"\"feature_shift\": ", ("sim", "converter", "hdl", "fpga"))
+    """The DYNAP-CNN register names with their widths are written in sim only; compat's samna records and
+    their conversion derive the names from the register sets."""
+    found = definitions(r"\"feature_shift\": ")
     assert len(found) == 1 and found[0].startswith("sim/dynapcnn/config.py:"), found
+    assert definitions(r"\"(kernel_size|feature_shift|return_to_zero|threshold_low|leak_enable)\"", ("compat",)) == []
+
+
+def _record_registers(value, prefix: str = "") -> dict[str, type]:
+    """Leaf fields of a samna record (compat) by dotted path, with the type of their default value."""
+    from spikegate.compat.samna._records import FixedList, Record
+
+    if isinstance(value, Record):
+        return {k: v for name in value.FIELDS
+                for k, v in _record_registers(getattr(value, name), f"{prefix}.{name}" if prefix else name).items()}
+    if isinstance(value, FixedList):
+        return {k: v for i, item in enumerate(value) for k, v in _record_registers(item, f"{prefix}[{i}]").items()}
+    return {prefix: type(value)}
+
+
+def test_samna_records_are_the_register_set():
+    """compat's samna core record has the register set's registers (one-bit ones as bools) and the memories,
+    and the Speck 2e/2f record the Speck-only fields besides."""
+    from spikegate.compat.samna._dynapcnn import SPECK_FIELDS, CnnLayerConfig, CNNLayerConfig
+
+    memories = {"weights", "biases", "neurons_initial_value"}
+    registers = _record_registers(CNNLayerConfig())
+    assert set(registers) == set(register_paths(CORE_REGISTER_SET)) | memories
+    kinds = dict(zip(register_paths(CORE_REGISTER_SET), _leaf_kinds(CORE_REGISTER_SET)))
+    for path, kind in kinds.items():
+        assert registers[path] is (bool if kind == "u1" else int), (path, kind, registers[path])
+    assert list(_record_registers(CnnLayerConfig())) == list(registers) + list(SPECK_FIELDS)
+
+
+def _leaf_kinds(table) -> list[str]:
+    """The kinds (``u<bits>``, ``s<bits>``) of ``table``'s registers, in the order of :func:`register_paths`."""
+    kinds = []
+    for kind in table.values():
+        if isinstance(kind, tuple):
+            kinds += [k for element in kind for k in _leaf_kinds(element)]
+        elif isinstance(kind, dict):
+            kinds += _leaf_kinds(kind)
+        else:
+            kinds.append(kind)
+    return kinds
+
+
+def test_fpga_build_derives_the_core_count_and_widths():
+    """fpga/build.py takes the core count from sim (N_CORES) and log2 from amaranth.utils.ceil_log2."""
+    text = (ROOT / "fpga" / "build.py").read_text()
+    assert not re.findall(r"\b9\b|\(None,\) \* 8|bit_length", text)
+    assert "N_CORES" in text and "ceil_log2(" in text
 
 
 def _dataclass_registers(cls, prefix: str = "") -> set[str]:

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from spikegate.sim.dynapcnn import DVS_LAYER, INPUT_EVENT_DTYPE, ChipConfig, CoreConfig, DvsLayerConfig, DynapcnnSim
+from spikegate.sim.dynapcnn.config import CORE_REGISTER_SET, DESTINATION_REGISTER_SET
 
 from . import _dynapcnn
 
@@ -88,26 +89,28 @@ def _vec(value) -> dict[str, Any]:
     return {"x": value.x, "y": value.y}
 
 
-def _shape(shape) -> dict[str, Any]:
-    return {"size": _vec(shape.size), "feature_count": shape.feature_count}
-
-
-def _destination(destination) -> dict[str, Any]:
-    return {name: getattr(destination, name) for name in ("layer", "enable", "pooling", "feature_shift")}
+def _registers(obj, table: Mapping) -> dict[str, Any]:
+    """The registers of ``table`` (a register set of :mod:`spikegate.sim.dynapcnn.config`) read from the samna
+    object ``obj`` by attribute, as the nested dicts ``from_dict`` takes (arrays as lists)."""
+    values = {}
+    for name, kind in table.items():
+        value = getattr(obj, name)
+        if isinstance(kind, tuple):
+            values[name] = [_registers(item, kind[0]) for item in value]
+        elif isinstance(kind, Mapping):
+            values[name] = _registers(value, kind)
+        else:
+            values[name] = value
+    return values
 
 
 def _core(layer) -> CoreConfig:
     for name in NOT_MODELLED:
         if getattr(layer, name, False):
             raise ValueError(f"{name}: value True is not modelled (spikegate runs every core with it disabled)")
-    dims = layer.dimensions
     return CoreConfig.from_dict({
-        "dimensions": {"input_shape": _shape(dims.input_shape), "output_shape": _shape(dims.output_shape),
-                       "padding": _vec(dims.padding), "stride": _vec(dims.stride), "kernel_size": dims.kernel_size},
+        **_registers(layer, CORE_REGISTER_SET),
         **{name: np.asarray(getattr(layer, name)) for name in ("weights", "biases", "neurons_initial_value")},
-        **{name: getattr(layer, name) for name in ("threshold_high", "threshold_low", "return_to_zero", "leak_enable",
-                                                   "monitor_enable")},
-        "destinations": [_destination(d) for d in layer.destinations],
     })
 
 
@@ -118,7 +121,7 @@ def _dvs_layer(dvs, cores: Mapping[int, CoreConfig]) -> DvsLayerConfig:
     return DvsLayerConfig.from_dict({
         "merge": dvs.merge, "pooling": _vec(dvs.pooling), "origin": _vec(dvs.origin), "cut": _vec(dvs.cut),
         "mirror_x": dvs.mirror.x, "mirror_y": dvs.mirror.y, "mirror_diagonal": dvs.mirror_diagonal,
-        "destinations": [_destination(d) for d in dvs.destinations], **flags})
+        "destinations": [_registers(d, DESTINATION_REGISTER_SET) for d in dvs.destinations], **flags})
 
 
 def entry_cores(cores: Mapping[int, CoreConfig]) -> list[int]:

@@ -14,13 +14,14 @@ for a core nobody wrote (samna's own defaults are not public). A core whose ``we
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from spikegate.sim.dynapcnn.config import N_CORES
+from spikegate.sim.dynapcnn.config import CORE_REGISTER_SET, DESTINATION_REGISTER_SET, N_CORES
 
 from ._records import Record, boolean, fixed_list, int_array, integer, record
 
-N_DESTINATIONS = 2
+_DIMENSIONS = CORE_REGISTER_SET["dimensions"]
 
 
 def _zero() -> int:
@@ -35,16 +36,33 @@ def _empty() -> list:
     return []
 
 
+def _fields(table: Mapping, records: Mapping[str, type] | None = None,
+            defaults: Mapping[str, Callable] | None = None) -> dict:
+    """samna fields of the registers of ``table`` (a register set of :mod:`spikegate.sim.dynapcnn.config`), in
+    address order: a one-bit register is a bool, any other an integer, a group the record class ``records[name]``
+    and an array a fixed list of them. Defaults: 0, False, a default record, unless ``defaults`` has a factory."""
+    records, defaults, fields = records or {}, defaults or {}, {}
+    for name, kind in table.items():
+        if isinstance(kind, tuple):
+            cls = records[name]
+            fields[name] = (fixed_list(cls, len(kind)), lambda cls=cls, n=len(kind): [cls() for _ in range(n)])
+        elif isinstance(kind, Mapping):
+            fields[name] = (record(records[name]), defaults.get(name, records[name]))
+        else:
+            fields[name] = (boolean, _false) if kind == "u1" else (integer, defaults.get(name, _zero))
+    return fields
+
+
 class Vec2(Record):
     """Two integers, x (width axis) and y (height axis)."""
 
-    FIELDS = {"x": (integer, _zero), "y": (integer, _zero)}
+    FIELDS = _fields(_DIMENSIONS["padding"])
 
 
 class Vec2Bool(Record):
     """Two bools, x and y."""
 
-    FIELDS = {"x": (boolean, _false), "y": (boolean, _false)}
+    FIELDS = {name: (boolean, _false) for name in Vec2.FIELDS}
 
 
 def _vec2(x: int, y: int):
@@ -54,49 +72,39 @@ def _vec2(x: int, y: int):
 class Shape(Record):
     """A map: ``size`` (x = width, y = height) and ``feature_count`` channels."""
 
-    FIELDS = {"size": (record(Vec2), Vec2), "feature_count": (integer, _zero)}
+    FIELDS = _fields(_DIMENSIONS["input_shape"], {"size": Vec2})
 
 
 class CnnLayerDimensions(Record):
     """Geometry of a core: input map, neuron map (convolution output, before pooling), padding, stride,
     square kernel size."""
 
-    FIELDS = {
-        "input_shape": (record(Shape), Shape),
-        "output_shape": (record(Shape), Shape),
-        "padding": (record(Vec2), Vec2),
-        "stride": (record(Vec2), _vec2(1, 1)),
-        "kernel_size": (integer, _zero),
-    }
+    FIELDS = _fields(_DIMENSIONS, {"input_shape": Shape, "output_shape": Shape, "padding": Vec2, "stride": Vec2},
+                     {"stride": _vec2(1, 1)})
+
+
+_DESTINATION = _fields(DESTINATION_REGISTER_SET, defaults={"pooling": lambda: 1})
 
 
 class CnnLayerDestination(Record):
     """One output route: events (x, y, f) go to core ``layer`` as (x // pooling, y // pooling,
     f + feature_shift) when ``enable``."""
 
-    FIELDS = {
-        "layer": (integer, _zero),
-        "enable": (boolean, _false),
-        "pooling": (integer, lambda: 1),
-        "feature_shift": (integer, _zero),
-    }
+    FIELDS = {"layer": _DESTINATION["layer"], **_DESTINATION}  # samna's order: the target first
 
 
+#: The registers of one core (samna ``CNNLayerConfig`` / ``CnnLayerConfig``) in address order.
+_CORE_REGISTERS = _fields(CORE_REGISTER_SET, {"dimensions": CnnLayerDimensions,
+                                              "destinations": CnnLayerDestination})
 #: Two routes, of a core or of the DVS layer.
-DESTINATIONS = (fixed_list(CnnLayerDestination, N_DESTINATIONS),
-                lambda: [CnnLayerDestination() for _ in range(N_DESTINATIONS)])
-#: The registers of one core that every chip has (samna ``CNNLayerConfig`` / ``CnnLayerConfig``).
+DESTINATIONS = _CORE_REGISTERS["destinations"]
+#: The fields of one core that every chip has: its registers, and its memories after ``dimensions`` (samna's order).
 CORE_FIELDS: dict[str, Any] = {
-    "dimensions": (record(CnnLayerDimensions), CnnLayerDimensions),
+    "dimensions": _CORE_REGISTERS["dimensions"],
     "weights": (int_array(4, "[f][c][kx][ky]"), _empty),
     "biases": (int_array(1, "[f]"), _empty),
     "neurons_initial_value": (int_array(3, "[f][x][y]"), _empty),
-    "threshold_high": (integer, _zero),
-    "threshold_low": (integer, _zero),
-    "return_to_zero": (boolean, _false),
-    "leak_enable": (boolean, _false),
-    "monitor_enable": (boolean, _false),
-    "destinations": DESTINATIONS,
+    **_CORE_REGISTERS,
 }
 #: Speck 2e/2f only. spikegate models the congestion balancer and the output decimator as disabled (the
 #: configuration is refused when one is enabled); the slow-clock source has no effect on the models.
@@ -150,7 +158,7 @@ def configuration_class(name: str, chip: str, layer_class: type, module: str) ->
         "cnn_layers": (fixed_list(layer_class, N_CORES), lambda: [layer_class() for _ in range(N_CORES)]),
         "dvs_layer": (record(DvsLayerConfig), DvsLayerConfig),
     }
-    doc = f"The whole {chip} chip: ``cnn_layers`` (9 cores, {layer_class.__name__}) and ``dvs_layer``."
+    doc = f"The whole {chip} chip: ``cnn_layers`` ({N_CORES} cores, {layer_class.__name__}) and ``dvs_layer``."
     return type(name, (Configuration,), {"CHIP": chip, "FIELDS": fields, "__module__": module, "__doc__": doc})
 
 
