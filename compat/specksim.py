@@ -29,14 +29,15 @@ import numpy as np
 
 from spikegate.sim.extras import require
 
-require("spikegate.compat.specksim", "torch", "nir", "matplotlib", extra="convert")  # it converts with spikegate.converter
+# it converts networks with spikegate.converter: the imports below come after the check that names the extra
+require("spikegate.compat.specksim", "torch", "nir", "matplotlib", extra="convert")
 
-from torch import nn  # noqa: E402 (after the check that names the extra)
+from torch import nn  # noqa: E402
 
 from spikegate.converter.dynapcnn import from_torch  # noqa: E402
 from spikegate.sim.dynapcnn import ChipConfig, DynapcnnSim  # noqa: E402
 
-from .samna import to_chip_config
+from .samna import to_chip_config  # noqa: E402
 
 __all__ = ["from_sequential", "SpecksimNetwork"]
 

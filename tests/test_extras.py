@@ -54,8 +54,8 @@ def _without(*modules: str) -> str:
     return f"import sys\nfor name in {list(modules)!r}:\n    sys.modules[name] = None\n"
 
 
-def _run(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=100)
+def _run(code: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=100, cwd=cwd)
 
 
 def test_the_base_install_brings_the_models_only():
@@ -87,7 +87,7 @@ def test_require_wrong(monkeypatch):
 def test_the_models_run_without_any_extra(tmp_path):
     """With every optional package unimportable, the Xylo and DYNAP-CNN models run, from Python and
     through ``spikegate trace record``, and ``spikegate --help`` lists every command."""
-    code = _without(*OPTIONAL) + f"""
+    code = _without(*OPTIONAL) + """
 import numpy as np
 from spikegate.sim.dynapcnn import INPUT_EVENT_DTYPE, ChipConfig, CoreConfig, DvsLayerConfig, DynapcnnSim
 from spikegate.sim.xylo import XyloConfig, XyloSim
@@ -101,20 +101,19 @@ out, _, rec = XyloSim(xylo).evolve(raster, record=True)
 assert out.shape == (20, 2) and rec["Spikes"].sum() > 0
 core = CoreConfig.from_weights(rng.integers(0, 60, (3, 2, 3, 3)), (6, 6), threshold_high=50, threshold_low=-60,
                                monitor_enable=True)
-chip = ChipConfig(cores={{0: core}}, dvs_layer=DvsLayerConfig.direct([0], (6, 6)))
+chip = ChipConfig(cores={0: core}, dvs_layer=DvsLayerConfig.direct([0], (6, 6)))
 events = np.zeros(50, INPUT_EVENT_DTYPE)
 events["x"], events["y"], events["p"] = rng.integers(0, 6, 50), rng.integers(0, 6, 50), rng.integers(0, 2, 50)
 events["t"] = np.arange(50)
 assert DynapcnnSim(chip)(events).size > 0
-root = {str(tmp_path)!r}
-xylo.save(root + "/xylo.json"); chip.save(root + "/chip.json")
-np.save(root + "/raster.npy", raster); np.save(root + "/events.npy", events)
+xylo.save("xylo.json"); chip.save("chip.json")
+np.save("raster.npy", raster); np.save("events.npy", events)
 for name, config, data in (("xylo", "xylo.json", "raster.npy"), ("dynapcnn", "chip.json", "events.npy")):
-    assert main(["trace", "record", name, root + "/" + config, root + "/" + data, "--out", root + "/" + name + ".npz"]) == 0
-assert main(["trace", "diff", root + "/xylo.npz", root + "/xylo.npz"]) == 0
+    assert main(["trace", "record", name, config, data, "--out", name + ".npz"]) == 0
+assert main(["trace", "diff", "xylo.npz", "xylo.npz"]) == 0
 main(["--help"])
 """
-    result = _run(code)
+    result = _run(code, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "xylo.npz").exists() and (tmp_path / "dynapcnn.npz").exists()
     listed = re.findall(r"^    (\w+) ", result.stdout, flags=re.M)
