@@ -120,6 +120,19 @@ main(["--help"])
     assert set(listed) >= {"trace", "xylo", "dynapcnn", "demo", "eval", "sweep", "vectors", "fpga"}, result.stdout
 
 
+@pytest.mark.parametrize("extra, argv", [
+    ("hdl", ["vectors", "example", "xylo", "one-neuron", "--out", "vectors"]),
+    ("eval", ["eval", "bundled:xylo", "synthetic:xylo:8", "--workers", "0", "--out", "eval"]),
+])
+def test_an_extra_works_without_the_others(extra, argv, tmp_path):
+    """With only the base install and ``extra`` importable, a command of that extra runs."""
+    missing = [m for m in OPTIONAL if m not in EXTRA_OF or EXTRA_OF[m][0].lower() not in brings(extra)]
+    result = _run(_without(*missing) + f"from spikegate.sim.cli import main\nsys.exit(main({argv + ['--no-progress']!r}))",
+                  cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / argv[argv.index("--out") + 1]).is_dir()
+
+
 #: (module imported, module missing, the extra the message names)
 PARTS = [("spikegate.converter", "torch", "convert"), ("spikegate.converter", "nir", "convert"),
          ("spikegate.hdl", "amaranth", "hdl"),
