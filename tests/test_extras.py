@@ -127,8 +127,8 @@ main(["--help"])
 def test_an_extra_works_without_the_others(extra, argv, tmp_path):
     """With only the base install and ``extra`` importable, a command of that extra runs."""
     missing = [m for m in OPTIONAL if m not in EXTRA_OF or EXTRA_OF[m][0].lower() not in brings(extra)]
-    result = _run(_without(*missing) + f"from spikegate.sim.cli import main\nsys.exit(main({argv + ['--no-progress']!r}))",
-                  cwd=tmp_path)
+    code = f"from spikegate.sim.cli import main\nsys.exit(main({argv + ['--no-progress']!r}))"
+    result = _run(_without(*missing) + code, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / argv[argv.index("--out") + 1]).is_dir()
 
