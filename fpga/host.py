@@ -40,6 +40,10 @@ class Status:
     framing_errors: int
 
 
+class ReplyError(ValueError):
+    """A reply from the board that the protocol does not allow at this point (garbled or out of order)."""
+
+
 class Link:
     """Commands and replies of the protocol over ``transport`` (``write(bytes)``, ``read(n)``).
 
@@ -61,17 +65,26 @@ class Link:
             self._selected = core
 
     def _reply(self, expected: Reply) -> int:
+        try:
+            return self._read_reply(expected)
+        except TimeoutError as error:
+            raise TimeoutError(f"reply {expected.name}: none within the transport's limit ({error})") from None
+
+    def _read_reply(self, expected: Reply) -> int:
         while True:
-            tag, word = decode_reply(self.transport.read(REPLY_BYTES))
+            try:
+                tag, word = decode_reply(self.transport.read(REPLY_BYTES))
+            except ValueError as error:
+                raise ReplyError(f"{error} while waiting for {expected.name}") from None
             if tag == Reply.OUTPUT:
                 tag_hi, high = decode_reply(self.transport.read(REPLY_BYTES))
                 if tag_hi != Reply.OUTPUT_HI:
-                    raise ValueError(f"reply: expected OUTPUT_HI after OUTPUT, got {tag_hi.name}")
+                    raise ReplyError(f"reply: expected OUTPUT_HI after OUTPUT, got {tag_hi.name}")
                 self._outputs.append(high << 32 | word)
             elif tag == expected:
                 return word
             else:
-                raise ValueError(f"reply: expected {expected.name}, got {tag.name} (word {word})")
+                raise ReplyError(f"reply: expected {expected.name}, got {tag.name} (word {word})")
 
     def write_config(self, writes) -> int:
         """Send (address, data) configuration writes; returns how many were sent."""

@@ -8,12 +8,14 @@ Three entry points:
   the core is wrapped in :class:`SerialHarness`, which drives every input port from a shift
   register on one pin and folds every output port into one pin, so that nothing is optimised
   away and the core needs two I/O pins whatever its port widths.
-- :func:`parse_nextpnr_log` reads utilisation and Fmax from nextpnr's log (``<name>.tim``).
+- :func:`parse_nextpnr_report` reads utilisation and Fmax from nextpnr's JSON report
+  (``nextpnr --report <name>.report.json``).
 
 Pitfalls handled here (measured on the YoWASP tools): every tool is found through an environment
 variable (:data:`ENVIRONMENT`, set by :func:`setup_environment`); YoWASP sandboxes ``/tmp``, so tools
 run with relative names inside the build directory (Amaranth's ``build`` does that); iCE40 SPRAM
-inference needs the init cells of big memories deleted (:data:`SPRAM_SCRIPT`) and ``-spram``.
+inference needs the init cells of big memories deleted (:data:`SPRAM_SCRIPT`) and ``-spram``; every build
+is bounded by :data:`BUILD_TIMEOUT_S` and a stuck tool is killed.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
+import signal
 import shutil
 import subprocess
 import sys
@@ -79,32 +81,27 @@ _LOGIC_CELL = {"ice40": "ICESTORM_LC", "ecp5": "TRELLIS_COMB"}
 _BLOCK_RAM = {"ice40": "ICESTORM_RAM", "ecp5": "DP16KD"}
 _SPRAM = "ICESTORM_SPRAM"
 
-_UTIL_LINE = re.compile(r"^Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+\d+%", re.M)
-_FMAX_LINE = re.compile(
-    r"Max frequency for clock\s+'([^']+)':\s+([\d.]+) MHz \((PASS|FAIL) at ([\d.]+) MHz\)")
+#: Wall-clock limit of one build (Yosys, nextpnr and the packer together), seconds. The full iCE40 Xylo
+#: core takes about 5 minutes (/work notes: toolchain); this leaves room for a loaded machine.
+BUILD_TIMEOUT_S = 3600.0
 
 
-def parse_nextpnr_log(text: str) -> dict:
-    """Utilisation and clock figures of a nextpnr log.
+def parse_nextpnr_report(report: dict) -> dict:
+    """Utilisation and clock figures of nextpnr's JSON report (``--report``; post-route figures).
 
     Returns ``{"cells": {name: [used, available]}, "fmax_mhz": {clock: MHz},
-    "target_mhz": {clock: MHz}, "timing_pass": bool}``. nextpnr prints utilisation once and
-    Fmax after placement and again after routing; the last figure of each clock (post-route) is
-    kept. Raises ValueError when the text holds no utilisation table (not a nextpnr log, or a run
-    that stopped before packing).
+    "target_mhz": {clock: MHz}, "timing_pass": bool}``, MHz rounded to 0.01 as nextpnr's log prints them.
+    Raises ValueError when the report has no utilisation (not a nextpnr report, or a run that stopped
+    before packing).
     """
-    start = text.find("Device utilisation:")
-    if start < 0:
-        raise ValueError("nextpnr log: no 'Device utilisation' table found")
-    table = text[start:].split("\n\n")[0]
-    cells = {name: [int(used), int(total)] for name, used, total in _UTIL_LINE.findall(table)}
-    if not cells:
-        raise ValueError("nextpnr log: the 'Device utilisation' table has no rows")
-    fmax, target, passed = {}, {}, {}
-    for clock, mhz, verdict, wanted in _FMAX_LINE.findall(text):
-        fmax[clock], target[clock], passed[clock] = float(mhz), float(wanted), verdict == "PASS"
+    if not isinstance(report, dict) or not report.get("utilization"):
+        raise ValueError("nextpnr report: no 'utilization' table found")
+    cells = {name: [int(row["used"]), int(row["available"])] for name, row in report["utilization"].items()}
+    clocks = report.get("fmax", {})
+    fmax = {clock: round(float(row["achieved"]), 2) for clock, row in clocks.items()}
+    target = {clock: round(float(row["constraint"]), 2) for clock, row in clocks.items()}
     return {"cells": cells, "fmax_mhz": fmax, "target_mhz": target,
-            "timing_pass": all(passed.values())}
+            "timing_pass": all(float(row["achieved"]) >= float(row["constraint"]) for row in clocks.values())}
 
 
 @dataclass
@@ -128,8 +125,9 @@ class Report:
     cells: dict[str, list[int]] = field(repr=False)
 
     @classmethod
-    def from_log(cls, text: str, family: str, device: str) -> "Report":
-        parsed = parse_nextpnr_log(text)
+    def from_json(cls, report: dict, family: str, device: str) -> "Report":
+        """The figures of nextpnr's JSON report (see :func:`parse_nextpnr_report`)."""
+        parsed = parse_nextpnr_report(report)
         cells = parsed["cells"]
         return cls(family=family, device=device, logic=cells.get(_LOGIC_CELL[family], [0, 0]),
                    block_ram=cells.get(_BLOCK_RAM[family], [0, 0]),
@@ -165,33 +163,71 @@ class Report:
         return "\n".join(lines)
 
 
+def _stage(build_dir: Path, name: str) -> str:
+    """The tool a build script was running, from the files it has written so far."""
+    if not (build_dir / f"{name}.json").exists():
+        return "Yosys"
+    if not (build_dir / f"{name}.report.json").exists():
+        return "nextpnr"
+    return "the bitstream packer"
+
+
+def _run_script(plan, build_dir: Path, name: str, timeout_s: float) -> None:
+    """Run the build script of an Amaranth build plan in ``build_dir``; kill it (and its tools) after
+    ``timeout_s`` seconds with a :class:`BuildError` naming the tool and the limit."""
+    plan.extract(str(build_dir))
+    for stale in (f"{name}.json", f"{name}.report.json"):  # a previous build's outputs would mislead _stage
+        (build_dir / stale).unlink(missing_ok=True)
+    with subprocess.Popen(["sh", f"{plan.script}.sh"], cwd=build_dir, start_new_session=True) as process:
+        try:
+            returncode = process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            tool = _stage(build_dir, name)
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            raise BuildError(f"{tool} ran past the build time limit of {timeout_s:g} s; see the logs in "
+                             f"{build_dir}") from None
+    if returncode:
+        raise subprocess.CalledProcessError(returncode, ["sh", f"{plan.script}.sh"])
+
+
 def build(platform, top: Elaboratable, build_dir, *, name: str = "top", spram: bool = True,
-          timing_allow_fail: bool = False) -> Report:
+          timing_allow_fail: bool = False, timeout_s: float = BUILD_TIMEOUT_S) -> Report:
     """Build ``top`` for ``platform`` (an amaranth-boards platform) into ``build_dir``.
 
-    Writes ``<name>.bin`` (iCE40) or ``<name>.bit`` (ECP5) and the nextpnr log ``<name>.tim`` there.
-    ``spram`` (iCE40 only) lets Yosys map big single-port memories to SPRAM. With
-    ``timing_allow_fail`` nextpnr finishes (and reports Fmax) even below the clock constraint.
-    Raises :class:`BuildError` when a tool fails, naming Fmax and the clock when timing failed.
+    Writes ``<name>.bin`` (iCE40) or ``<name>.bit`` (ECP5), the nextpnr log ``<name>.tim`` and its
+    JSON report ``<name>.report.json`` there. ``spram`` (iCE40 only) lets Yosys map big single-port
+    memories to SPRAM. With ``timing_allow_fail`` nextpnr finishes (and reports Fmax) even below the
+    clock constraint. The tools together may run ``timeout_s`` seconds. Raises :class:`BuildError` when
+    a tool fails or runs past the limit, naming Fmax and the clock when timing failed.
     """
     setup_environment()
-    options = {}
+    options = {"nextpnr_opts": f"--report {name}.report.json"}
     if platform.family.lower() == "ice40" and spram:
         options.update(synth_opts="-spram", script_after_read=SPRAM_SCRIPT)
     if timing_allow_fail:
-        options["nextpnr_opts"] = "--timing-allow-fail"
+        options["nextpnr_opts"] += " --timing-allow-fail"
     build_dir = Path(build_dir)
-    log = build_dir / f"{name}.tim"
+    report_path = build_dir / f"{name}.report.json"
+    plan = platform.build(top, name=name, build_dir=str(build_dir), do_build=False, **options)
     try:
-        platform.build(top, name=name, build_dir=str(build_dir), do_program=False, **options)
+        _run_script(plan, build_dir, name, timeout_s)
     except subprocess.CalledProcessError as error:
-        failed = parse_nextpnr_log(log.read_text()) if log.exists() and "Device utilisation" in log.read_text() else None
+        failed = _read_report(report_path)
         if failed and not failed["timing_pass"]:
             clock, fmax = min(failed["fmax_mhz"].items(), key=lambda item: item[1])
             raise BuildError(f"timing: clock {clock} reaches {fmax:.2f} MHz, below the {failed['target_mhz'][clock]:.2f} "
-                             f"MHz asked for; build with a lower clock (see {log})") from error
+                             f"MHz asked for; build with a lower clock (see {build_dir / f'{name}.tim'})") from error
         raise BuildError(f"the FPGA tools failed (exit status {error.returncode}); see the logs in {build_dir}") from error
-    return Report.from_log(log.read_text(), platform.family.lower(), platform.device)
+    return Report.from_json(json.loads(report_path.read_text()), platform.family.lower(), platform.device)
+
+
+def _read_report(path: Path) -> dict | None:
+    """The parsed nextpnr report at ``path``, or None when nextpnr did not get as far as writing one."""
+    try:
+        return parse_nextpnr_report(json.loads(path.read_text()))
+    except (OSError, ValueError):
+        return None
 
 
 class SerialHarness(Elaboratable):
@@ -226,7 +262,8 @@ class SerialHarness(Elaboratable):
         return m
 
 
-def synthesize(core: wiring.Component, target: str, build_dir, *, spram: bool = True) -> Report:
+def synthesize(core: wiring.Component, target: str, build_dir, *, spram: bool = True,
+               timeout_s: float = BUILD_TIMEOUT_S) -> Report:
     """Place and route ``core`` alone (in :class:`SerialHarness`) for ``target`` and report.
 
     ``target`` is ``"ice40-up5k"`` or ``"ecp5-85f"`` (:data:`TARGETS`). Timing failures do not
@@ -234,7 +271,8 @@ def synthesize(core: wiring.Component, target: str, build_dir, *, spram: bool = 
     """
     if target not in TARGETS:
         raise ValueError(f"target: {target!r} is not one of {tuple(TARGETS)}")
-    return build(TARGETS[target].platform(), SerialHarness(core), build_dir, spram=spram, timing_allow_fail=True)
+    return build(TARGETS[target].platform(), SerialHarness(core), build_dir, spram=spram, timing_allow_fail=True,
+                 timeout_s=timeout_s)
 
 
 def write_report(report: dict, out_dir, text: str, stem: str = "report") -> tuple[Path, Path]:

@@ -28,7 +28,7 @@ def pad_config(config: XyloConfig, params) -> XyloConfig:
     if all(have == room for have, room in sizes.values()):
         return config
     n_in, n_hid, n_out = params.n_inputs, params.n_hidden, params.n_outputs
-    h, o, i = config.n_hidden, config.n_outputs, config.n_inputs
+    h = config.n_hidden
 
     def grow(array, shape, fill=0):
         grown = np.full(shape, fill, np.int64)

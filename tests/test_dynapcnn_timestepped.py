@@ -268,3 +268,30 @@ def test_inexact_range_wrong():
         DynapcnnTimeStepped(config, device="cpu")(raster)
     result = DynapcnnTimeStepped(config, device="cpu", dtype=torch.float64)(raster)
     assert result.spikes[0].item() == 127 * 2 ** 18 // 32767
+
+
+# ------------------------------------------------------------------------------ layer order and exactness
+@needs_sinabs
+def test_layer_mode_equals_step_mode_on_random_chips():
+    """Every core's spikes and final membranes of mode="layer" equal mode="step" (the reference)."""
+    for seed, (context, shape, _, config) in enumerate(sinabs_random_pairs(range(6), with_state=True)):
+        raster = torch.randint(0, 4, (3, 5, *shape), generator=torch.Generator().manual_seed(seed)).float()
+        layer = DynapcnnTimeStepped(config, device="cpu")(raster)
+        step = DynapcnnTimeStepped(config, device="cpu", mode="step")(raster)
+        for core in step.spikes:
+            assert torch.equal(layer.spikes[core], step.spikes[core]), (context, core)
+            assert torch.equal(layer.membranes[core], step.membranes[core]), (context, core)
+
+
+def test_rounding_absorbs_small_errors_and_the_guard_fires_on_large_ones(monkeypatch):
+    """A planted error of 0.2 in every convolution result is rounded away (without the rounding the
+    spikes would differ); one of 0.4 is past the bound 0.25 (also in float64): ValueError."""
+    config = single_neuron(3)
+    raster = torch.tensor([1, 1, 1, 3], dtype=torch.float32).reshape(1, -1, 1, 1, 1)
+    model = DynapcnnTimeStepped(config, device="cpu")
+    convolve = model._convolve
+    monkeypatch.setattr(model, "_convolve", lambda i, x: convolve(i, x) - 0.2)
+    assert model(raster).spikes[0].ravel().tolist() == [0, 1, 0, 2]
+    monkeypatch.setattr(model, "_convolve", lambda i, x: convolve(i, x) - 0.4)
+    with pytest.raises(ValueError, match=r"core 0: a convolution result was 0.4 away from the nearest integer"):
+        model(raster)

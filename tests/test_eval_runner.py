@@ -312,7 +312,8 @@ def test_a_cluster_without_workers_is_reported_not_waited_for_forever(tmp_path, 
 
     monkeypatch.setattr(runner, "WORKER_WAIT_S", 1)
     with local_cluster(0, dashboard=None) as cluster, Client(cluster) as empty:
-        with pytest.raises(RuntimeError, match="the cluster has had no worker for 1 s; finished shards are kept"):
+        with pytest.raises(runner.ClusterLost,
+                           match="the Dask cluster has had no live worker for 1 s; finished shards are kept"):
             evaluate(dvs_evaluator(), open_dataset("synthetic:dvs:4"), tmp_path / "a", scheduler=empty,
                      progress=False)
         with pytest.raises(ValueError, match=r"scheduler tcp://127\.0\.0\.1:\d+: no worker joined within 1 s"):

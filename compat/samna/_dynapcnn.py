@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from spikegate.sim.dynapcnn.config import N_CORES
+
 from ._records import Record, boolean, fixed_list, int_array, integer, record
 
-N_CORES = 9
 N_DESTINATIONS = 2
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from spikegate.sim.xylo import XyloConfig, XyloSim
-from spikegate.sim.xylo.model import MAX_RASTER_COUNT
+from spikegate.sim.xylo.config import MAX_RASTER_COUNT
 
 #: The record attributes, each with the name of the XyloSim record it holds (None: always empty).
 HIDDEN_RECORDS = {"rec_i_syn": "Isyn", "rec_i_syn2": "Isyn2", "rec_v_mem": "Vmem"}

@@ -340,7 +340,7 @@ class XyloNet(nn.Module):
                              f"got {len(flat)} modules")
         plan = []
         for pair in range(len(flat) // 2):
-            (linear, block), (neurons, block2) = flat[2 * pair], flat[2 * pair + 1]
+            (linear, block), (neurons, _) = flat[2 * pair], flat[2 * pair + 1]
             if not isinstance(linear, nn.Linear):
                 raise ValueError(f"{self._name(linear)}: expected nn.Linear here")
             last = pair == len(flat) // 2 - 1

@@ -12,6 +12,8 @@ field's value, two's complement for signed fields, at its offset; missing fields
 from amaranth.hdl import signed, unsigned
 from amaranth.lib import data
 
+from spikegate.sim.dynapcnn.config import CORE_REGISTER_SET, DESTINATION_REGISTER_SET
+
 COORD = unsigned(7)  #: an x or y coordinate (input maps up to 128)
 CHANNEL = unsigned(10)  #: a channel or feature number (up to 1024)
 LAYER = unsigned(4)  #: a core index 0..8, or 9 for the DVS layer
@@ -48,30 +50,26 @@ def op_layout(neuron_bits: int, kernel_bits: int) -> data.StructLayout:
                               "x": unsigned(6), "y": unsigned(6), "leak": 1, "repeat": 1})
 
 
+def register_layout(table):
+    """The layout of a register table of :mod:`spikegate.sim.dynapcnn.config` (a dict is a struct, a tuple
+    an array, ``"u<bits>"``/``"s<bits>"`` an unsigned/signed field)."""
+    if isinstance(table, dict):
+        return data.StructLayout({name: register_layout(kind) for name, kind in table.items()})
+    if isinstance(table, tuple):
+        return data.ArrayLayout(register_layout(table[0]), len(table))
+    return (signed if table[0] == "s" else unsigned)(int(table[1:]))
+
+
 #: One route of a core or of the DVS layer (samna ``CNNLayerDestination``).
-Destination = data.StructLayout({"enable": 1, "layer": LAYER, "pooling": unsigned(3), "feature_shift": CHANNEL})
+Destination = register_layout(DESTINATION_REGISTER_SET)
 
 #: The routing registers shared by cores and the DVS layer (input of :class:`EventRouter`).
 RouteFields = data.StructLayout({"monitor_enable": 1, "destinations": data.ArrayLayout(Destination, 2)})
 
 _Size = lambda width: data.StructLayout({"x": width, "y": width})  # noqa: E731
 
-#: All registers of one core, named as samna's ``CnnLayerConfig`` fields.
-CoreFields = data.StructLayout({
-    "dimensions": data.StructLayout({
-        "input_shape": data.StructLayout({"size": _Size(unsigned(8)), "feature_count": unsigned(11)}),
-        "output_shape": data.StructLayout({"size": _Size(unsigned(7)), "feature_count": unsigned(11)}),
-        "padding": _Size(unsigned(3)),
-        "stride": _Size(unsigned(4)),
-        "kernel_size": unsigned(5),
-    }),
-    "threshold_high": STATE,
-    "threshold_low": STATE,
-    "return_to_zero": 1,
-    "leak_enable": 1,
-    "monitor_enable": 1,
-    "destinations": data.ArrayLayout(Destination, 2),
-})
+#: All registers of one core, named as samna's ``CnnLayerConfig`` fields (``CORE_REGISTER_SET``).
+CoreFields = register_layout(CORE_REGISTER_SET)
 
 #: All registers of the DVS layer, named as samna's ``DvsLayerConfig`` fields.
 DvsFields = data.StructLayout({

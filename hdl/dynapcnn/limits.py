@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from amaranth.utils import ceil_log2
+
 from spikegate.sim.dynapcnn.config import CHIP_PROFILES, CoreConfig, core_memory
-
-
-
-def ceil_log2(n: int) -> int:
-    """⌈log2 n⌉ for n ≥ 1 (⌈log2 1⌉ = 0)."""
-    return (int(n) - 1).bit_length()
 
 
 @dataclass(frozen=True)

@@ -32,11 +32,13 @@ from collections.abc import Iterator
 import numpy as np
 from amaranth.hdl import Shape
 from amaranth.lib import data
+from amaranth.utils import ceil_log2
 
 from spikegate.sim.dynapcnn.config import ChipConfig, CoreConfig, DvsLayerConfig
+from spikegate.sim.dynapcnn.kernels import DVS_LAYER
 
 from .layouts import CoreFields, DvsFields
-from .limits import CoreLimits, ceil_log2
+from .limits import CoreLimits
 
 DATA_BITS = 16
 OFFSET_BITS = 16
@@ -45,7 +47,7 @@ LOCAL_BITS = OFFSET_BITS + REGION_BITS  #: address bits within one slot
 SLOT_BITS = 4
 ADDRESS_BITS = LOCAL_BITS + SLOT_BITS
 REGISTERS, BIASES, KERNEL, NEURONS = range(4)
-DVS_SLOT = 9
+DVS_SLOT = DVS_LAYER  #: the DVS layer's slot on the configuration bus
 
 Path = tuple  # of str (field) and int (array index) elements
 

@@ -1,6 +1,6 @@
 """The receptive-field address generator of a DYNAP-CNN core."""
 
-from amaranth.hdl import Cat, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Cat, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -8,7 +8,7 @@ from .layouts import CHANNEL, CoreFields, CoreInput, op_layout
 from .limits import CoreLimits
 
 
-def ceil_log2(m: Module, value, width: int) -> Signal:
+def ceil_log2_logic(m: Module, value, width: int) -> Signal:
     """⌈log2 value⌉ (the bit length of value − 1) as combinational logic; ``width`` bits of result range."""
     result = Signal(range(width + 1))
     minus_one = Signal(width)
@@ -19,7 +19,7 @@ def ceil_log2(m: Module, value, width: int) -> Signal:
     return result
 
 
-def log2_of_power(value) -> "Value":
+def log2_of_power(value) -> Value:
     """log2 of a power of two 1, 2, 4 or 8 (a stride) as two bits."""
     return Cat(value[1] | value[3], value[2] | value[3])
 
@@ -76,10 +76,10 @@ class ReceptiveField(wiring.Component):
         m.d.sync += [
             lsx.eq(log2_of_power(dims.stride.x)),
             lsy.eq(log2_of_power(dims.stride.y)),
-            xb.eq(ceil_log2(m, dims.output_shape.size.x, 7)),
-            yb.eq(ceil_log2(m, dims.output_shape.size.y, 7)),
-            fb.eq(ceil_log2(m, dims.output_shape.feature_count, 11)),
-            kb.eq(ceil_log2(m, kk, 9)),
+            xb.eq(ceil_log2_logic(m, dims.output_shape.size.x, 7)),
+            yb.eq(ceil_log2_logic(m, dims.output_shape.size.y, 7)),
+            fb.eq(ceil_log2_logic(m, dims.output_shape.feature_count, 11)),
+            kb.eq(ceil_log2_logic(m, kk, 9)),
             step_x.eq(dims.kernel_size << lsx),
             last_feature.eq(dims.output_shape.feature_count - 1),
         ]

@@ -4,15 +4,15 @@ from amaranth.hdl import Array, Cat, MemoryData, Module, Mux, Signal, signed
 from amaranth.lib import data, memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
+from spikegate.sim.xylo.config import MAX_INPUT_COUNT, MAX_SPIKES
+
 from .arith import STATE_BITS
 from .memory_map import (ADDRESS_BITS, DATA_BITS, NEURON_MEMORIES, OFFSET_BITS, READOUT_MEMORY, TARGET_BITS, Ctrl,
                          Region, XyloCoreParams)
-from .neuron import MAX_SPIKES, NeuronUnit
+from .neuron import NeuronUnit
 from .spram import SinglePortRAM
 from .synapse import SynapseUnit
 
-#: Input events per channel and step that the chip counts (larger counts act as 15).
-MAX_INPUT_COUNT = 15
 #: Cycles the synaptic pipeline needs to empty after its last issue (issue → weight → state →
 #: SynapseUnit.LATENCY stages → write-back).
 DRAIN_CYCLES = 3 + SynapseUnit.LATENCY

@@ -47,6 +47,7 @@ import enum
 from dataclasses import dataclass
 
 import numpy as np
+from amaranth.utils import ceil_log2
 
 from spikegate.sim.xylo.config import VERSIONS, XyloConfig
 from spikegate.sim.xylo.profiles import DEFAULT_PROFILE, get_profile
@@ -113,7 +114,7 @@ def address(region: Region, offset: int) -> int:
 
 def _bits(n: int) -> int:
     """Bits needed to count 0..n-1 (at least 1)."""
-    return max(1, (n - 1).bit_length())
+    return max(1, ceil_log2(n))
 
 
 @dataclass(frozen=True)

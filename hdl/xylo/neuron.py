@@ -4,10 +4,9 @@ from amaranth.hdl import Module, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .arith import STATE_BITS, leak, saturate
+from spikegate.sim.xylo.config import MAX_SPIKES
 
-#: Largest hidden spike count per step (5-bit counter).
-MAX_SPIKES = 31
+from .arith import STATE_BITS, leak, saturate
 
 
 class NeuronUnit(wiring.Component):

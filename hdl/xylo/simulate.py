@@ -8,16 +8,13 @@ import numpy as np
 from amaranth.hdl import Shape
 from amaranth.sim import Simulator
 
-from spikegate.sim.checks import check_range
 from spikegate.sim.xylo import XyloConfig
+from spikegate.sim.xylo.model import check_raster as _check_raster
 
 from ..streams import send, send_all
 from .core import XyloCore
 from .memory_map import (OFFSET_BITS, Ctrl, Region, XyloCoreParams, address, config_writes, decode_flat_state,
                          state_addresses)
-
-#: Largest input count accepted per channel and step (as ``XyloSim``; above 15 acts as 15).
-MAX_RASTER_COUNT = 255
 
 
 async def write_words(ctx, core: XyloCore, writes) -> None:
@@ -89,13 +86,7 @@ async def run_step(ctx, core: XyloCore, counts) -> tuple[list[int], int]:
 
 def check_raster(config: XyloConfig, raster) -> np.ndarray:
     """Validate a (T, Nin) raster of input counts as ``XyloSim.evolve`` does; return it as int64."""
-    raster = np.asarray(raster)
-    if raster.dtype == bool or raster.dtype.kind not in "iu":
-        raise TypeError(f"raster: expected an integer array of event counts, got dtype {raster.dtype}")
-    if raster.ndim != 2 or raster.shape[1] != config.n_inputs:
-        raise ValueError(f"raster: expected shape (T, Nin={config.n_inputs}), got {raster.shape}")
-    check_range("raster", raster, 0, MAX_RASTER_COUNT, "input count")
-    return raster.astype(np.int64)
+    return _check_raster(raster, config.n_inputs, batched=False).astype(np.int64)
 
 
 def simulate(config: XyloConfig, raster, record: bool = True, vcd: str | Path | None = None,

@@ -3,6 +3,7 @@
 from amaranth.hdl import ClockSignal, Instance, MemoryData, Module, Mux, Signal
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
+from amaranth.utils import ceil_log2
 
 #: Words of one ``SB_SPRAM256KA`` (16 bits each).
 SPRAM_DEPTH = 16384
@@ -39,7 +40,7 @@ class SinglePortRAM(wiring.Component):
         #: The words, for simulation (a testbench may read or set ``data[addr]`` directly).
         self.data = MemoryData(shape=SPRAM_WIDTH, depth=depth, init=[])
         super().__init__({
-            "addr": In(max(1, (depth - 1).bit_length())),
+            "addr": In(max(1, ceil_log2(depth))),
             "we": In(1),
             "wdata": In(SPRAM_WIDTH),
             "rdata": Out(SPRAM_WIDTH),

@@ -44,6 +44,61 @@ MAX_DESTINATIONS = 2
 DVS_SIZE = 128  #: the DVS layer's input map (sensor pixels), per axis
 DVS_POLARITIES = 2
 
+
+def _size(kind: str) -> dict[str, str]:
+    return {"x": kind, "y": kind}
+
+
+#: The registers of one destination (samna's ``CNNLayerDestination``) in address order: name -> kind, ``u<bits>``
+#: unsigned or ``s<bits>`` signed.
+DESTINATION_REGISTER_SET = {"enable": "u1", "layer": "u4", "pooling": "u3", "feature_shift": "u10"}
+#: The registers of one core (samna's ``CnnLayerConfig`` names, :class:`CoreConfig` fields; the memories
+#: ``weights``, ``biases`` and ``neurons_initial_value`` apart) in address order, with their kinds: a dict is a
+#: group, a tuple an array. The one register table: the behavioural model's parameter columns
+#: (:mod:`~spikegate.sim.dynapcnn.kernels`) and the gateware's ``CoreFields`` layout are derived from it.
+CORE_REGISTER_SET = {
+    "dimensions": {
+        "input_shape": {"size": _size("u8"), "feature_count": "u11"},
+        "output_shape": {"size": _size("u7"), "feature_count": "u11"},
+        "padding": _size("u3"),
+        "stride": _size("u4"),
+        "kernel_size": "u5",
+    },
+    "threshold_high": "s16",
+    "threshold_low": "s16",
+    "return_to_zero": "u1",
+    "leak_enable": "u1",
+    "monitor_enable": "u1",
+    "destinations": (DESTINATION_REGISTER_SET,) * MAX_DESTINATIONS,
+}
+
+
+def register_paths(table: Mapping, prefix: str = "") -> list[str]:
+    """samna's dotted names of the registers of ``table`` (as :data:`CORE_REGISTER_SET`) in address order:
+    ``dimensions.input_shape.size.x``, ..., ``destinations[1].feature_shift``."""
+    paths = []
+    for name, kind in table.items():
+        path = f"{prefix}.{name}" if prefix else name
+        if isinstance(kind, tuple):
+            for i, element in enumerate(kind):
+                paths += register_paths(element, f"{path}[{i}]")
+        elif isinstance(kind, Mapping):
+            paths += register_paths(kind, path)
+        else:
+            paths.append(path)
+    return paths
+
+
+def register_value(config: Any, path: str) -> int:
+    """The value of register ``path`` (a dotted name of :func:`register_paths`) in a config object."""
+    value = config
+    for part in path.split("."):
+        name, _, index = part.partition("[")
+        value = getattr(value, name)
+        if index:
+            value = value[int(index[:-1])]
+    return int(value)
+
 _KI = 1024
 _CAPACITIES = tuple(
     {"kernel": kernel * _KI, "neuron": neuron * _KI, "bias": 1 * _KI}

@@ -19,10 +19,27 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-(P_C, P_F, P_WIN, P_HIN, P_WOUT, P_HOUT, P_K, P_SX, P_SY, P_PX, P_PY, P_THH, P_THL, P_RTZ, P_MON,
- P_WOFF, P_BOFF, P_VOFF, P_D0EN, P_D0L, P_D0P, P_D0S, P_D1EN, P_D1L, P_D1P, P_D1S) = range(26)
-N_PARAMS = 26
-P_DEST_COLUMNS = 4  #: destination i: columns P_D0EN + 4·i .. + 3 = (enable, layer, pooling, feature_shift)
+from .config import CORE_REGISTER_SET, DESTINATION_REGISTER_SET, register_paths
+
+#: Registers held in the parameter table, one column each, in :data:`CORE_REGISTER_SET` order.
+REGISTER_COLUMNS = tuple(register_paths(CORE_REGISTER_SET))
+_COLUMN = {path: column for column, path in enumerate(REGISTER_COLUMNS)}
+P_C = _COLUMN["dimensions.input_shape.feature_count"]
+P_F = _COLUMN["dimensions.output_shape.feature_count"]
+P_WIN, P_HIN = _COLUMN["dimensions.input_shape.size.x"], _COLUMN["dimensions.input_shape.size.y"]
+P_WOUT, P_HOUT = _COLUMN["dimensions.output_shape.size.x"], _COLUMN["dimensions.output_shape.size.y"]
+P_K = _COLUMN["dimensions.kernel_size"]
+P_SX, P_SY = _COLUMN["dimensions.stride.x"], _COLUMN["dimensions.stride.y"]
+P_PX, P_PY = _COLUMN["dimensions.padding.x"], _COLUMN["dimensions.padding.y"]
+P_THH, P_THL = _COLUMN["threshold_high"], _COLUMN["threshold_low"]
+P_RTZ, P_MON = _COLUMN["return_to_zero"], _COLUMN["monitor_enable"]
+P_D0EN = _COLUMN["destinations[0].enable"]
+#: destination i: columns P_D0EN + P_DEST_COLUMNS·i + D_* (the fields of DESTINATION_REGISTER_SET, in order)
+P_DEST_COLUMNS = len(DESTINATION_REGISTER_SET)
+D_LAYER, D_POOLING, D_SHIFT = (list(DESTINATION_REGISTER_SET).index(n) for n in ("layer", "pooling", "feature_shift"))
+#: After the registers: offsets of the core's weights, biases and membranes in the flat arrays.
+P_WOFF, P_BOFF, P_VOFF = range(len(REGISTER_COLUMNS), len(REGISTER_COLUMNS) + 3)
+N_PARAMS = len(REGISTER_COLUMNS) + 3
 
 ITEM_EVENT, ITEM_LEAK, ITEM_MONITOR = 0, 1, 2
 C_EVENTS_IN, C_SYNOPS, C_EVENTS_OUT, C_LEAK = 0, 1, 2, 3
@@ -196,13 +213,13 @@ def run_depth_first(params, weights, biases, state, items, spikes, hit, counters
                 f_step[d] += 1
                 if not params[src, col]:
                     continue
-                dst, pool = params[src, col + 1], params[src, col + 2]
+                dst, pool = params[src, col + D_LAYER], params[src, col + D_POOLING]
                 tx, ty = spikes[s, 1] // pool, spikes[s, 2] // pool
                 if tx >= params[dst, P_WIN] or ty >= params[dst, P_HIN]:
                     continue
                 base = f_end[d]
                 f_core[depth], f_pos[depth], f_step[depth] = dst, base, 0
-                f_end[depth] = update_event(params, weights, state, dst, tx, ty, spikes[s, 0] + params[src, col + 3],
+                f_end[depth] = update_event(params, weights, state, dst, tx, ty, spikes[s, 0] + params[src, col + D_SHIFT],
                                             spikes, base, hit, counters)
                 depth += 1
     return out[:n_out]

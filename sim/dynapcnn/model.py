@@ -51,7 +51,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from . import kernels
-from .config import DVS_POLARITIES, DVS_SIZE, N_CORES, ChipConfig, CoreConfig
+from .config import DVS_POLARITIES, DVS_SIZE, N_CORES, ChipConfig, CoreConfig, register_value
 
 #: Input events, as specksim: x, y, timestamp t (µs), p (DVS polarity, or channel for direct input).
 INPUT_EVENT_DTYPE = np.dtype([("x", "<u4"), ("y", "<u4"), ("t", "<u4"), ("p", "<u4")])
@@ -126,16 +126,8 @@ class DynapcnnSim:
         frames, hit = 0, 1
         for i in self.config.used_cores:
             core = self.config.cores[i]
-            dims = core.dimensions
-            params[i, :kernels.P_WOFF] = (
-                core.channels, core.features, *core.input_map, *core.neuron_map, dims.kernel_size,
-                dims.stride.x, dims.stride.y, dims.padding.x, dims.padding.y, core.threshold_high,
-                core.threshold_low, core.return_to_zero, core.monitor_enable)
-            params[i, kernels.P_WOFF:kernels.P_D0EN] = offsets["w"], offsets["b"], offsets["v"]
-            for d, destination in enumerate(core.destinations):
-                column = kernels.P_D0EN + kernels.P_DEST_COLUMNS * d
-                params[i, column:column + kernels.P_DEST_COLUMNS] = (
-                    destination.enable, destination.layer, destination.pooling, destination.feature_shift)
+            params[i, :len(kernels.REGISTER_COLUMNS)] = [register_value(core, path) for path in kernels.REGISTER_COLUMNS]
+            params[i, [kernels.P_WOFF, kernels.P_BOFF, kernels.P_VOFF]] = offsets["w"], offsets["b"], offsets["v"]
             layout = core.weights.transpose(1, 3, 2, 0)[:, :, ::-1]  # [c][ky][k-1-kx][f]
             weights.append(np.ascontiguousarray(layout, dtype=np.int32).ravel())
             biases.append(core.biases.astype(np.int32))

@@ -14,9 +14,26 @@ same step, no delay between cores):
 A core's spike counts n go, per enabled destination, sum-pooled by its ``pooling`` (positions beyond the
 target's input map dropped) and shifted by ``feature_shift``, into the target's input of the same step;
 a core with two sources receives the sum. The DVS layer does what :class:`DvsLayerConfig` says (merge,
-pool, crop, flip y, flip x, swap) on the raster. There is no 16-bit saturation (as in sinabs): values are
-integers held in float32 (float64 on request), exact while every ``|V|`` and ``|I|`` stays below 2^24
-(2^53); a run that leaves that range raises ValueError instead of returning inexact results.
+pool, crop, flip y, flip x, swap) on the raster. There is no 16-bit saturation (as in sinabs).
+
+**Order of work** (``mode="layer"``, the default). Since no core feeds an earlier one within a step (the
+routing is acyclic: :func:`~.model.topological_order` refuses loops), a core's input at every step is
+known once the cores before it have run all steps. So each core runs in one go: one convolution over
+all B·T frames, then the neuron scan over time as one fused kernel (:mod:`.scan`: numba on the CPU,
+Triton on CUDA), and its spikes of all steps are routed on. Samples are processed in chunks whose frames
+fit :data:`CHUNK_ELEMENTS`. ``mode="step"`` runs the same formulas one step at a time, every core per
+step (the straightforward order, kept as the reference).
+
+**Exactness.** Values are integers held in float32 (float64 on request). Two checks make every result
+exact on every device or refuse it:
+
+- every convolution result (integer inputs and weights: the exact current is an integer) is rounded to
+  the nearest integer and the largest rounding correction is checked against :data:`ROUNDING_BOUND`.
+  Convolution algorithms (cuDNN's FFT or Winograd, the CPU's own) may return non-integers; while their
+  error stays below 0.5 the rounding restores the exact value. Past the bound, a float32 model convolves
+  that core again in float64 and raises ValueError if even that is past it;
+- every ``|I|`` and ``|V|`` must stay below 2^24 (float32) or 2^53 (float64), where every integer is
+  held exactly; a run that leaves that range raises ValueError instead of returning inexact results.
 
 This differs from the event-driven :class:`~spikegate.sim.dynapcnn.DynapcnnSim` (the chip), where a
 neuron emits at most one spike per update and the bias is added on leak ticks.
@@ -37,8 +54,12 @@ from torch.nn import functional
 
 from .config import DVS_POLARITIES, DVS_SIZE, ChipConfig, Destination
 from .model import topological_order
+from .scan import scan
 
 _EXACT = {torch.float32: 2 ** 24, torch.float64: 2 ** 53}
+MODES = ("layer", "step")
+ROUNDING_BOUND = 0.25  #: largest rounding correction of a convolution result accepted as exact
+CHUNK_ELEMENTS = {"cpu": 2 ** 24, "cuda": 2 ** 29}  #: per device kind, input + neuron values of a chunk's frames
 
 
 class TimeSteppedResult(NamedTuple):
@@ -56,16 +77,21 @@ class DynapcnnTimeStepped:
         chip_config: the chip's registers.
         device: torch device; None picks CUDA when available, else the CPU.
         dtype: torch.float32 (default) or torch.float64 for the integer-valued arithmetic.
+        mode: "layer" (default: each core over all steps at once) or "step" (every core per step; the
+            reference). Both give the same results.
 
     ``model(raster)`` runs a batch from each core's ``neurons_initial_value``; calls are independent.
     """
 
-    def __init__(self, chip_config: ChipConfig, device=None, dtype: torch.dtype = torch.float32):
+    def __init__(self, chip_config: ChipConfig, device=None, dtype: torch.dtype = torch.float32,
+                 mode: str = "layer"):
         if not isinstance(chip_config, ChipConfig):
             raise TypeError(f"chip_config: expected a ChipConfig, got {type(chip_config).__name__}")
         if dtype not in _EXACT:
             raise ValueError(f"dtype: value {dtype} is not one of {tuple(_EXACT)}")
-        self.config = chip_config
+        if mode not in MODES:
+            raise ValueError(f"mode: value {mode!r} is not one of {MODES}")
+        self.config, self.mode = chip_config, mode
         self.device = torch.device(("cuda" if torch.cuda.is_available() else "cpu") if device is None else device)
         self.dtype = dtype
         self.order = topological_order(chip_config)
@@ -92,30 +118,101 @@ class DynapcnnTimeStepped:
         """Run a raster (B, T, C, H, W) of non-negative integer event counts (torch tensor or numpy array):
         channel = DVS polarity (or input channel without merge), H, W ≤ 128 (the sensor map)."""
         x = self._checked(raster)
+        with torch.backends.cudnn.flags(enabled=True, allow_tf32=False), torch.no_grad():
+            if self.mode == "step":
+                return self._run_steps(x)
+            chunk = self._chunk_size(x)
+            parts = [self._run_layers(x[start:start + chunk]) for start in range(0, len(x), chunk)]
+        if len(parts) == 1:
+            return parts[0]
+        return TimeSteppedResult(*({i: torch.cat([part[field][i] for part in parts]) for i in self.order}
+                                   for field in range(2)))
+
+    # ----------------------------------------------------------------------------- layer by layer
+    def _run_layers(self, x: torch.Tensor) -> TimeSteppedResult:
+        """Every core over all steps at once, in topological order (module docstring)."""
+        batch, steps = x.shape[:2]
+        frames = batch * steps
+        inputs = self.zero_inputs(frames)
+        self.route(self.dvs_layer(x.reshape(frames, *x.shape[2:])), self.config.dvs_layer.destinations, inputs)
+        spikes, membranes = {}, {}
+        for i in self.order:
+            spikes[i], membranes[i] = self._run_core(i, inputs.pop(i), batch, steps)
+            self.route(spikes[i].reshape(frames, *spikes[i].shape[2:]), self.config.cores[i].destinations, inputs)
+        return TimeSteppedResult(spikes, membranes)
+
+    def _run_core(self, i: int, x: torch.Tensor, batch: int, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Core i on its input x (B·T, c, h, w) of all steps: its spikes (B, T, f, h', w') and final membranes."""
+        core = self.config.cores[i]
+        current = self._convolve(i, x)
+        v = self._initial(i, batch)
+        error, peak = scan(current.reshape(batch, steps, -1), v.view(batch, -1), core.threshold_high,
+                           core.threshold_low, core.return_to_zero)
+        if error > ROUNDING_BOUND and self.dtype == torch.float32:
+            current = self._convolve(i, x.double()).float()
+            v = self._initial(i, batch)
+            error, peak = scan(current.reshape(batch, steps, -1), v.view(batch, -1), core.threshold_high,
+                               core.threshold_low, core.return_to_zero)
+        self._check_rounding(i, error)
+        self._check_range(peak)
+        return current.reshape(batch, steps, *current.shape[1:]), v
+
+    def _convolve(self, i: int, x: torch.Tensor) -> torch.Tensor:
+        """Core i's convolution (+ biases when leak_enable) of the frames x, in x's dtype, not yet rounded."""
+        params = self._cores[i]
+        weight, bias = params["weight"].to(x.dtype), params["bias"]
+        bias = None if bias is None else bias.to(x.dtype)
+        return functional.conv2d(x, weight, bias, params["stride"], params["padding"]).contiguous()
+
+    def _initial(self, i: int, batch: int) -> torch.Tensor:
+        return self._cores[i]["initial"].expand(batch, -1, -1, -1).clone(memory_format=torch.contiguous_format)
+
+    def _chunk_size(self, x: torch.Tensor) -> int:
+        """Samples per chunk: as many as keep the values of their frames (inputs and neurons of every core)
+        within :data:`CHUNK_ELEMENTS` of the device kind (at least one)."""
+        per_frame = x[0, 0].numel() + sum(self.config.cores[i].channels * np.prod(self.config.cores[i].input_map)
+                                          + self._cores[i]["initial"].numel() for i in self.order)
+        budget = CHUNK_ELEMENTS.get(self.device.type, CHUNK_ELEMENTS["cuda"])
+        return max(1, int(budget // max(1, per_frame * x.shape[1])))
+
+    def _check_rounding(self, i: int, error: float) -> None:
+        if error > ROUNDING_BOUND:
+            raise ValueError(f"core {i}: a convolution result was {error:.3g} away from the nearest integer, past the "
+                             f"bound {ROUNDING_BOUND} of an exact result (device {self.device}, {self.dtype})")
+
+    def _check_range(self, peak: float) -> None:
+        if peak >= _EXACT[self.dtype]:
+            raise ValueError(f"a membrane or input current reached {peak:.0f}, beyond the exact integer range "
+                             f"2^{_EXACT[self.dtype].bit_length() - 1} of {self.dtype}; use dtype=torch.float64")
+
+    # ------------------------------------------------------------------------------- step by step
+    def _run_steps(self, x: torch.Tensor) -> TimeSteppedResult:
+        """Every core per step, steps in order (the reference order)."""
         batch, steps = x.shape[:2]
         config = self.config
-        membranes = {i: self._cores[i]["initial"].expand(batch, -1, -1, -1).clone() for i in self.order}
+        membranes = {i: self._initial(i, batch) for i in self.order}
         spikes = {i: torch.zeros((batch, steps, *membranes[i].shape[1:]), dtype=self.dtype, device=self.device)
                   for i in self.order}
         peak = torch.zeros((), dtype=self.dtype, device=self.device)
-        with torch.backends.cudnn.flags(enabled=True, allow_tf32=False), torch.no_grad():
-            for t in range(steps):
-                inputs = self.zero_inputs(batch)
-                self.route(self.dvs_layer(x[:, t]), config.dvs_layer.destinations, inputs)
-                for i in self.order:
-                    n, current = self._step(i, inputs[i], membranes[i])
-                    peak = torch.maximum(peak, torch.maximum(current.abs().amax(), membranes[i].abs().amax()))
-                    spikes[i][:, t] = n
-                    self.route(n, config.cores[i].destinations, inputs)
-        if steps and float(peak) >= _EXACT[self.dtype]:
-            raise ValueError(f"a membrane or input current reached {float(peak):.0f}, beyond the exact integer range "
-                             f"2^{_EXACT[self.dtype].bit_length() - 1} of {self.dtype}; use dtype=torch.float64")
+        for t in range(steps):
+            inputs = self.zero_inputs(batch)
+            self.route(self.dvs_layer(x[:, t]), config.dvs_layer.destinations, inputs)
+            for i in self.order:
+                n, current = self._step(i, inputs[i], membranes[i])
+                peak = torch.maximum(peak, torch.maximum(current.abs().amax(), membranes[i].abs().amax()))
+                spikes[i][:, t] = n
+                self.route(n, config.cores[i].destinations, inputs)
+        if steps:
+            self._check_range(float(peak))
         return TimeSteppedResult(spikes, membranes)
 
     def _step(self, i: int, x: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """One step of core i on input x, updating the membrane v in place; returns (spikes, current)."""
-        core, params = self.config.cores[i], self._cores[i]
-        current = functional.conv2d(x, params["weight"], params["bias"], params["stride"], params["padding"])
+        core = self.config.cores[i]
+        raw = self._convolve(i, x)
+        current = torch.round(raw)
+        if raw.numel():
+            self._check_rounding(i, float((raw - current).abs().amax()))
         v += current
         n = torch.where(v > 0, torch.div(v, core.threshold_high, rounding_mode="trunc"), 0.0)
         if core.return_to_zero:

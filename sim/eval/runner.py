@@ -47,12 +47,24 @@ import pandas as pd
 
 from .chips import Evaluator
 from .datasets import MalformedSample
+from ..errors import UserError
 from .report import TABLE_SUFFIX, read_table, summarize, write_atomically, write_plots, write_table
 
 MANIFEST_FORMAT = "spikegate.eval.manifest"
 DEFAULT_SHARD_SIZE = 16
 DEFAULT_DASHBOARD = "127.0.0.1:8787"
-WORKER_WAIT_S = 60  #: how long a run waits for a worker (at the start on an existing cluster, or when all left)
+WORKER_WAIT_S = 60
+"""Seconds a run waits for a live worker (at the start on an existing cluster, or after all workers left)
+before it stops with :class:`ClusterLost`."""
+POLL_S = 1.0
+"""Seconds between checks of the cluster while no shard finishes (how soon a lost cluster is noticed)."""
+RESULT_WAIT_S = 30.0
+"""Seconds a finished future's result may take to arrive from its worker before the run stops."""
+
+
+class ClusterLost(UserError):
+    """The Dask cluster had no live worker for :data:`WORKER_WAIT_S` s (or a finished shard's result never
+    arrived): the run stops; finished shards are kept and running ``spikegate eval`` again resumes."""
 
 
 # ------------------------------------------------------------------------------------- one shard
@@ -151,19 +163,25 @@ def _run_dask(client, evaluator, dataset, shards: dict[int, tuple[int, int]]) ->
     for shard, (start, stop) in shards.items():
         submit(shard, start, stop, False)
     parts: dict[int, list[pd.DataFrame]] = {}
+    lost = "finished shards are kept: run again to resume"
+    alive = time.monotonic()
     try:
         while tasks:
             try:
-                done, _ = wait(list(tasks), timeout=WORKER_WAIT_S, return_when="FIRST_COMPLETED")
+                done, _ = wait(list(tasks), timeout=POLL_S, return_when="FIRST_COMPLETED")
             except TimeoutError:
-                if not client.nthreads():
-                    raise RuntimeError(f"the cluster has had no worker for {WORKER_WAIT_S} s; finished shards "
-                                       f"are kept: run again to resume") from None
-                continue
-            for future in done:
+                done = set()
+            if client.nthreads():
+                alive = time.monotonic()
+            elif time.monotonic() - alive > WORKER_WAIT_S:
+                raise ClusterLost(f"the Dask cluster has had no live worker for {WORKER_WAIT_S} s; {lost}")
+            for future in [f for f in done if f.done()]:
                 shard, start, stop, split = tasks.pop(future)
                 try:
-                    table = future.result()
+                    table = future.result(timeout=RESULT_WAIT_S)
+                except TimeoutError:
+                    raise ClusterLost(f"the result of shard {shard} did not arrive within {RESULT_WAIT_S} s "
+                                      f"(workers lost?); {lost}") from None
                 except KilledWorker as error:
                     if not split:
                         parts[shard] = []

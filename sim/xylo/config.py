@@ -31,6 +31,7 @@ MAX_RECURRENT_SYNAPSES = XYLO_V1.max_recurrent_synapses  #: recurrent (target, s
 MAX_DASH = 15  #: 4-bit decay shifts
 MAX_WEIGHT_SHIFT = 7  #: 3-bit weight shifts
 MAX_INPUT_COUNT = 15  #: input events per channel per step that the chip counts
+MAX_RASTER_COUNT = 255  #: largest input count accepted per channel and step (above 15 acts as 15, spec §1)
 MAX_SPIKES = 31  #: hidden spike counter width (5 bits)
 VERSIONS = (1, 2)
 

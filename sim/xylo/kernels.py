@@ -26,7 +26,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-MAX_SPIKES = 31
+from .config import MAX_SPIKES
+
 WORD = 8  #: hidden neurons whose threshold flags (one byte each) are tested as one 64-bit word
 
 

@@ -17,16 +17,30 @@ import numpy as np
 
 from ..checks import check_range
 from . import kernels
-from .config import MAX_INPUT_COUNT, XyloConfig
-
-#: Largest input count per channel and step that is accepted (counts above 15 act as 15, spec §1).
-MAX_RASTER_COUNT = 255
+from .config import MAX_INPUT_COUNT, MAX_RASTER_COUNT, XyloConfig
 
 #: Names of the recorded arrays: hidden (T, Nhid), then readout (T, Nout).
 HIDDEN_RECORDS = ("Isyn", "Isyn2", "Vmem", "Spikes")
 READOUT_RECORDS = ("Isyn_out", "Vmem_out")
 RECORDS = HIDDEN_RECORDS + READOUT_RECORDS
 
+
+
+def check_raster(raster, n_inputs: int, batched: bool = True) -> np.ndarray:
+    """Validate a raster of input counts (0..255 per channel and step) as ``XyloSim.evolve`` does.
+
+    ``raster``: integers, shape (T, Nin) or, when ``batched``, (B, T, Nin). Returns it as an array."""
+    raster = np.asarray(raster)
+    if raster.dtype == bool or raster.dtype.kind not in "iu":
+        raise TypeError(f"raster: expected an integer array of event counts, got dtype {raster.dtype}")
+    if not batched and (raster.ndim != 2 or raster.shape[1] != n_inputs):
+        raise ValueError(f"raster: expected shape (T, Nin={n_inputs}), got {raster.shape}")
+    if raster.ndim not in (2, 3):
+        raise ValueError(f"raster: expected shape (T, Nin) or (B, T, Nin), got {raster.ndim} axes {raster.shape}")
+    if raster.shape[-1] != n_inputs:
+        raise ValueError(f"raster: expected Nin={n_inputs} channels in the last axis, got shape {raster.shape}")
+    check_range("raster", raster, 0, MAX_RASTER_COUNT, "input count")
+    return raster
 
 class XyloSim:
     """Bit-exact model of a Xylo LIF array configured by a :class:`XyloConfig`.
@@ -117,15 +131,7 @@ class XyloSim:
 
     def _counts(self, raster) -> tuple[np.ndarray, bool]:
         """Validate a raster and return it as (B, T, Nin) uint8 counts clipped to 15, and whether it was batched."""
-        raster = np.asarray(raster)
-        if raster.dtype == bool or raster.dtype.kind not in "iu":
-            raise TypeError(f"raster: expected an integer array of event counts, got dtype {raster.dtype}")
-        if raster.ndim not in (2, 3):
-            raise ValueError(f"raster: expected shape (T, Nin) or (B, T, Nin), got {raster.ndim} axes {raster.shape}")
-        if raster.shape[-1] != self.config.n_inputs:
-            raise ValueError(f"raster: expected Nin={self.config.n_inputs} channels in the last axis, "
-                             f"got shape {raster.shape}")
-        check_range("raster", raster, 0, MAX_RASTER_COUNT, "input count")
+        raster = check_raster(raster, self.config.n_inputs)
         counts = np.minimum(raster, MAX_INPUT_COUNT).astype(np.uint8)
         return (counts, True) if raster.ndim == 3 else (counts[None], False)
 

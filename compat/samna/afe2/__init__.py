@@ -2,6 +2,6 @@
 name "needs a board"."""
 
 from .._unavailable import placeholders
-from . import configuration, event
+from . import configuration as configuration, event as event
 
 globals().update(placeholders("samna.afe2", "validate_configuration"))

@@ -1,3 +1,3 @@
 """``samna.boards``: board utilities ("needs a board")."""
 
-from . import common
+from . import common as common

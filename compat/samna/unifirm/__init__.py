@@ -1,3 +1,3 @@
 """``samna.unifirm``: the development boards' firmware modules ("needs a board")."""
 
-from . import modules, timestamp
+from . import modules as modules, timestamp as timestamp

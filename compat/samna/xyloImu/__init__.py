@@ -4,7 +4,7 @@
 
 from .._xylo import missing_name
 from .._xylo_convert import validator
-from . import configuration, event
+from . import configuration as configuration, event as event
 
 validate_configuration = validator(configuration.XyloConfiguration)
 

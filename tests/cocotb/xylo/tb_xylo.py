@@ -7,7 +7,6 @@ Run by ``tests/test_xylo_hdl_cocotb.py``; ``XYLO_VECTORS`` names the directories
 separated). The core's size is each directory's manifest ``params``.
 """
 
-import json
 import os
 
 import cocotb

@@ -1,3 +1,3 @@
 """``samna.boards.common`` ("needs a board")."""
 
-from . import power
+from . import power as power

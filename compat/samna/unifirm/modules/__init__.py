@@ -1,3 +1,3 @@
 """``samna.unifirm.modules``: board peripherals ("needs a board")."""
 
-from . import mc3632
+from . import mc3632 as mc3632
