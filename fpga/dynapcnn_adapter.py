@@ -1,7 +1,7 @@
 """DynapcnnChip on the protocol engine's generic core ports."""
 
 from amaranth.hdl import Module
-from amaranth.lib import wiring
+from amaranth.lib import data, wiring
 
 from spikegate.hdl.dynapcnn import DynapcnnChip
 from spikegate.hdl.dynapcnn.layouts import ChipInput, MonitorOut
