@@ -101,3 +101,22 @@ def test_designs_wrong(counter_chip, tmp_path, capsys):
     assert ("--config sizes a single core; give xylo+dynapcnn --size/--fanout/--synapses and "
             "--cores/--kernel/--neuron/--bias") in capsys.readouterr().err
     assert not list(tmp_path.iterdir())  # a refused build writes nothing
+
+
+def test_fpga_doc_board_table_matches_the_facets():
+    """docs/fpga.md's first table: each board's default Xylo and DYNAP-CNN builds and clocks, and whether both fit."""
+    from pathlib import Path
+
+    from spikegate.fpga.board import BOARDS
+    from spikegate.fpga.dynapcnn_facet import DYNAPCNN_DEFAULTS
+
+    text = (Path(__file__).parent.parent / "docs" / "fpga.md").read_text()
+    rows = [line.split("|")[1:-1] for line in text.splitlines() if line.startswith(("| iCEBreaker |", "| ULX3S 85F |"))]
+    assert len(rows) == len(BOARDS)
+    for board, (_, _, xylo, dynapcnn, both) in zip(("icebreaker", "ulx3s"), rows):
+        d = DYNAPCNN_DEFAULTS[board]
+        assert xylo.strip().endswith(f"at {design_clock_hz(board, ['xylo']) / 1e6:g} MHz")
+        assert f"(kernel {d['kernel']}, neuron {d['neuron']}, bias {d['bias']}" in dynapcnn
+        assert dynapcnn.strip().endswith(f"at {design_clock_hz(board, ['dynapcnn']) / 1e6:g} MHz")
+        clock = design_clock_hz(board, ["xylo", "dynapcnn"])
+        assert both.strip() == "does not fit" if clock is None else both.strip().endswith(f"at {clock / 1e6:g} MHz")
