@@ -11,11 +11,12 @@ from amaranth.lib import io
 
 @dataclass(frozen=True)
 class Board:
-    """A supported board: its amaranth-boards platform and the defaults of a build on it."""
+    """A supported board: its amaranth-boards platform and the defaults of a build on it. Which cores
+    it holds, and their default clocks, are the chips' (``clock_hz`` of each FPGA facet, :mod:`.facet`)."""
 
     name: str
     platform: Callable  #: returns a new platform object
-    clock_hz: dict      #: default ``sync`` frequency asked of the PLL, per design that fits (met by the builds)
+    max_cores: int      #: most cores one design on it holds (behind one UART)
     baud: int           #: default UART rate
     fits: str           #: what limits the designs it takes, for the error that refuses the others
 
@@ -32,11 +33,11 @@ def _ulx3s_85f():
 
 #: Boards by command-line name. The iCEBreaker's FTDI channel B is its UART; the ULX3S's FTDI is.
 BOARDS = {
-    "icebreaker": Board("icebreaker", _icebreaker, clock_hz={"xylo": 30e6, "dynapcnn": 18e6}, baud=1_000_000,
+    "icebreaker": Board("icebreaker", _icebreaker, max_cores=1, baud=1_000_000,
                         fits="iCE40UP5K: the full Xylo array takes 63 % of its 5280 logic cells and all 4 SPRAMs, "
                              "one DYNAP-CNN core 66 %: one design at a time"),
-    "ulx3s": Board("ulx3s", _ulx3s_85f, clock_hz={"xylo": 50e6, "dynapcnn": 40e6, "xylo+dynapcnn": 40e6},
-                   baud=1_000_000, fits="ECP5-85F: the full Xylo array and nine DYNAP-CNN cores together"),
+    "ulx3s": Board("ulx3s", _ulx3s_85f, max_cores=2, baud=1_000_000,
+                   fits="ECP5-85F: the full Xylo array and nine DYNAP-CNN cores together"),
 }
 
 

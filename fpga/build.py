@@ -1,142 +1,99 @@
 """Build a bitstream for a board and write its report: what ``spikegate fpga build`` runs.
 
-The report (``report.json`` and ``report.txt`` beside the bitstream) holds the board, the core's
-parameters (what the host driver needs to talk to it), the clock, nextpnr's utilisation and Fmax, and
-the cycle figures of :mod:`.cycles`.
+A design holds one core, or several behind one UART (SELECT index in the order given): each is a chip
+with an FPGA facet (:mod:`.facet`), which gives its hardware parameters, its adapter, its clock per board
+and its cycle figures. The report (``report.json`` and ``report.txt`` beside the bitstream) holds the
+board, the cores, each core's hardware parameters (what the host driver needs to talk to it, under the
+facet's ``report_key``), the clock, nextpnr's utilisation and Fmax, and the cycle figures.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from pathlib import Path
 
-from amaranth.utils import ceil_log2
-
-from spikegate.sim.dynapcnn.config import N_CORES
+from spikegate.sim.chip import chips
 
 from .board import BOARDS, BoardTop, uart_divisor
 from .pll import BoardPLL, pll_settings
+from .protocol import MAX_CORES
 from .serial_top import SerialTop
 from .toolchain import build, write_report
 
-#: What a bitstream holds: one core, or both behind one UART (SELECT 0: Xylo, 1: DYNAP-CNN).
-CORES = ("xylo", "dynapcnn", "xylo+dynapcnn")
 
-#: Default DYNAP-CNN hardware per board: the memory depths of each present core.
-DYNAPCNN_DEFAULTS = {
-    "icebreaker": {"cores": 1, "kernel": 1024, "neuron": 1024, "bias": 16},
-    "ulx3s": {"cores": N_CORES, "kernel": 8192, "neuron": 8192, "bias": 128},  # all of the chip's cores
-}
+def fpga_chips() -> dict:
+    """The registered chips that have an FPGA facet, by name."""
+    return {name: chip for name, chip in chips().items() if chip.has_facet("fpga")}
 
 
-def xylo_params(size: str | None = None, config=None, fanout: int | None = None, synapses: int | None = None):
-    """Core parameters from ``"NIN/NHID/NOUT"`` (default: the full 16/1000/8), or the smallest core
-    that holds ``config``; ``fanout``/``synapses`` override the recurrent limits."""
-    from spikegate.hdl.xylo import XyloCoreParams
-
-    if config is not None:
-        params = XyloCoreParams.for_config(config)
-    elif size:
-        try:
-            n_in, n_hid, n_out = (int(v) for v in size.split("/"))
-        except ValueError:
-            raise ValueError(f"size: {size!r} is not of the form NIN/NHID/NOUT (e.g. 16/1000/8)") from None
-        params = XyloCoreParams(n_inputs=n_in, n_hidden=n_hid, n_outputs=n_out,
-                                max_synapses=min(32000, 32 * n_hid), max_fanout=min(64, 2 * n_hid))
-    else:
-        params = XyloCoreParams()
-    changes = {k: v for k, v in (("max_fanout", fanout), ("max_synapses", synapses)) if v is not None}
-    return dataclasses.replace(params, **changes) if changes else params
+def design_cores(core) -> list[str]:
+    """The chip names of design ``core``: one name, several joined by ``+`` (``"xylo+dynapcnn"``) or a
+    list of names, in SELECT index order; ValueError naming the value otherwise."""
+    names = core.split("+") if isinstance(core, str) else list(core)
+    known = tuple(fpga_chips())
+    for name in names:
+        if name not in known:
+            raise ValueError(f"core: {name!r} is not one of {known} (or several joined by +)")
+    if len(set(names)) != len(names):
+        raise ValueError(f"core: {'+'.join(names)!r} names a core twice")
+    if len(names) > MAX_CORES:
+        raise ValueError(f"core: {len(names)} cores; a design holds 1..{MAX_CORES}")
+    return names
 
 
-def dynapcnn_limits(board: str, config=None, cores: int | None = None, kernel: int | None = None,
-                    neuron: int | None = None, bias: int | None = None):
-    """:data:`~spikegate.sim.dynapcnn.config.N_CORES` entries of :class:`~spikegate.hdl.dynapcnn.CoreLimits`
-    (None for absent cores): the fitted limits of ``config``, or ``cores`` cores of the given memory
-    depths (board defaults)."""
-    from spikegate.hdl.dynapcnn import CoreLimits, fitted_limits
-
-    if config is not None:
-        return fitted_limits(config)
-    d = DYNAPCNN_DEFAULTS[board]
-    cores = d["cores"] if cores is None else cores
-    if not 1 <= cores <= N_CORES:
-        raise ValueError(f"cores: {cores} is outside the chip's 1..{N_CORES} cores")
-    limit = CoreLimits(kernel=kernel or d["kernel"], neuron=neuron or d["neuron"], bias=bias or d["bias"])
-    return tuple(limit if i < cores else None for i in range(N_CORES))
+def design_clock_hz(board: str, cores: list[str]) -> float | None:
+    """The default clock of a design of ``cores`` on ``board`` (the slowest of its cores'); None when
+    the board cannot hold it."""
+    spec = BOARDS[board]
+    facets = [fpga_chips()[name].facet("fpga") for name in cores]
+    if len(cores) > spec.max_cores or any(board not in facet.clock_hz for facet in facets):
+        return None
+    return min(facet.clock_hz[board] for facet in facets)
 
 
-def _dynapcnn_cycles(limits) -> dict:
-    """Cycles per input event of a random 3x3-kernel network filling core 0, in simulation."""
-    import numpy as np
-
-    from spikegate.hdl.dynapcnn import simulate
-    from spikegate.sim.dynapcnn import INPUT_EVENT_DTYPE, ChipConfig, CoreConfig, DvsLayerConfig
-
-    rng = np.random.default_rng(0)
-    limit = limits[0]
-    features = max(1, min(limit.bias, limit.kernel // 16 // 2))
-    side = max(1, int((limit.neuron // 2 // features) ** 0.5))
-    while features * (1 << (2 * ceil_log2(side))) > limit.neuron and side > 1:
-        side -= 1
-    core = CoreConfig.from_weights(rng.integers(-20, 40, (features, 2, 3, 3)), (side, side), threshold_high=100,
-                                   threshold_low=-100, padding=(1, 1), monitor_enable=True)
-    chip = ChipConfig(cores={0: core}, dvs_layer=DvsLayerConfig.direct([0], (side, side)))
-    events = np.zeros(64, INPUT_EVENT_DTYPE)
-    events["x"], events["y"] = rng.integers(0, side, 64), rng.integers(0, side, 64)
-    events["p"], events["t"] = rng.integers(0, 2, 64), np.arange(64)
-    result = simulate(chip, events, limits=(limit,) + (None,) * (N_CORES - 1), read_membranes=False)
-    return {"network": f"core 0: 2 -> {features} features, 3x3 kernel, {side}x{side} map, padding 1",
-            "events": result.items, "cycles": result.cycles, "cycles_per_event": result.cycles_per_item,
-            "synops_per_cycle": result.synops_per_cycle}
-
-
-def build_bitstream(board: str, core: str, out_dir, *, config=None, size: str | None = None,
-                    fanout: int | None = None, synapses: int | None = None, dynapcnn: dict | None = None,
+def build_bitstream(board: str, core, out_dir, *, config=None, options: dict | None = None,
                     clock_hz: float | None = None, baud: int | None = None, cycles: bool = True) -> dict:
-    """Build ``core`` (one of :data:`CORES`) for ``board`` into ``out_dir``; returns the report (also
-    written there).
+    """Build design ``core`` (:func:`design_cores`) for ``board`` into ``out_dir``; returns the report
+    (also written there).
 
-    ``config``: a XyloConfig or ChipConfig a single-core design must hold (its size decides the
-    core's); ``size``/``fanout``/``synapses``: Xylo core size (default 16/1000/8, 64, 32000);
-    ``dynapcnn``: keywords of :func:`dynapcnn_limits`; ``clock_hz``/``baud``: default the board's;
-    ``cycles``: also measure cycles in simulation. ``"xylo+dynapcnn"`` puts both behind one UART
-    (SELECT index 0 and 1, the report's ``cores``).
+    ``config``: a register configuration a single-core design must hold (its size decides the core's);
+    ``options``: chip name -> keywords of its facet's ``hardware`` (the build options: Xylo ``size``,
+    ``fanout``, ``synapses``; DYNAP-CNN ``cores``, ``kernel``, ``neuron``, ``bias``); ``clock_hz``/``baud``:
+    default the board's; ``cycles``: also measure cycles in simulation. A design of several cores puts
+    them behind one UART (SELECT index in the order of the report's ``cores``).
     """
     if board not in BOARDS:
         raise ValueError(f"board: {board!r} is not one of {tuple(BOARDS)}")
-    if core not in CORES:
-        raise ValueError(f"core: {core!r} is not one of {CORES}")
+    kinds = design_cores(core)
+    name = "+".join(kinds)
     spec = BOARDS[board]
-    if core not in spec.clock_hz:
-        fitting = [name for name, b in BOARDS.items() if core in b.clock_hz]
-        raise ValueError(f"core: {core!r} does not fit the {board} ({spec.fits}); build it for {', '.join(fitting)}")
-    kinds = core.split("+")
+    default_clock = design_clock_hz(board, kinds)
+    if default_clock is None:
+        fitting = [b for b in BOARDS if design_clock_hz(b, kinds) is not None]
+        raise ValueError(f"core: {name!r} does not fit the {board} ({spec.fits}); "
+                         f"build it for {', '.join(fitting) or 'none of the boards'}")
     if config is not None and len(kinds) > 1:
-        raise ValueError(f"config: sizes a single core; {core!r} takes size and dynapcnn (memory depth) options")
+        raise ValueError(f"config: sizes a single core; {name!r} takes each core's options")
+    options = options or {}
+    unknown = set(options) - set(kinds)
+    if unknown:
+        raise ValueError(f"options: for {', '.join(sorted(unknown))}, which {name!r} does not hold")
+    facets = {kind: fpga_chips()[kind].facet("fpga") for kind in kinds}
+    if config is not None and not isinstance(config, fpga_chips()[name].config_class()):
+        raise TypeError(f"config: a {type(config).__name__} is not a {name} configuration")
     platform = spec.platform()
-    clock_hz = clock_hz or spec.clock_hz[core]
+    clock_hz = clock_hz or default_clock
     settings = pll_settings(platform, clock_hz)
     clock = settings.freq_hz
     baud = baud or spec.baud
     divisor = uart_divisor(clock, baud)
-    report = {"board": board, "core": core, "cores": kinds, "device": platform.device,
+    report = {"board": board, "core": name, "cores": kinds, "device": platform.device,
               "clock": {"requested_hz": clock_hz, "pll_hz": clock, "pll": settings.params},
               "uart": {"baud": baud, "divisor": divisor, "actual_baud": clock / divisor}}
-    adapters = {}
-    if "xylo" in kinds:
-        from .xylo_adapter import XyloAdapter
-
-        params = xylo_params(size, config, fanout, synapses)
-        adapters["xylo"] = XyloAdapter(params)
-        report["params"] = dataclasses.asdict(params)
-    if "dynapcnn" in kinds:
-        from .dynapcnn_adapter import DynapcnnAdapter
-
-        limits = dynapcnn_limits(board, config, **(dynapcnn or {}))
-        adapters["dynapcnn"] = DynapcnnAdapter(limits)
-        report["limits"] = [None if l is None else dataclasses.asdict(l) for l in limits]
+    hardware = {kind: facet.hardware(board, config, **options.get(kind, {})) for kind, facet in facets.items()}
+    for kind, facet in facets.items():
+        report[facet.report_key] = facet.report_entry(hardware[kind])
+    adapters = {kind: facet.adapter(hardware[kind]) for kind, facet in facets.items()}
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
@@ -145,12 +102,9 @@ def build_bitstream(board: str, core: str, out_dir, *, config=None, size: str | 
     report["build_seconds"] = round(time.monotonic() - start, 1)
     report["bitstream"] = "top.bin" if platform.family.lower() == "ice40" else "top.bit"
     report["resources"] = resources.to_dict()
-    if cycles and "xylo" in kinds:
-        from .cycles import xylo_cycles
-
-        report["cycles_per_step"] = xylo_cycles(params, clock)
-    if cycles and "dynapcnn" in kinds:
-        report["cycles_per_event"] = _dynapcnn_cycles(limits)
+    if cycles:
+        for kind, facet in facets.items():
+            report.update(facet.cycles(hardware[kind], clock))
     write_report(report, out_dir, report_text(report, resources))
     return report
 
@@ -162,29 +116,12 @@ def report_text(report: dict, resources) -> str:
              f"bitstream   {report['bitstream']} (built in {report['build_seconds']} s)",
              f"clock       {clock:.3f} MHz from the PLL; UART {report['uart']['baud']} baud "
              f"(divisor {report['uart']['divisor']})"]
-    def label(kind):  # a combined design names each core's SELECT index
-        return f"core {report['cores'].index(kind)}" if len(report["cores"]) > 1 else "core"
-
-    if "params" in report:
-        p = report["params"]
-        lines.append(f"{label('xylo'):<12}Xylo {p['n_inputs']}/{p['n_hidden']}/{p['n_outputs']}, fan-out "
-                     f"{p['max_fanout']} per neuron, {p['max_synapses']} recurrent synapses, version {p['version']}")
-    if "limits" in report:
-        present = [(i, l) for i, l in enumerate(report["limits"]) if l]
-        depths = {(l["kernel"], l["neuron"], l["bias"]) for _, l in present}
-        memories = (f"each kernel {present[0][1]['kernel']}, neuron {present[0][1]['neuron']}, bias "
-                    f"{present[0][1]['bias']}" if len(depths) == 1 else "; ".join(
-                        f"{i}: kernel {l['kernel']}, neuron {l['neuron']}, bias {l['bias']}" for i, l in present))
-        lines.append(f"{label('dynapcnn'):<12}DYNAP-CNN, {len(present)} core(s) "
-                     f"({', '.join(str(i) for i, _ in present)}): {memories}")
+    cores = report["cores"]
+    facets = [fpga_chips()[kind].facet("fpga") for kind in cores]
+    for index, facet in enumerate(facets):  # a design of several cores names each core's SELECT index
+        label = f"core {index}" if len(cores) > 1 else "core"
+        lines.append(f"{label:<12}{facet.describe(report)}")
     lines.append(resources.text())
-    for row in report.get("cycles_per_step", []):
-        vendor = f"{row['vendor_cycles']:>7}" if row["vendor_cycles"] is not None else "    n/a"
-        lines.append(f"step @ {row['target_activity']:4.0%} hidden activity (measured {row['measured_activity']:5.1%}): "
-                     f"{row['cycles']:>7} cycles (vendor model {vendor}), {row['step_us']:8.1f} us at {clock:.1f} MHz, "
-                     f"real-time factor of a 1 ms step {row['realtime_factor']:.1f}x")
-    if "cycles_per_event" in report:
-        c = report["cycles_per_event"]
-        lines.append(f"events      {c['cycles_per_event']:.1f} cycles per input event, {c['synops_per_cycle']:.2f} "
-                     f"synaptic operations per cycle ({c['events']} events; {c['network']})")
+    for facet in facets:
+        lines.extend(facet.cycle_lines(report))
     return "\n".join(lines)

@@ -6,61 +6,78 @@ import sys
 from pathlib import Path
 
 from .board import BOARDS
-from .build import CORES, build_bitstream
+from .build import build_bitstream, design_cores, fpga_chips
 from .toolchain import BuildError
+
+
+def _facets() -> dict:
+    """The FPGA facet of every chip that has one, by chip name."""
+    return {name: chip.facet("fpga") for name, chip in fpga_chips().items()}
+
+
+def _default_clocks(facets: dict) -> str:
+    """The default clocks, for the help of ``--clock-mhz``."""
+    return "; ".join(f"{board} " + ", ".join(f"{name} {facet.clock_hz[board] / 1e6:g}" for name, facet in facets.items()
+                                             if board in facet.clock_hz) for board in BOARDS)
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("fpga", help="FPGA bitstreams for open boards (YoWASP toolchain)",
                                    description=__doc__)
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    facets = _facets()
     b = actions.add_parser("build", help="build a bitstream and write report.json/report.txt beside it")
     b.add_argument("--board", choices=tuple(BOARDS), required=True, help="the FPGA board")
-    b.add_argument("--core", choices=CORES, required=True,
-                   help="the design: one core, or xylo+dynapcnn (both behind one UART; ULX3S)")
+    b.add_argument("--core", required=True,
+                   help=f"the design: one core ({', '.join(facets)}), or several joined by + behind one UART, "
+                        f"SELECT index in that order (e.g. xylo+dynapcnn; ULX3S)")
     b.add_argument("--out", required=True, help="build directory (bitstream top.bin/top.bit and reports)")
-    b.add_argument("--config", help="a saved XyloConfig / ChipConfig (JSON): size the (single) core to hold it")
-    b.add_argument("--size", help="Xylo NIN/NHID/NOUT (default 16/1000/8, the full array)")
-    b.add_argument("--fanout", type=int, help="Xylo recurrent targets per neuron (default 64, or 2*NHID)")
-    b.add_argument("--synapses", type=int, help="Xylo recurrent synapses in total (default 32000, or 32*NHID)")
-    b.add_argument("--cores", type=int, help="DYNAP-CNN cores (default: 1 on the iCEBreaker, 9 on the ULX3S)")
-    for memory in ("kernel", "neuron", "bias"):
-        b.add_argument(f"--{memory}", type=int, help=f"DYNAP-CNN {memory} memory entries per core")
-    b.add_argument("--clock-mhz", type=float,
-                   help="PLL clock (default: iCEBreaker 30 for xylo, 18 for dynapcnn; ULX3S 50 / 40 / 40 for both)")
+    b.add_argument("--config", help="a saved register configuration (JSON) of the core: size the (single) "
+                                    "core to hold it")
+    owners = {}
+    for name, facet in facets.items():
+        for option, keywords in facet.build_options.items():
+            if option in owners:
+                raise ValueError(f"fpga build --{option}: an option of both {owners[option]} and {name}")
+            owners[option] = name
+            b.add_argument(f"--{option}", **keywords)
+    b.add_argument("--clock-mhz", type=float, help="PLL clock (default: the core's on the board, the slowest "
+                                                   f"of a design's: {_default_clocks(facets)})")
     b.add_argument("--baud", type=int, help="UART rate (default 1000000)")
     b.add_argument("--no-cycles", action="store_true", help="skip the cycle measurements in simulation")
     b.set_defaults(func=run_build)
 
 
-def _load_config(core: str, path: str):
-    if core == "xylo":
-        from spikegate.sim.xylo.config import XyloConfig
+def _build_options(args, cores: list[str]) -> dict:
+    """Chip name -> the build options given for it; UserError for options of a chip the design lacks."""
+    from spikegate.sim.errors import UserError
 
-        return XyloConfig.load(path)
-    from spikegate.sim.dynapcnn.config import ChipConfig
-
-    return ChipConfig.load(path)
+    options = {}
+    for name, facet in _facets().items():
+        given = {option: getattr(args, option) for option in facet.build_options if getattr(args, option) is not None}
+        if given and name not in cores:
+            raise UserError(f"--{next(iter(given))} applies to --core {name} or {'+'.join(cores + [name])} only")
+        if given:
+            options[name] = given
+    if len(cores) > 1 and args.config:
+        given = " and ".join("/".join(f"--{option}" for option in _facets()[name].build_options) for name in cores)
+        raise UserError(f"--config sizes a single core; give {args.core} {given}")
+    return options
 
 
 def run_build(args) -> int:
-    from spikegate.sim.errors import UserError, user_input
+    from spikegate.sim.errors import user_input
 
-    dynapcnn = {k: getattr(args, k) for k in ("cores", "kernel", "neuron", "bias") if getattr(args, k) is not None}
-    if "dynapcnn" not in args.core and dynapcnn:
-        raise UserError(f"--{next(iter(dynapcnn))} applies to --core dynapcnn or xylo+dynapcnn only")
-    if "xylo" not in args.core and (args.size or args.fanout or args.synapses):
-        raise UserError("--size/--fanout/--synapses apply to --core xylo or xylo+dynapcnn only")
-    if "+" in args.core and args.config:
-        raise UserError("--config sizes a single core; give xylo+dynapcnn --size and --cores/--kernel/--neuron/--bias")
+    with user_input(None):  # the message names the design
+        cores = design_cores(args.core)
+    options = _build_options(args, cores)
     config = None
     if args.config:
         with user_input(args.config):
-            config = _load_config(args.core, args.config)
+            config = fpga_chips()[cores[0]].load_config(args.config)
     try:
         with user_input(None):  # options the build refuses (sizes, clock, baud): the message names them
-            report = build_bitstream(args.board, args.core, args.out, config=config, size=args.size,
-                                     fanout=args.fanout, synapses=args.synapses, dynapcnn=dynapcnn,
+            report = build_bitstream(args.board, cores, args.out, config=config, options=options,
                                      clock_hz=args.clock_mhz * 1e6 if args.clock_mhz else None, baud=args.baud,
                                      cycles=not args.no_cycles)
     except BuildError as error:  # the toolchain failed: not the user's mistake

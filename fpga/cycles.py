@@ -4,13 +4,14 @@ Xylo: clock cycles per time step at about 0 %, 10 % and 100 % hidden activity, o
 like the vendor cycle model's case (16/1000/8, fan-out 32, 30 % of the inputs active; scaled to
 the core's size), beside the vendor model's figures where the size is that case
 (rockpool's ``power_cycles_model`` for Xylo Audio 2), and the
-real-time factor of a 1 ms step at a clock frequency. DYNAP-CNN: clock cycles per input event of a
-random single-core network filling the hardware core.
+real-time factor of a 1 ms step at a clock frequency (:func:`xylo_cycles`). DYNAP-CNN: clock cycles
+per input event of a random single-core network filling the hardware core (:func:`dynapcnn_cycles`).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from amaranth.utils import ceil_log2
 
 from spikegate.sim.xylo import XyloSim
 from spikegate.sim.xylo.config import XyloConfig
@@ -82,3 +83,27 @@ def xylo_cycles(params, clock_hz: float) -> list[dict]:
                      "step_us": step_us,
                      "realtime_factor": 1000.0 / step_us})
     return rows
+
+
+def dynapcnn_cycles(limits) -> dict:
+    """Cycles per input event of a random 3x3-kernel network filling core 0 of ``limits`` (the nine
+    :class:`~spikegate.hdl.dynapcnn.CoreLimits` of a design), in simulation."""
+    from spikegate.hdl.dynapcnn import simulate
+    from spikegate.sim.dynapcnn import INPUT_EVENT_DTYPE, ChipConfig, CoreConfig, DvsLayerConfig
+
+    rng = np.random.default_rng(0)
+    limit = limits[0]
+    features = max(1, min(limit.bias, limit.kernel // 16 // 2))
+    side = max(1, int((limit.neuron // 2 // features) ** 0.5))
+    while features * (1 << (2 * ceil_log2(side))) > limit.neuron and side > 1:
+        side -= 1
+    core = CoreConfig.from_weights(rng.integers(-20, 40, (features, 2, 3, 3)), (side, side), threshold_high=100,
+                                   threshold_low=-100, padding=(1, 1), monitor_enable=True)
+    chip = ChipConfig(cores={0: core}, dvs_layer=DvsLayerConfig.direct([0], (side, side)))
+    events = np.zeros(64, INPUT_EVENT_DTYPE)
+    events["x"], events["y"] = rng.integers(0, side, 64), rng.integers(0, side, 64)
+    events["p"], events["t"] = rng.integers(0, 2, 64), np.arange(64)
+    result = simulate(chip, events, limits=(limit,) + (None,) * (len(limits) - 1), read_membranes=False)
+    return {"network": f"core 0: 2 -> {features} features, 3x3 kernel, {side}x{side} map, padding 1",
+            "events": result.items, "cycles": result.cycles, "cycles_per_event": result.cycles_per_item,
+            "synops_per_cycle": result.synops_per_cycle}

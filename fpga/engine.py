@@ -1,6 +1,6 @@
 """Protocol engine: executes decoded commands against a core's ports."""
 
-from amaranth.hdl import Cat, Module, Signal
+from amaranth.hdl import Cat, Module, Shape, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -8,6 +8,8 @@ from .protocol import COMMAND_LAYOUT, CORE_KINDS, MAX_CORES, REPLY_LAYOUT, Comma
 
 #: Payload of a configuration write.
 CONFIG_LAYOUT = data.StructLayout({"addr": 32, "data": 32})
+#: Bits of an input (EVENT) word and of an output word.
+WORD_BITS = 64
 
 
 #: The state each command starts in.
@@ -15,14 +17,23 @@ _FIRST_STATE = {Command.WRITE: "WRITE", Command.EVENT: "EVENT", Command.STEP: "S
                 Command.READ: "READ-ADDR", Command.STATUS: "IDENT", Command.SELECT: "SELECT"}
 
 
-def core_signature() -> wiring.Signature:
-    """The engine's core-facing ports, as the engine sees them (see :class:`ProtocolEngine`)."""
+def core_signature(events=WORD_BITS, outputs=WORD_BITS) -> wiring.Signature:
+    """The engine's core-facing ports, as the engine sees them (see :class:`ProtocolEngine`).
+
+    ``events``, ``outputs``: the payload shapes of those two streams, :data:`WORD_BITS` (64) bits wide; a
+    core adapter gives its own ``data.StructLayout`` s to name the fields of its words (the engine itself
+    moves plain 64-bit words, and ``wiring.connect`` joins the two since the widths agree).
+    """
+    for name, shape in (("events", events), ("outputs", outputs)):
+        if Shape.cast(shape).width != WORD_BITS:
+            raise ValueError(f"{name}: payload shape is {Shape.cast(shape).width} bits wide; "
+                             f"the engine's words are {WORD_BITS}")
     return wiring.Signature({
         "config": Out(stream.Signature(CONFIG_LAYOUT)),
-        "events": Out(stream.Signature(64)),
+        "events": Out(stream.Signature(events)),
         "step": Out(1),
         "busy": In(1),
-        "outputs": In(stream.Signature(64)),
+        "outputs": In(stream.Signature(outputs)),
         "read_addr": Out(stream.Signature(32)),
         "read_data": In(stream.Signature(32)),
     })

@@ -301,17 +301,18 @@ class DynapcnnBoard:
         :func:`spikegate.hdl.dynapcnn.input_items`); returns the monitored output events
         (``OUTPUT_EVENT_DTYPE``) in the order the chip sent them."""
         from spikegate.hdl.dynapcnn import input_items
-        from spikegate.hdl.dynapcnn.layouts import ChipInput, MonitorOut, pack, unpack
+        from .dynapcnn_adapter import DynapcnnInput, DynapcnnOutput
         from spikegate.sim.dynapcnn.model import OUTPUT_EVENT_DTYPE
 
         if self.config is None:
             raise ValueError("config: no network loaded; call load(config) first")
-        self.link.send(pack(ChipInput, item) for item in input_items(self.config, events, leak_ticks))
+        self.link.send(DynapcnnInput.const({"item": item}).as_bits()
+                       for item in input_items(self.config, events, leak_ticks))
         words, self.cycles = self.link.sync()
         out = np.zeros(len(words), OUTPUT_EVENT_DTYPE)
         for i, word in enumerate(words):
-            r = unpack(MonitorOut, word)
-            out[i] = (r["x"], r["y"], r["t"], r["feature"], r["layer"], r["feature"])
+            r = DynapcnnOutput.from_bits(word).record
+            out[i] = (r.x, r.y, r.t, r.feature, r.layer, r.feature)
         return out
 
     def membranes(self, core: int) -> np.ndarray:

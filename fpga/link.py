@@ -51,11 +51,9 @@ class HostLink(wiring.Component):
         m.submodules.encoder = encoder = ReplyTransmitter()
         m.submodules.uart_tx = uart_tx = UARTTransmitter(self.divisor)
 
+        wiring.connect(m, uart_rx.stream, rx_fifo.w_stream)
+        wiring.connect(m, rx_fifo.r_stream, decoder.bytes)
         m.d.comb += [uart_rx.rx.eq(self.rx), self.tx.eq(uart_tx.tx),
-                     rx_fifo.w_data.eq(uart_rx.stream.payload), rx_fifo.w_en.eq(uart_rx.stream.valid),
-                     uart_rx.stream.ready.eq(rx_fifo.w_rdy),
-                     decoder.bytes.payload.eq(rx_fifo.r_data), decoder.bytes.valid.eq(rx_fifo.r_rdy),
-                     rx_fifo.r_en.eq(decoder.bytes.ready),
                      engine.framing.eq(uart_rx.error | uart_rx.overrun), engine.unknown.eq(decoder.unknown)]
         wiring.connect(m, decoder.commands, engine.commands)
         wiring.connect(m, engine.replies, encoder.replies)

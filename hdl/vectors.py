@@ -214,17 +214,17 @@ def _write_core_testbench(out_dir: Path, chip: ChipConfig, events: np.ndarray, l
 
     from .dynapcnn import DynapcnnCore, memory_map
     from .dynapcnn.core import ConfigRequest
-    from .dynapcnn.layouts import CoreInput, Event, pack
+    from .dynapcnn.layouts import CoreInput, Event
 
     index = chip.used_cores[0]
     core = chip.cores[index]
     local = (1 << memory_map.LOCAL_BITS) - 1
-    writes = [pack(ConfigRequest, {"addr": a & local, "data": d, "write": 1})
+    writes = [ConfigRequest.const({"addr": a & local, "data": d, "write": 1}).as_bits()
               for a, d in memory_map.config_writes(core, limits, slot=index)]
     shift = chip.dvs_layer.destinations[0].feature_shift
-    payloads = [pack(CoreInput, {"x": e["x"], "y": e["y"], "channel": e["p"] + shift, "leak": 0}) for e in events]
+    payloads = [CoreInput.const({"x": e["x"], "y": e["y"], "channel": e["p"] + shift}).as_bits() for e in events]
     traced = DynapcnnSim(chip.replace(cores={index: core.replace(monitor_enable=True)}))(events)
-    expected = [pack(Event, {"x": e["x"], "y": e["y"], "feature": e["feature"]}) for e in traced]
+    expected = [Event.const({"x": e["x"], "y": e["y"], "feature": e["feature"]}).as_bits() for e in traced]
     files = {
         "core_writes.hex": write_hex(out_dir / "core_writes.hex", writes, ConfigRequest.size,
                                      "core configuration requests: write << 34 | data << 18 | local address"),

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from spikegate.fpga.board import uart_divisor
-from spikegate.fpga.build import xylo_params
+from spikegate.fpga.xylo_facet import xylo_params
 from spikegate.fpga.cycles import ACTIVITIES, activity_config, activity_raster
 from spikegate.fpga.pll import ecp5_pll_params, ice40_pll_params
 from spikegate.fpga.toolchain import Report, synthesize

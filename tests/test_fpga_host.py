@@ -183,7 +183,7 @@ def test_full_size_xylo_and_dynapcnn_through_one_uart(tmp_path):
     """The ULX3S xylo+dynapcnn top level at full size (16/1000/8 beside nine cores of the board's
     memory depths), compiled by CXXRTL: a random 1000-neuron network and a two-core DYNAP-CNN network
     through one UART, interleaved (opt in with --run-slow: several minutes of g++)."""
-    from spikegate.fpga.build import dynapcnn_limits
+    from spikegate.fpga.dynapcnn_facet import dynapcnn_limits
 
     rng = np.random.default_rng(9)
     params, limits = XyloCoreParams(), dynapcnn_limits("ulx3s")

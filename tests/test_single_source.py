@@ -87,10 +87,11 @@ def _leaf_kinds(table) -> list[str]:
 
 
 def test_fpga_build_derives_the_core_count_and_widths():
-    """fpga/build.py takes the core count from sim (N_CORES) and log2 from amaranth.utils.ceil_log2."""
-    text = (ROOT / "fpga" / "build.py").read_text()
-    assert not re.findall(r"\b9\b|\(None,\) \* 8|bit_length", text)
-    assert "N_CORES" in text and "ceil_log2(" in text
+    """The FPGA build takes the core count from sim (N_CORES) and log2 from amaranth.utils.ceil_log2."""
+    texts = {name: (ROOT / "fpga" / name).read_text() for name in ("build.py", "cycles.py", "dynapcnn_facet.py")}
+    for name, text in texts.items():
+        assert not re.findall(r"\b9\b|\(None,\) \* 8|bit_length", text), name
+    assert "N_CORES" in texts["dynapcnn_facet.py"] and "ceil_log2(" in texts["cycles.py"]
 
 
 def _dataclass_registers(cls, prefix: str = "") -> set[str]:

@@ -95,8 +95,7 @@ class DynapcnnChip(wiring.Component):
         m.submodules.monitor_fifo = monitor_fifo = _fifo(MonitorOut, self._depths["monitor"])
         m.d.comb += dvs.fields.eq(dvs_registers.fields)
         wiring.connect(m, wiring.flipped(self.events), input_fifo.w_stream)
-        m.d.comb += [dvs.items.payload.eq(input_fifo.r_data), dvs.items.valid.eq(input_fifo.r_rdy),
-                     input_fifo.r_en.eq(dvs.items.ready)]
+        wiring.connect(m, input_fifo.r_stream, dvs.items)
 
         cores, routers = {}, {}
         tree_busy = Signal(16)
@@ -106,11 +105,9 @@ class DynapcnnChip(wiring.Component):
             m.submodules[f"core{i}"] = core = cores[i] = DynapcnnCore(self._limits[i], core_config)
             m.submodules[f"spikes{i}"] = spikes = _fifo(Event, self._depths["fifo"])
             m.submodules[f"router{i}"] = router = routers[i] = EventRouter(i)
+            wiring.connect(m, core.spikes, spikes.w_stream)
+            wiring.connect(m, spikes.r_stream, router.events)
             m.d.comb += [
-                spikes.w_data.eq(core.spikes.payload), spikes.w_en.eq(core.spikes.valid),
-                core.spikes.ready.eq(spikes.w_rdy),
-                router.events.payload.eq(spikes.r_data), router.events.valid.eq(spikes.r_rdy),
-                spikes.r_en.eq(router.events.ready),
                 router.fields.monitor_enable.eq(core.fields.monitor_enable),
                 router.fields.destinations.eq(core.fields.destinations),
                 tree_busy[i].eq(core.busy | (spikes.level != 0) | router.busy),
@@ -131,16 +128,16 @@ class DynapcnnChip(wiring.Component):
                                  core.events.p.leak.eq(route.p.leak)]
 
         # monitor: merge the copies (one at a time), stamp with the input item's t, queue
-        stamped = Signal(MonitorOut)
-        m.d.comb += [monitor_fifo.w_data.eq(stamped), stamped.t.eq(dvs.t)]
+        stamped = stream.Signature(MonitorOut).create()
+        wiring.connect(m, stamped, monitor_fifo.w_stream)
+        wiring.connect(m, monitor_fifo.r_stream, wiring.flipped(self.monitor))
+        m.d.comb += stamped.p.t.eq(dvs.t)
         for source in reversed([dvs.monitor] + [routers[i].monitor for i in self.present]):
-            m.d.comb += source.ready.eq(monitor_fifo.w_rdy)
+            m.d.comb += source.ready.eq(stamped.ready)
             with m.If(source.valid):
-                m.d.comb += [monitor_fifo.w_en.eq(1), stamped.layer.eq(source.p.layer),
-                             stamped.feature.eq(source.p.feature), stamped.x.eq(source.p.x),
-                             stamped.y.eq(source.p.y)]
-        m.d.comb += [self.monitor.payload.eq(monitor_fifo.r_data), self.monitor.valid.eq(monitor_fifo.r_rdy),
-                     monitor_fifo.r_en.eq(self.monitor.ready)]
+                m.d.comb += [stamped.valid.eq(1), stamped.p.layer.eq(source.p.layer),
+                             stamped.p.feature.eq(source.p.feature), stamped.p.x.eq(source.p.x),
+                             stamped.p.y.eq(source.p.y)]
 
         m.d.comb += [
             self.busy.eq((input_fifo.level != 0) | dvs.busy | tree_busy.any() | (monitor_fifo.level != 0)),

@@ -22,7 +22,7 @@ from spikegate.sim.dynapcnn.config import ChipConfig
 from spikegate.sim.dynapcnn.model import OUTPUT_EVENT_DTYPE
 
 from .chip import ChipConfigRequest, DynapcnnChip
-from .layouts import ChipInput, MonitorOut, pack, unpack
+from .layouts import ChipInput, MonitorOut
 from .memory_map import decode_membranes, membrane_addresses
 from .simulate import SimResult, fitted_limits, input_items
 
@@ -53,10 +53,10 @@ class CompiledChip:
 
     def run(self, events: np.ndarray, leak_ticks=(), read_membranes: bool = True) -> SimResult:
         """Like :func:`~spikegate.hdl.dynapcnn.simulate` (from the reset state, monitor always ready)."""
-        items = [pack(ChipInput, item) for item in input_items(self.config, events, leak_ticks)]
+        items = [ChipInput.const(item).as_bits() for item in input_items(self.config, events, leak_ticks)]
         cores = self.config.used_cores if read_membranes else ()
         addresses = {i: membrane_addresses(self.config.cores[i], slot=i) for i in cores}
-        reads = [pack(ChipConfigRequest, {"addr": int(a), "data": 0, "write": 0})
+        reads = [ChipConfigRequest.const({"addr": int(a)}).as_bits()
                  for i in cores for a in addresses[i]]
         text = "\n".join(map(str, [len(items), *items, len(reads), *reads])) + "\n"
         lines = subprocess.run([str(self.executable)], input=text, capture_output=True, text=True,
@@ -66,7 +66,7 @@ class CompiledChip:
         words = iter(int(line[2:]) for line in lines if line[0] == "R")
         membranes = {i: decode_membranes(self.config.cores[i], [next(words) for _ in addresses[i]]) for i in cores}
         out = np.zeros(len(records), OUTPUT_EVENT_DTYPE)
-        fields = [unpack(MonitorOut, word) for word in records]
+        fields = [MonitorOut.from_bits(word) for word in records]
         for name in ("layer", "feature", "x", "y", "t"):
             out[name] = [f[name] for f in fields]
         out["p"] = out["feature"]

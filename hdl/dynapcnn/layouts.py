@@ -3,6 +3,10 @@
 Widths follow the chip's limits (spec §1): input maps ≤ 128 (7-bit coordinates), neuron maps ≤ 64,
 ≤ 1024 features (10-bit channel numbers), nine cores plus the DVS layer (4-bit layer numbers),
 int16 states and thresholds, int8 weights.
+
+Host-side payload words come from Amaranth itself: ``ChipInput.const(fields).as_bits()`` packs one (each
+field's value, two's complement for signed fields, at its offset; missing fields zero) and
+``MonitorOut.from_bits(word)`` unpacks one (field access gives ints).
 """
 
 from amaranth.hdl import signed, unsigned
@@ -16,21 +20,6 @@ LAYER = unsigned(4)  #: a core index 0..8, or 9 for the DVS layer
 STATE = signed(16)  #: membrane, threshold, bias
 WEIGHT = signed(8)
 TIMESTAMP = unsigned(32)
-
-def pack(layout: data.StructLayout, fields: dict) -> int:
-    """A payload of ``layout`` as an int: each field's value (two's complement for signed fields) at its
-    offset. The one packer of stream payloads on the host side (simulation drivers, host driver, test
-    vectors)."""
-    word = 0
-    for name, field in layout:
-        word |= (int(fields[name]) & ((1 << field.width) - 1)) << field.offset
-    return word
-
-
-def unpack(layout: data.StructLayout, word: int) -> dict:
-    """The field values (unsigned) of a payload of ``layout`` given as an int."""
-    return {name: word >> field.offset & ((1 << field.width) - 1) for name, field in layout}
-
 
 #: An event entering a core: input position (x, y) and channel; ``leak`` = 1 makes it a leak tick
 #: (the other fields are then ignored).

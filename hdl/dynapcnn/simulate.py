@@ -11,6 +11,7 @@ from amaranth.sim import Simulator
 from spikegate.sim.dynapcnn.config import N_CORES, ChipConfig
 from spikegate.sim.dynapcnn.model import OUTPUT_EVENT_DTYPE, DynapcnnSim, checked_events, topological_order
 
+from ..streams import receive, send
 from .chip import DynapcnnChip
 from .limits import CoreLimits
 from .memory_map import chip_writes, decode_membranes, membrane_addresses
@@ -99,16 +100,8 @@ def fitted_limits(chip_config: ChipConfig) -> tuple[CoreLimits | None, ...]:
 async def config_access(ctx, dut, addr: int, data: int = 0, write: bool = True) -> int | None:
     """One configuration access of a :class:`DynapcnnCore` or :class:`DynapcnnChip` (``dut``) from an Amaranth
     testbench: a write of ``data``, or a read whose answer (16-bit word) is returned."""
-    ctx.set(dut.config.payload, {"addr": addr, "data": data, "write": int(write)})
-    ctx.set(dut.config.valid, 1)
-    await ctx.tick().until(dut.config.ready)
-    ctx.set(dut.config.valid, 0)
-    if write:
-        return None
-    ctx.set(dut.readback.ready, 1)
-    word, = await ctx.tick().sample(dut.readback.payload).until(dut.readback.valid)
-    ctx.set(dut.readback.ready, 0)
-    return int(word)
+    await send(ctx, dut.config, {"addr": addr, "data": data, "write": int(write)})
+    return None if write else int(await receive(ctx, dut.readback))
 
 
 def simulate(chip_config: ChipConfig, events: np.ndarray, *, leak_ticks: Sequence[tuple[int, int]] = (),

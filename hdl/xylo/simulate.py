@@ -11,28 +11,15 @@ from amaranth.sim import Simulator
 from spikegate.sim.xylo import XyloConfig
 from spikegate.sim.xylo.model import check_raster as _check_raster
 
+from ..streams import send, send_all
 from .core import XyloCore
 from .memory_map import (OFFSET_BITS, Ctrl, Region, XyloCoreParams, address, config_writes, decode_flat_state,
                          state_addresses)
 
 
-async def send(ctx, port, **payload) -> None:
-    """Transfer one payload on an input ``stream`` of the core (waits for ``ready``)."""
-    for name, value in payload.items():
-        ctx.set(getattr(port.payload, name), value)
-    ctx.set(port.valid, 1)
-    while True:
-        ready = ctx.get(port.ready)
-        await ctx.tick()
-        if ready:
-            break
-    ctx.set(port.valid, 0)
-
-
 async def write_words(ctx, core: XyloCore, writes) -> None:
     """Write ``(address, data)`` pairs through the configuration port, one per cycle."""
-    for addr, value in writes:
-        await send(ctx, core.config, addr=addr, data=value)
+    await send_all(ctx, core.config, ({"addr": addr, "data": value} for addr, value in writes))
 
 
 async def load_words(ctx, core: XyloCore, writes) -> None:
@@ -41,7 +28,7 @@ async def load_words(ctx, core: XyloCore, writes) -> None:
     for addr, value in writes:
         region = Region(addr >> OFFSET_BITS)
         if region == Region.CTRL:
-            await send(ctx, core.config, addr=addr, data=value)
+            await send(ctx, core.config, {"addr": addr, "data": value})
             continue
         memory_region, index = core.params.locate(region, addr & 0xFFFF)
         data = core.memory_data[memory_region]
@@ -82,7 +69,7 @@ async def run_step(ctx, core: XyloCore, counts) -> tuple[list[int], int]:
     step's clock cycles."""
     for channel, count in enumerate(counts):
         if count:
-            await send(ctx, core.counts, channel=channel, count=int(count))
+            await send(ctx, core.counts, {"channel": channel, "count": int(count)})
     ctx.set(core.spikes.ready, 1)
     ctx.set(core.step, 1)
     await ctx.tick()

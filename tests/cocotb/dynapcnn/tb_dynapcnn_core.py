@@ -14,14 +14,14 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 
-from spikegate.hdl.dynapcnn.layouts import Event, unpack
+from spikegate.hdl.dynapcnn.layouts import Event
 from spikegate.hdl.vectors import load, read_hex
 
 
 def fxy(event: int) -> tuple[int, int, int]:
     """(feature, x, y) of a packed ``Event`` payload."""
-    fields = unpack(Event, event)
-    return fields["feature"], fields["x"], fields["y"]
+    fields = Event.from_bits(event)
+    return fields.feature, fields.x, fields.y
 
 
 async def put(dut, name: str, payload: int) -> None:

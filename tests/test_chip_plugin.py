@@ -1,0 +1,122 @@
+"""A toy third chip with hardware facets, registered as a plug-in: ``spikegate vectors`` runs it through its
+HDL facet without an edit of spikegate; the FPGA layer (build options, clocks, report codec, host driver)
+works through the chips' FPGA facets and refuses a chip that has none. See tests/test_chip_registry.py for
+the same toy chip through ``trace`` and ``eval``."""
+
+import json
+
+import numpy as np
+import pytest
+
+from plugin_chip import CounterChip, CounterConfig
+from spikegate.fpga.build import build_bitstream, design_clock_hz, design_cores
+from spikegate.fpga.host import DynapcnnBoard, SelectedCore, XyloBoard
+from spikegate.hdl.dynapcnn import CoreLimits
+from spikegate.hdl.xylo import XyloCoreParams
+from spikegate.sim.chip import get_chip, register, unregister
+from spikegate.sim.cli import main
+
+
+class HardwareCounterChip(CounterChip):
+    facets = {"hdl": "plugin_chip.hdl:HDL"}
+
+
+@pytest.fixture
+def counter_chip():
+    chip = register(HardwareCounterChip())
+    yield chip
+    unregister(chip.name)
+
+
+def test_a_plugin_chip_runs_through_vectors(counter_chip, tmp_path, capsys):
+    CounterConfig(n_inputs=2, threshold=2).save(tmp_path / "counter.json")
+    np.save(tmp_path / "raster.npy", np.array([[1, 0], [1, 1], [3, 1]]))
+    assert main(["vectors", "export", str(tmp_path / "counter.json"), str(tmp_path / "raster.npy"),
+                 "--out", str(tmp_path / "v")]) == 0
+    assert (tmp_path / "v" / "spikes.mem").read_text().split() == ["0", "0", "1", "0", "1", "1"]
+    assert json.loads((tmp_path / "v" / "manifest.json").read_text())["chip"] == "counter"
+    capsys.readouterr()
+    assert main(["vectors", "example", "--list"]) == 0
+    assert "counter one-channel: Channel 0 of a 2-channel counter" in capsys.readouterr().out
+    assert main(["vectors", "example", "counter", "one-channel", "--out", str(tmp_path / "e")]) == 0
+    out = capsys.readouterr().out
+    assert "expected: spikes at steps 1 and 2" in out and "channel 0 spikes at steps [1, 2]" in out
+    assert (tmp_path / "e" / "inputs.mem").read_text().split() == ["01", "00", "01", "00", "03", "00"]
+
+
+def test_a_plugin_chip_runs_through_vectors_wrong(counter_chip, tmp_path, capsys):
+    CounterConfig(n_inputs=2, threshold=2).save(tmp_path / "counter.json")
+    np.save(tmp_path / "raster.npy", np.ones((3, 2), int))
+    assert main(["vectors", "export", str(tmp_path / "counter.json"), str(tmp_path / "raster.npy"),
+                 "--membranes", "1", "--out", str(tmp_path / "v")]) == 2
+    assert ("option membranes: value [1] does not apply to counter (export_vectors of counter takes: no options)"
+            in capsys.readouterr().err)
+    assert main(["vectors", "example", "counter", "two-channels"]) == 2
+    assert "name: no counter example 'two-channels'; there are ['one-channel']" in capsys.readouterr().err
+
+
+def test_fpga_facets_rebuild_the_drivers_from_a_report():
+    xylo, dynapcnn = get_chip("xylo").facet("fpga"), get_chip("dynapcnn").facet("fpga")
+    params = XyloCoreParams(n_inputs=4, n_hidden=32, n_outputs=2, max_fanout=8, max_synapses=64)
+    limits = dynapcnn.hardware("ulx3s", cores=1, kernel=256, neuron=256, bias=8)
+    assert limits == (CoreLimits(kernel=256, neuron=256, bias=8),) + (None,) * 8
+    report = {"cores": ["xylo", "dynapcnn"], "params": xylo.report_entry(params),
+              "limits": dynapcnn.report_entry(limits)}
+    report = json.loads(json.dumps(report))  # as read back from report.json
+    assert report["limits"][0] == {"kernel": 256, "neuron": 256, "bias": 8} and report["params"]["n_hidden"] == 32
+    board = xylo.open_board("a link", report)
+    assert type(board) is XyloBoard and board.params == params
+    assert type(board.link) is SelectedCore and (board.link.index, board.link.kind) == (0, "xylo")
+    board = dynapcnn.open_board("a link", report)
+    assert type(board) is DynapcnnBoard and board.limits == limits and board.link.index == 1
+    board = xylo.open_board("a link", {"cores": ["xylo"], "params": xylo.report_entry(params)})
+    assert board.link == "a link"  # a single-core design: no SELECT
+
+
+def test_designs_and_clocks():
+    assert design_cores("xylo+dynapcnn") == ["xylo", "dynapcnn"] and design_cores(["dynapcnn"]) == ["dynapcnn"]
+    assert design_clock_hz("icebreaker", ["xylo"]) == 30e6 and design_clock_hz("icebreaker", ["dynapcnn"]) == 18e6
+    assert design_clock_hz("ulx3s", ["xylo", "dynapcnn"]) == 40e6 and design_clock_hz("ulx3s", ["xylo"]) == 50e6
+    assert design_clock_hz("icebreaker", ["xylo", "dynapcnn"]) is None
+
+
+def test_designs_wrong(counter_chip, tmp_path, capsys):
+    with pytest.raises(ValueError, match=r"core: 'xylo\+xylo' names a core twice"):
+        design_cores("xylo+xylo")
+    with pytest.raises(ValueError, match=r"core: 'counter' is not one of \('dynapcnn', 'xylo'\) \(or several joined"):
+        design_cores("xylo+counter")  # a chip without an FPGA facet
+    with pytest.raises(ValueError, match="options: for dynapcnn, which 'xylo' does not hold"):
+        build_bitstream("icebreaker", "xylo", tmp_path, options={"dynapcnn": {"cores": 1}})
+    with pytest.raises(TypeError, match="config: a CounterConfig is not a xylo configuration"):
+        build_bitstream("icebreaker", "xylo", tmp_path, config=CounterConfig(n_inputs=2, threshold=2))
+    with pytest.raises(ValueError, match="report: the design holds dynapcnn, no xylo core"):
+        get_chip("xylo").facet("fpga").open_board(None, {"cores": ["dynapcnn"], "limits": []})
+    assert main(["fpga", "build", "--board", "icebreaker", "--core", "counter", "--out", str(tmp_path)]) == 2
+    assert "spikegate fpga build: core: 'counter' is not one of ('dynapcnn', 'xylo')" in capsys.readouterr().err
+    assert main(["fpga", "build", "--board", "ulx3s", "--core", "dynapcnn", "--size", "4/8/2",
+                 "--out", str(tmp_path)]) == 2
+    assert "--size applies to --core xylo or dynapcnn+xylo only" in capsys.readouterr().err
+    assert main(["fpga", "build", "--board", "ulx3s", "--core", "xylo+dynapcnn", "--config", "c.json",
+                 "--out", str(tmp_path)]) == 2
+    assert ("--config sizes a single core; give xylo+dynapcnn --size/--fanout/--synapses and "
+            "--cores/--kernel/--neuron/--bias") in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())  # a refused build writes nothing
+
+
+def test_fpga_doc_board_table_matches_the_facets():
+    """docs/fpga.md's first table: each board's default Xylo and DYNAP-CNN builds and clocks, and whether both fit."""
+    from pathlib import Path
+
+    from spikegate.fpga.board import BOARDS
+    from spikegate.fpga.dynapcnn_facet import DYNAPCNN_DEFAULTS
+
+    text = (Path(__file__).parent.parent / "docs" / "fpga.md").read_text()
+    rows = [line.split("|")[1:-1] for line in text.splitlines() if line.startswith(("| iCEBreaker |", "| ULX3S 85F |"))]
+    assert len(rows) == len(BOARDS)
+    for board, (_, _, xylo, dynapcnn, both) in zip(("icebreaker", "ulx3s"), rows):
+        d = DYNAPCNN_DEFAULTS[board]
+        assert xylo.strip().endswith(f"at {design_clock_hz(board, ['xylo']) / 1e6:g} MHz")
+        assert f"(kernel {d['kernel']}, neuron {d['neuron']}, bias {d['bias']}" in dynapcnn
+        assert dynapcnn.strip().endswith(f"at {design_clock_hz(board, ['dynapcnn']) / 1e6:g} MHz")
+        clock = design_clock_hz(board, ["xylo", "dynapcnn"])
+        assert both.strip() == "does not fit" if clock is None else both.strip().endswith(f"at {clock / 1e6:g} MHz")
