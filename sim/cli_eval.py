@@ -39,6 +39,9 @@ def add_model_options(parser) -> None:
     parser.add_argument("--mode", choices=("event", "timestep"), default="event",
                         help="DYNAP-CNN model: event-driven chip model (default) or time-stepped")
     parser.add_argument("--dt-us", type=int, default=1000, help="time step of --mode timestep in µs (default 1000)")
+    parser.add_argument("--device", default="cpu", help="torch device of --mode timestep: cpu (default) or cuda")
+    parser.add_argument("--batch-size", type=int, default=64,
+                        help="samples run together by --mode timestep (default 64; at most --shard-size take effect)")
     parser.add_argument("--output-core", type=int, help="DYNAP-CNN readout core (default: the monitored core)")
     parser.add_argument("--rule", choices=("spikes", "vmem"), default="spikes",
                         help="Xylo prediction: most readout spikes (default) or highest Vmem_out")
@@ -60,6 +63,7 @@ def register(subparsers) -> None:
 def model_options(args) -> dict:
     """Keyword arguments of :func:`spikegate.sim.eval.make_evaluator` from the command line."""
     return {"rule": args.rule, "mode": args.mode, "output_core": args.output_core, "dt_us": args.dt_us,
+            "device": args.device, "batch_size": args.batch_size,
             "pj_per_sop": args.pj_per_sop, "pj_per_event": args.pj_per_event}
 
 
@@ -84,7 +88,7 @@ def load_evaluator(args, config):
     from .errors import user_input
     from .eval import make_evaluator
 
-    with user_input(None):  # the messages name the option (rule, mode, output_core, dt_us)
+    with user_input(None):  # the messages name the option (rule, mode, output_core, dt_us, device, ...)
         return make_evaluator(config, **model_options(args))
 
 

@@ -32,10 +32,12 @@ class DynapcnnChip(Chip):
 
         return dynapcnn_trace(config, inputs, membrane_cores=membranes)
 
-    def evaluator(self, config, costs, mode: str = "event", output_core: int | None = None, dt_us: int = 1000):
+    def evaluator(self, config, costs, mode: str = "event", output_core: int | None = None, dt_us: int = 1000,
+                  device: str = "cpu", batch_size: int = 64):
         from ..eval.chips import DynapcnnEvaluator
 
-        return DynapcnnEvaluator(config, mode=mode, output_core=output_core, dt_us=dt_us, costs=costs)
+        return DynapcnnEvaluator(config, mode=mode, output_core=output_core, dt_us=dt_us, costs=costs, device=device,
+                                 batch_size=batch_size)
 
 
 DYNAPCNN = DynapcnnChip()

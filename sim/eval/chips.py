@@ -16,8 +16,9 @@ predicted as class 0 and shows ``n_output = 0`` in the results):
 
 Models: DYNAP-CNN ``mode="event"`` (default) runs the event-driven chip model on the event array;
 ``mode="timestep"`` bins events into a (T, polarities, height, width) count raster of ``dt_us``
-microsecond steps and runs the time-stepped (sinabs-equivalent) model. Xylo takes (T, Nin) rasters,
-or event arrays binned into them (channel p, steps of the config's ``dt``).
+microsecond steps and runs the time-stepped (sinabs-equivalent) model, ``batch_size`` samples at a
+time on ``device`` (see :meth:`DynapcnnEvaluator.evaluate_batch`). Xylo takes (T, Nin) rasters, or
+event arrays binned into them (channel p, steps of the config's ``dt``).
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ from .fit import first_sample, sensor_of
 
 XYLO_RULES = ("spikes", "vmem")
 DYNAPCNN_MODES = ("event", "timestep")
+DEVICES = ("cpu", "cuda")
+DEFAULT_BATCH_SIZE = 64
+SAMPLE_ERRORS = (MalformedSample, ValueError, TypeError, OSError)
+"""What loading or evaluating one sample may raise: that sample gets an error row and the run goes on."""
 
 
 class Evaluator:
@@ -43,7 +48,10 @@ class Evaluator:
     A subclass sets the attributes below and implements ``options() -> dict`` (what the run's manifest
     records), ``simulator()`` (the model, built once per shard on the worker) and
     ``evaluate(simulator, sample) -> dict`` (one sample from a reset state: :meth:`result`'s columns).
+    The runner calls :meth:`evaluate_batch` with up to ``batch_size`` samples at a time.
     """
+
+    batch_size = 1  #: samples the runner passes to :meth:`evaluate_batch` at once
 
     chip: str  #: the chip's name in the registry (:mod:`spikegate.sim.chip`)
     config: object  #: the register configuration
@@ -73,6 +81,18 @@ class Evaluator:
         """Why ``dataset`` (its ``kind``, its sensor or first sample) cannot be this network's input, or
         None when it can (see :func:`.fit.check_fit`); the default accepts any."""
         return None
+
+    def evaluate_batch(self, simulator, loaders) -> list:
+        """Per sample, in order, its :meth:`evaluate` result or the error (one of :data:`SAMPLE_ERRORS`) that
+        loading it (``loaders``: a function without arguments per sample) or evaluating it raised. This
+        default runs one sample after another; a subclass may run them together with the same results."""
+        results = []
+        for load in loaders:
+            try:
+                results.append(self.evaluate(simulator, load()))
+            except SAMPLE_ERRORS as error:
+                results.append(error)
+        return results
 
     def empty_result(self) -> dict:
         """The columns of a sample that could not be evaluated (prediction -1, counts 0)."""
@@ -158,17 +178,24 @@ class XyloEvaluator(Evaluator):
 
 
 class DynapcnnEvaluator(Evaluator):
-    """A DYNAP-CNN network (:class:`~spikegate.sim.dynapcnn.config.ChipConfig`) on event arrays."""
+    """A DYNAP-CNN network (:class:`~spikegate.sim.dynapcnn.config.ChipConfig`) on event arrays.
+
+    ``device`` ("cpu" or "cuda") and ``batch_size`` (samples run together) apply to ``mode="timestep"``;
+    the event-driven model runs on the CPU, one sample at a time."""
 
     chip = "dynapcnn"
 
     def __init__(self, config, mode: str = "event", output_core: int | None = None, dt_us: int = 1000,
-                 costs: CostModel | None = None):
+                 costs: CostModel | None = None, device: str = "cpu", batch_size: int = DEFAULT_BATCH_SIZE):
         if mode not in DYNAPCNN_MODES:
             raise ValueError(f"mode: value {mode!r} is not one of {DYNAPCNN_MODES}")
         if dt_us < 1:
             raise ValueError(f"dt_us: value {dt_us} is below the minimum 1")
+        if batch_size < 1:
+            raise ValueError(f"batch_size: value {batch_size} is below the minimum 1")
         self.config, self.mode, self.dt_us = config, mode, int(dt_us)
+        self.device = _checked_device(device, mode)
+        self.batch_size = int(batch_size) if mode == "timestep" else 1
         self.output_core = self._readout_core(config) if output_core is None else int(output_core)
         core = config.cores[self.output_core] if 0 <= self.output_core < len(config.cores) else None
         if core is None:
@@ -177,6 +204,10 @@ class DynapcnnEvaluator(Evaluator):
         self.n_outputs = core.features
         self.costs = costs or default_costs(self.chip)
         self.sops_units = self.events_units = tuple(f"core{c}" for c in config.used_cores)
+        cores = [config.cores[c] for c in config.used_cores]
+        #: whether samples of different lengths may share a batch (:meth:`evaluate_batch`)
+        self.pads = all(not (core.leak_enable and np.any(core.biases)) and core.threshold_low < core.threshold_high
+                        for core in cores)
 
     @staticmethod
     def _readout_core(config) -> int:
@@ -212,8 +243,8 @@ class DynapcnnEvaluator(Evaluator):
         return None
 
     def options(self) -> dict:
-        return {"mode": self.mode, "output_core": self.output_core,
-                **({"dt_us": self.dt_us} if self.mode == "timestep" else {})}
+        timestep = {"dt_us": self.dt_us, "device": self.device, "batch_size": self.batch_size}
+        return {"mode": self.mode, "output_core": self.output_core, **(timestep if self.mode == "timestep" else {})}
 
     def simulator(self):
         if self.mode == "event":
@@ -222,12 +253,12 @@ class DynapcnnEvaluator(Evaluator):
             return DynapcnnSim(self.config)
         from ..dynapcnn.timestepped import DynapcnnTimeStepped
 
-        return DynapcnnTimeStepped(self.config)
+        return DynapcnnTimeStepped(self.config, device=self.device)
 
     def evaluate(self, simulator, events) -> dict:
         events = as_events(events)
         if self.mode == "timestep":
-            return self._evaluate_timestepped(simulator, events)
+            return self._evaluate_timestepped(simulator, [(self.raster(events), events.size)])[0]
         simulator.reset_states()
         out = simulator(events)
         counts = np.bincount(out["feature"][out["layer"] == self.output_core].astype(np.int64),
@@ -237,41 +268,88 @@ class DynapcnnEvaluator(Evaluator):
         emitted = {f"core{c}": int(counters["events_out"][c]) for c in used}
         return self.result(counts, sops, emitted, events.size, dynapcnn_cycles(sops, emitted))
 
-    def _evaluate_timestepped(self, simulator, events: np.ndarray) -> dict:
-        """The time-stepped model on the binned events. SOPs count, as the event-driven model does, the
-        updates of on-map neurons that each input count causes: per core, features x the sum over its
-        neuron map of the input counts within each receptive field (a convolution with a ones kernel)."""
+    def evaluate_batch(self, simulator, loaders) -> list:
+        """``mode="timestep"``: the samples' rasters run through the model together, with the results of
+        :meth:`evaluate` on each sample alone. Rule: when :attr:`pads` (no core adds a nonzero bias and
+        every core's ``threshold_low < threshold_high``), shorter rasters are padded with empty steps to
+        the longest (and with empty channels): an empty step then changes no membrane and emits no spike,
+        so no column changes; otherwise only samples of the same number of steps T run together. A
+        batch the model refuses (range guard, too many channels) runs again one sample at a time."""
+        if self.mode != "timestep":
+            return super().evaluate_batch(simulator, loaders)
+        results, samples = [None] * len(loaders), {}
+        for k, load in enumerate(loaders):
+            try:
+                events = as_events(load())
+                samples[k] = (self.raster(events), events.size)
+            except SAMPLE_ERRORS as error:
+                results[k] = error
+        groups: dict[int, list[int]] = {}
+        for k, (raster, _) in samples.items():
+            groups.setdefault(0 if self.pads else len(raster), []).append(k)
+        for group in groups.values():
+            for k, result in zip(group, self._run_together(simulator, [samples[k] for k in group])):
+                results[k] = result
+        return results
+
+    def _run_together(self, simulator, samples: list) -> list:
+        """:meth:`_evaluate_timestepped` of ``samples`` in one batch, else one by one (errors as results)."""
+        try:
+            return self._evaluate_timestepped(simulator, samples)
+        except (ValueError, TypeError) as error:
+            if len(samples) == 1:
+                return [error]
+            return [self._run_together(simulator, [sample])[0] for sample in samples]
+
+    def _evaluate_timestepped(self, simulator, samples: list) -> list[dict]:
+        """The time-stepped model on a batch of ``(raster, input events)`` samples, rasters padded with
+        empty steps and channels to the largest (see :meth:`evaluate_batch` for when that is exact). SOPs
+        count, as the event-driven model does, the updates of on-map neurons that each input count causes:
+        per core, features x the sum over its neuron map of the input counts within each receptive field (a
+        convolution with a ones kernel). Sums are taken in float64 and rounded, so they are exact."""
         import torch
         from torch.nn import functional
 
-        for field in ("x", "y"):  # p is a polarity or, without a DVS stage, a channel: the model checks it
-            if events.size and events[field].max() >= DVS_SIZE:
-                raise MalformedSample(f"events: {field} = {int(events[field].max())} is outside the DVS input "
-                                      f"map 0..{DVS_SIZE - 1}")
-        raster = self.raster(events)
-        spikes = simulator(raster[None]).spikes
-        counts = spikes[self.output_core].sum(dim=(0, 1, 3, 4)).cpu().numpy()
+        steps, channels = (max(raster.shape[axis] for raster, _ in samples) for axis in (0, 1))
+        x = torch.zeros((len(samples), steps, channels, *samples[0][0].shape[2:]), dtype=simulator.dtype,
+                        device=simulator.device)
+        for k, (raster, _) in enumerate(samples):
+            x[k, :raster.shape[0], :raster.shape[1]] = torch.as_tensor(raster)
+        spikes = simulator(x).spikes
+        counts = spikes[self.output_core].sum(dim=(1, 3, 4), dtype=torch.float64)
         # the input counts of every core over the whole sample, routed as the model routes a step
-        inputs = simulator.zero_inputs(1)
-        totals = torch.as_tensor(raster.sum(axis=0)[None], dtype=simulator.dtype, device=simulator.device)
-        simulator.route(simulator.dvs_layer(totals), self.config.dvs_layer.destinations, inputs)
+        inputs = {core: zeros.double() for core, zeros in simulator.zero_inputs(len(samples)).items()}
+        simulator.route(simulator.dvs_layer(x.sum(dim=1, dtype=torch.float64)), self.config.dvs_layer.destinations,
+                        inputs)
         for core in simulator.order:
-            simulator.route(spikes[core].sum(dim=1), self.config.cores[core].destinations, inputs)
+            simulator.route(spikes[core].sum(dim=1, dtype=torch.float64), self.config.cores[core].destinations, inputs)
         sops, emitted = {}, {}
         for core in self.config.used_cores:
             config = self.config.cores[core]
             dims, k = config.dimensions, config.dimensions.kernel_size
-            ones = torch.ones((1, 1, k, k), dtype=simulator.dtype, device=simulator.device)
+            ones = torch.ones((1, 1, k, k), dtype=torch.float64, device=simulator.device)
             footprint = functional.conv2d(inputs[core].sum(dim=1, keepdim=True), ones, stride=(dims.stride.y, dims.stride.x),
                                           padding=(dims.padding.y, dims.padding.x))
-            sops[f"core{core}"] = int(round(float(footprint.sum()))) * config.features
-            emitted[f"core{core}"] = int(round(float(spikes[core].sum())))
-        return self.result(counts, sops, emitted, events.size, dynapcnn_cycles(sops, emitted))
+            sops[f"core{core}"] = torch.round(footprint).sum(dim=(1, 2, 3)) * config.features
+            emitted[f"core{core}"] = spikes[core].sum(dim=(1, 2, 3, 4), dtype=torch.float64)
+        counts, sops, emitted = (_int64(value) for value in (counts, sops, emitted))
+        rows = []
+        for k, (_, n_input) in enumerate(samples):
+            sample_sops = {unit: int(n[k]) for unit, n in sops.items()}
+            sample_emitted = {unit: int(n[k]) for unit, n in emitted.items()}
+            rows.append(self.result(counts[k], sample_sops, sample_emitted, n_input,
+                                    dynapcnn_cycles(sample_sops, sample_emitted)))
+        return rows
 
     def raster(self, events: np.ndarray) -> np.ndarray:
         """(T, channels, height, width) counts of ``dt_us`` steps over the sensor area the DVS layer
         keeps (events outside it are cropped, as the chip does); T covers the last event. Channels: 2
-        when the DVS layer merges polarities, else the highest channel (p) + 1."""
+        when the DVS layer merges polarities, else the highest channel (p) + 1. MalformedSample when an
+        event's x or y is outside the DVS input map."""
+        for field in ("x", "y"):  # p is a polarity or, without a DVS stage, a channel: the model checks it
+            if events.size and events[field].max() >= DVS_SIZE:
+                raise MalformedSample(f"events: {field} = {int(events[field].max())} is outside the DVS input "
+                                      f"map 0..{DVS_SIZE - 1}")
         dvs = self.config.dvs_layer
         width, height = (min(DVS_SIZE, (cut + 1) * pool) for cut, pool in
                          ((dvs.cut.x, dvs.pooling.x), (dvs.cut.y, dvs.pooling.y)))
@@ -281,6 +359,29 @@ class DynapcnnEvaluator(Evaluator):
         kept = (events["x"] < width) & (events["y"] < height)
         np.add.at(raster, (events["t"][kept] // self.dt_us, events["p"][kept], events["y"][kept], events["x"][kept]), 1)
         return raster
+
+
+def _checked_device(device: str, mode: str) -> str:
+    """``device`` when the model of ``mode`` can run there (one-line ValueError naming --device if not)."""
+    if device not in DEVICES:
+        raise ValueError(f"device: value {device!r} is not one of {DEVICES}")
+    if device != "cpu" and mode != "timestep":
+        raise ValueError(f"device: value {device!r} applies to mode 'timestep' only (the event-driven model "
+                         f"runs on the CPU; --mode timestep --device {device})")
+    if device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise ValueError("device: value 'cuda' was asked for (--device cuda), but torch finds no CUDA device "
+                             "here (torch.cuda.is_available() is False); use --device cpu")
+    return device
+
+
+def _int64(value):
+    """Integer-valued float64 tensors (or a dict of them) as int64 numpy arrays on the host."""
+    if isinstance(value, dict):
+        return {key: _int64(tensor) for key, tensor in value.items()}
+    return value.round().cpu().numpy().astype(np.int64)
 
 
 # ----------------------------------------------------------------------------------- configs
@@ -298,17 +399,20 @@ def load_config(spec: str | Path):
 
 
 def make_evaluator(config, *, rule: str = "spikes", mode: str = "event", output_core: int | None = None,
-                   dt_us: int = 1000, pj_per_sop: float | None = None, pj_per_event: float | None = None) -> Evaluator:
+                   dt_us: int = 1000, device: str = "cpu", batch_size: int = DEFAULT_BATCH_SIZE,
+                   pj_per_sop: float | None = None, pj_per_event: float | None = None) -> Evaluator:
     """The evaluator of ``config``, a register configuration of any chip. Options of other chips are
-    ignored at their defaults and refused when set (``rule`` is Xylo's; ``mode``, ``output_core`` and
-    ``dt_us`` are DYNAP-CNN's).
+    ignored at their defaults and refused when set (``rule`` is Xylo's; ``mode``, ``output_core``,
+    ``dt_us``, ``device`` and ``batch_size`` are DYNAP-CNN's).
 
     ``pj_per_sop`` / ``pj_per_event`` replace the chip's default energy prices (:mod:`.cost`)."""
     chip = chip_of(config)
     costs = CostModel(pj_per_sop=chip.pj_per_sop if pj_per_sop is None else pj_per_sop,
                       pj_per_event=chip.pj_per_event if pj_per_event is None else pj_per_event)
-    options = {"rule": rule, "mode": mode, "output_core": output_core, "dt_us": dt_us}
+    options = {"rule": rule, "mode": mode, "output_core": output_core, "dt_us": dt_us, "device": device,
+               "batch_size": batch_size}
     return chip.evaluator(config, costs, **select_options(chip, chip.evaluator, options, _EVALUATOR_DEFAULTS))
 
 
-_EVALUATOR_DEFAULTS = {"rule": "spikes", "mode": "event", "output_core": None, "dt_us": 1000}
+_EVALUATOR_DEFAULTS = {"rule": "spikes", "mode": "event", "output_core": None, "dt_us": 1000, "device": "cpu",
+                       "batch_size": DEFAULT_BATCH_SIZE}
