@@ -55,6 +55,7 @@ from torch.nn import functional
 from .config import DVS_POLARITIES, DVS_SIZE, ChipConfig, Destination
 from .model import topological_order
 from .scan import scan
+from .scatter import DENSITY_LIMIT, density, scatter_conv2d
 
 _EXACT = {torch.float32: 2 ** 24, torch.float64: 2 ** 53}
 MODES = ("layer", "step")
@@ -108,6 +109,8 @@ class DynapcnnTimeStepped:
                 "stride": (dims.stride.y, dims.stride.x),
                 "padding": (dims.padding.y, dims.padding.x),
                 "initial": self._tensor(core.neurons_initial_value.transpose(0, 2, 1)),
+                "scatter_weight": np.ascontiguousarray(np.transpose(core.weights, (1, 3, 2, 0)), np.int64),
+                "scatter_bias": np.asarray(core.biases if core.leak_enable else np.zeros(core.features), np.int64),
             }
 
     def _tensor(self, array: np.ndarray) -> torch.Tensor:
@@ -144,7 +147,7 @@ class DynapcnnTimeStepped:
     def _run_core(self, i: int, x: torch.Tensor, batch: int, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Core i on its input x (B·T, c, h, w) of all steps: its spikes (B, T, f, h', w') and final membranes."""
         core = self.config.cores[i]
-        current = self._convolve(i, x)
+        current = self._layer_convolve(i, x)
         v = self._initial(i, batch)
         error, peak = scan(current.reshape(batch, steps, -1), v.view(batch, -1), core.threshold_high,
                            core.threshold_low, core.return_to_zero)
@@ -156,6 +159,15 @@ class DynapcnnTimeStepped:
         self._check_rounding(i, error)
         self._check_range(peak)
         return current.reshape(batch, steps, *current.shape[1:]), v
+
+    def _layer_convolve(self, i: int, x: torch.Tensor) -> torch.Tensor:
+        """Core i's convolution of the frames x of all steps: on the CPU, sparse inputs (at most
+        :data:`~.scatter.DENSITY_LIMIT` non-zero) are scattered in int64 (exact), others as :meth:`_convolve`."""
+        if x.device.type == "cpu" and density(x) <= DENSITY_LIMIT:
+            params = self._cores[i]
+            return scatter_conv2d(x, params["scatter_weight"], params["scatter_bias"], params["stride"],
+                                  params["padding"])
+        return self._convolve(i, x)
 
     def _convolve(self, i: int, x: torch.Tensor) -> torch.Tensor:
         """Core i's convolution (+ biases when leak_enable) of the frames x, in x's dtype, not yet rounded."""
