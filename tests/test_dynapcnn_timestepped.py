@@ -20,6 +20,7 @@ from spikegate.converter.dynapcnn import from_torch
 from spikegate.sim.compare import assert_same
 from spikegate.sim.dynapcnn import (INPUT_EVENT_DTYPE, ChipConfig, CoreConfig, Destination, DvsLayerConfig,
                                     DynapcnnSim, Size)
+from spikegate.sim.dynapcnn import timestepped
 from spikegate.sim.dynapcnn.timestepped import DynapcnnTimeStepped
 
 SINABS = import_sinabs()
@@ -293,11 +294,9 @@ def test_rounding_absorbs_small_errors_and_the_guard_fires_on_large_ones(monkeyp
     raster = torch.ones((1, 2, 1, 1, 1))
     model = DynapcnnTimeStepped(config, device="cpu", mode=mode)
     convolve = model._convolve
-    monkeypatch.setattr(model, "_layer_convolve", lambda i, x: convolve(i, x) - 0.2)
     monkeypatch.setattr(model, "_convolve", lambda i, x: convolve(i, x) - 0.2)
     result = model(raster)
     assert (result.spikes[0].ravel().tolist(), result.membranes[0].ravel().tolist()) == ([1, 1], [0])
-    monkeypatch.setattr(model, "_layer_convolve", lambda i, x: convolve(i, x) - 0.4)
     monkeypatch.setattr(model, "_convolve", lambda i, x: convolve(i, x) - 0.4)
     with pytest.raises(ValueError, match=r"core 0: a convolution result was 0.4 away from the nearest integer, past "
                                          r"the bound 0.25"):
@@ -362,7 +361,7 @@ def _double(result):
 
 def test_float32_falls_back_to_float64_past_the_bound(monkeypatch):
     """A planted error of 0.4 in float32 convolutions only: each core is convolved again in float64, and the
-    result still equals the step model's."""
+    result still equals the step model's. (Every input dense: the CPU's exact scatter is not used.)"""
     config = feature_chip()
     raster = np.random.default_rng(5).integers(0, 3, (2, 6, 2, 14, 15))
     reference = DynapcnnTimeStepped(config, device="cpu", mode="step")(raster)
@@ -372,7 +371,7 @@ def test_float32_falls_back_to_float64_past_the_bound(monkeypatch):
     def planted(i, x):
         dtypes.append(x.dtype)
         return convolve(i, x) + (0.4 if x.dtype == torch.float32 else 0.0)
-    monkeypatch.setattr(model, "_layer_convolve", planted)
+    monkeypatch.setattr(timestepped, "DENSITY_LIMIT", -1.0)
     monkeypatch.setattr(model, "_convolve", planted)
     assert_same_run(model(raster), reference, ("fallback", "step"), "float64 fallback")
     assert dtypes == [torch.float32, torch.float64] * len(config.layer_to_core)
