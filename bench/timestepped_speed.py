@@ -91,7 +91,8 @@ def sinabs_network(chip: ChipConfig, batch: int):
                                        discretize=False)
     cores = [chip.layer_to_core[layer] for layer in sorted(chip.layer_to_core)]
     for index, core in enumerate(cores):
-        if not torch.equal(network.dynapcnn_layers[index].conv_layer.weight.detach().cpu(), _torch_weight(chip.cores[core])):
+        weight = network.dynapcnn_layers[index].conv_layer.weight.detach().cpu()
+        if not torch.equal(weight, _torch_weight(chip.cores[core])):
             raise AssertionError(f"sinabs changed core {core}'s weights")
     return sinabs, network, cores
 

@@ -307,7 +307,8 @@ def feature_chip() -> ChipConfig:
     """Five cores using every feature of the time-stepped model: a DVS layer that pools, crops and flips, with
     two destinations (one shifted by a feature); a core with two destinations (pooled, and not); a core merging
     two sources (feature_shift 4); odd maps whose pooling drops a column; stride and padding unequal in x and y;
-    biases (leak); both reset kinds; threshold_low; initial membranes. Routing 8 → 5, 8 → 1, 2 → 5, 5 → 7, 1 → 7."""
+    biases (leak); both reset kinds; threshold_low; initial membranes. Routing 8 → 5, 8 → 1, 2 → 5, 5 → 7,
+    1 → 7."""
     rng = np.random.default_rng(16)
 
     def core(channels, features, kernel, size, **kwargs):
@@ -318,7 +319,8 @@ def feature_chip() -> ChipConfig:
         8: core(2, 4, 3, (6, 12), padding=(1, 1), biases=rng.integers(-2, 3, 4), threshold_high=9, threshold_low=-6,
                 destinations=[Destination(5, True, pooling=2), Destination(1, True)]),
         2: core(3, 4, 2, (6, 12), stride=(2, 2), threshold_high=6, threshold_low=-3, return_to_zero=True,
-                neurons_initial_value=rng.integers(-3, 6, (4, 3, 6)), destinations=[Destination(5, True, feature_shift=4)]),
+                neurons_initial_value=rng.integers(-3, 6, (4, 3, 6)),
+                destinations=[Destination(5, True, feature_shift=4)]),
         5: core(8, 5, 3, (3, 6), padding=(1, 0), biases=rng.integers(-1, 3, 5), threshold_high=12, threshold_low=-8,
                 return_to_zero=True, destinations=[Destination(7, True, pooling=2)]),
         1: core(4, 3, 3, (6, 12), stride=(4, 2), padding=(1, 0), threshold_high=10, threshold_low=-2,
@@ -334,8 +336,9 @@ def assert_same_run(a, b, names: tuple[str, str], context: str) -> None:
     """Every core's spikes (step first) and final membranes equal; a failure names step, core, field, index
     and both values."""
     for core in b.spikes:
-        assert_same({"spikes": a.spikes[core].transpose(0, 1).numpy()}, {"spikes": b.spikes[core].transpose(0, 1).numpy()},
-                    axes=("step", "batch", "f", "y", "x"), names=names, context=f"{context}, core {core}")
+        assert_same({"spikes": a.spikes[core].transpose(0, 1).numpy()},
+                    {"spikes": b.spikes[core].transpose(0, 1).numpy()}, axes=("step", "batch", "f", "y", "x"),
+                    names=names, context=f"{context}, core {core}")
         assert_same({"v_mem": a.membranes[core].numpy()}, {"v_mem": b.membranes[core].numpy()},
                     axes=("batch", "f", "y", "x"), names=names, context=f"{context}, core {core}")
 

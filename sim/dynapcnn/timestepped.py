@@ -19,16 +19,18 @@ pool, crop, flip y, flip x, swap) on the raster. There is no 16-bit saturation (
 **Order of work** (``mode="layer"``, the default). Since no core feeds an earlier one within a step (the
 routing is acyclic: :func:`~.model.topological_order` refuses loops), a core's input at every step is
 known once the cores before it have run all steps. So each core runs in one go: one convolution over
-all B·T frames, then the neuron scan over time as one fused kernel (:mod:`.scan`: numba on the CPU,
-Triton on CUDA), and its spikes of all steps are routed on. Samples are processed in chunks whose frames
-fit :data:`CHUNK_ELEMENTS`. ``mode="step"`` runs the same formulas one step at a time, every core per
-step (the straightforward order, kept as the reference).
+all B·T frames (on the CPU, a sparse input is gathered as events from its sources and scattered through
+the kernel in int64: :mod:`.scatter`), then the neuron scan over time as one fused kernel (:mod:`.scan`:
+numba on the CPU, Triton on CUDA), and its spikes of all steps are routed on. Samples are processed in
+chunks whose frames fit :data:`CHUNK_ELEMENTS`. ``mode="step"`` runs the same formulas one step at a
+time, every core per step (the straightforward order, kept as the reference).
 
-**Exactness.** Values are integers held in float32 (float64 on request). Two checks make every result
-exact on every device or refuse it:
+**Exactness.** Values are integers held in float32 (float64 on request). Every result is exact on every
+device, or the call refuses it:
 
-- every convolution result (integer inputs and weights: the exact current is an integer) is rounded to
-  the nearest integer and the largest rounding correction is checked against :data:`ROUNDING_BOUND`.
+- the CPU's scatter sums in int64: exact by construction;
+- every other convolution result (integer inputs and weights: the exact current is an integer) is rounded
+  to the nearest integer and the largest rounding correction is checked against :data:`ROUNDING_BOUND`.
   Convolution algorithms (cuDNN's FFT or Winograd, the CPU's own) may return non-integers; while their
   error stays below 0.5 the rounding restores the exact value. Past the bound, a float32 model convolves
   that core again in float64 and raises ValueError if even that is past it;
