@@ -20,6 +20,7 @@ from spikegate.converter.dynapcnn import from_torch
 from spikegate.sim.compare import assert_same
 from spikegate.sim.dynapcnn import (INPUT_EVENT_DTYPE, ChipConfig, CoreConfig, Destination, DvsLayerConfig,
                                     DynapcnnSim, Size)
+from spikegate.sim.dynapcnn import timestepped
 from spikegate.sim.dynapcnn.timestepped import DynapcnnTimeStepped
 
 SINABS = import_sinabs()
@@ -283,15 +284,116 @@ def test_layer_mode_equals_step_mode_on_random_chips():
             assert torch.equal(layer.membranes[core], step.membranes[core]), (context, core)
 
 
-def test_rounding_absorbs_small_errors_and_the_guard_fires_on_large_ones(monkeypatch):
-    """A planted error of 0.2 in every convolution result is rounded away (without the rounding the
-    spikes would differ); one of 0.4 is past the bound 0.25 (also in float64): ValueError."""
-    config = single_neuron(3)
-    raster = torch.tensor([1, 1, 1, 3], dtype=torch.float32).reshape(1, -1, 1, 1, 1)
-    model = DynapcnnTimeStepped(config, device="cpu")
+@pytest.mark.parametrize("mode", ["layer", "step"])
+def test_rounding_absorbs_small_errors_and_the_guard_fires_on_large_ones(monkeypatch, mode):
+    """w = 5, θ = 5, one event per step: V = 5 → 1 spike (V 0), twice. A planted error of −0.2 in every
+    convolution result is rounded away; without the rounding V = 4.8 < θ would give no spike at step 0 (and
+    V 4.6 at the end). One of −0.4 is past the bound 0.25 (in float32, then in float64): ValueError; without
+    the guard the rounded result would be returned as exact."""
+    config = single_neuron(5)
+    raster = torch.ones((1, 2, 1, 1, 1))
+    model = DynapcnnTimeStepped(config, device="cpu", mode=mode)
     convolve = model._convolve
     monkeypatch.setattr(model, "_convolve", lambda i, x: convolve(i, x) - 0.2)
-    assert model(raster).spikes[0].ravel().tolist() == [0, 1, 0, 2]
+    result = model(raster)
+    assert (result.spikes[0].ravel().tolist(), result.membranes[0].ravel().tolist()) == ([1, 1], [0])
     monkeypatch.setattr(model, "_convolve", lambda i, x: convolve(i, x) - 0.4)
-    with pytest.raises(ValueError, match=r"core 0: a convolution result was 0.4 away from the nearest integer"):
+    with pytest.raises(ValueError, match=r"core 0: a convolution result was 0.4 away from the nearest integer, past "
+                                         r"the bound 0.25"):
         model(raster)
+
+
+def feature_chip() -> ChipConfig:
+    """Five cores using every feature of the time-stepped model: a DVS layer that pools, crops and flips, with
+    two destinations (one shifted by a feature); a core with two destinations (pooled, and not); a core merging
+    two sources (feature_shift 4); odd maps whose pooling drops a column; stride and padding unequal in x and y;
+    biases (leak); both reset kinds; threshold_low; initial membranes. Routing 8 → 5, 8 → 1, 2 → 5, 5 → 7,
+    1 → 7."""
+    rng = np.random.default_rng(16)
+
+    def core(channels, features, kernel, size, **kwargs):
+        weights = rng.integers(-3, 7, (features, channels, kernel, kernel))
+        return CoreConfig.from_weights(weights, size, **kwargs)
+
+    cores = {
+        8: core(2, 4, 3, (6, 12), padding=(1, 1), biases=rng.integers(-2, 3, 4), threshold_high=9, threshold_low=-6,
+                destinations=[Destination(5, True, pooling=2), Destination(1, True)]),
+        2: core(3, 4, 2, (6, 12), stride=(2, 2), threshold_high=6, threshold_low=-3, return_to_zero=True,
+                neurons_initial_value=rng.integers(-3, 6, (4, 3, 6)),
+                destinations=[Destination(5, True, feature_shift=4)]),
+        5: core(8, 5, 3, (3, 6), padding=(1, 0), biases=rng.integers(-1, 3, 5), threshold_high=12, threshold_low=-8,
+                return_to_zero=True, destinations=[Destination(7, True, pooling=2)]),
+        1: core(4, 3, 3, (6, 12), stride=(4, 2), padding=(1, 0), threshold_high=10, threshold_low=-2,
+                destinations=[Destination(7, True, pooling=2, feature_shift=5)]),
+        7: core(8, 2, 1, (1, 2), threshold_high=4, threshold_low=-4, monitor_enable=True),
+    }
+    dvs = DvsLayerConfig(pooling=Size(2, 1), origin=Size(1, 0), cut=Size(6, 11), mirror_y=True,
+                         destinations=(Destination(8, True), Destination(2, True, feature_shift=1)))
+    return ChipConfig(cores=cores, dvs_layer=dvs, layer_to_core={0: 8, 1: 2, 2: 5, 3: 1, 4: 7})
+
+
+def assert_same_run(a, b, names: tuple[str, str], context: str) -> None:
+    """Every core's spikes (step first) and final membranes equal; a failure names step, core, field, index
+    and both values."""
+    for core in b.spikes:
+        assert_same({"spikes": a.spikes[core].transpose(0, 1).numpy()},
+                    {"spikes": b.spikes[core].transpose(0, 1).numpy()}, axes=("step", "batch", "f", "y", "x"),
+                    names=names, context=f"{context}, core {core}")
+        assert_same({"v_mem": a.membranes[core].numpy()}, {"v_mem": b.membranes[core].numpy()},
+                    axes=("batch", "f", "y", "x"), names=names, context=f"{context}, core {core}")
+
+
+@pytest.mark.parametrize("density", [0.05, 0.6])
+def test_layer_mode_equals_step_mode_on_every_feature(density):
+    """mode="layer" equals mode="step" on :func:`feature_chip`, every core active; sparse input (the CPU
+    scatters each core's convolution) and dense input (torch's convolution, rounded)."""
+    rng = np.random.default_rng(int(density * 100))
+    raster = rng.integers(1, 4, (3, 8, 2, 14, 15)) * (rng.random((3, 8, 2, 14, 15)) < density)
+    config = feature_chip()
+    step = DynapcnnTimeStepped(config, device="cpu", mode="step")(raster)
+    for dtype in (torch.float32, torch.float64):
+        layer = DynapcnnTimeStepped(config, device="cpu", dtype=dtype)(raster)
+        assert_same_run(layer, step if dtype == torch.float32 else _double(step), ("layer", "step"),
+                        f"density {density}, {dtype}")
+    assert all(step.spikes[core].sum() > 0 for core in config.layer_to_core.values())
+
+
+def _double(result):
+    return type(result)(*({i: values.double() for i, values in field.items()} for field in result))
+
+
+def test_float32_falls_back_to_float64_past_the_bound(monkeypatch):
+    """A planted error of 0.4 in float32 convolutions only: each core is convolved again in float64, and the
+    result still equals the step model's. (Every input dense: the CPU's exact scatter is not used.)"""
+    config = feature_chip()
+    raster = np.random.default_rng(5).integers(0, 3, (2, 6, 2, 14, 15))
+    reference = DynapcnnTimeStepped(config, device="cpu", mode="step")(raster)
+    model = DynapcnnTimeStepped(config, device="cpu")
+    convolve, dtypes = model._convolve, []
+
+    def planted(i, x):
+        dtypes.append(x.dtype)
+        return convolve(i, x) + (0.4 if x.dtype == torch.float32 else 0.0)
+    monkeypatch.setattr(timestepped, "DENSITY_LIMIT", -1.0)
+    monkeypatch.setattr(model, "_convolve", planted)
+    assert_same_run(model(raster), reference, ("fallback", "step"), "float64 fallback")
+    assert dtypes == [torch.float32, torch.float64] * len(config.layer_to_core)
+
+
+def test_torch_scan_equals_the_numba_scan():
+    """The torch-operation scan (devices without a kernel) against the numba kernel, both resets."""
+    from spikegate.sim.dynapcnn.scan import _scan_torch, scan
+
+    generator = torch.Generator().manual_seed(7)
+    current = torch.randint(-30, 40, (3, 20, 50), generator=generator).float()
+    current[0, 3, 4] += 0.2
+    for zero in (False, True):
+        v = torch.randint(-5, 5, (3, 50), generator=generator).float()
+        a, va = current.clone(), v.clone()
+        b, vb = current.clone(), v.clone()
+        stats_numba = scan(a, va, 11, -7, zero)
+        stats_torch = _scan_torch(b, vb, 11, -7, zero)
+        assert_same({"spikes": a.transpose(0, 1).numpy()}, {"spikes": b.transpose(0, 1).numpy()},
+                    axes=("step", "batch", "neuron"), names=("numba", "torch"), context=f"return_to_zero {zero}")
+        assert_same({"v": va.numpy()}, {"v": vb.numpy()}, axes=("batch", "neuron"), names=("numba", "torch"))
+        assert stats_numba == pytest.approx(stats_torch) and stats_numba[0] == pytest.approx(0.2)

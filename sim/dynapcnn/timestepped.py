@@ -19,16 +19,18 @@ pool, crop, flip y, flip x, swap) on the raster. There is no 16-bit saturation (
 **Order of work** (``mode="layer"``, the default). Since no core feeds an earlier one within a step (the
 routing is acyclic: :func:`~.model.topological_order` refuses loops), a core's input at every step is
 known once the cores before it have run all steps. So each core runs in one go: one convolution over
-all B·T frames, then the neuron scan over time as one fused kernel (:mod:`.scan`: numba on the CPU,
-Triton on CUDA), and its spikes of all steps are routed on. Samples are processed in chunks whose frames
-fit :data:`CHUNK_ELEMENTS`. ``mode="step"`` runs the same formulas one step at a time, every core per
-step (the straightforward order, kept as the reference).
+all B·T frames (on the CPU, a sparse input is gathered as events from its sources and scattered through
+the kernel in int64: :mod:`.scatter`), then the neuron scan over time as one fused kernel (:mod:`.scan`:
+numba on the CPU, Triton on CUDA), and its spikes of all steps are routed on. Samples are processed in
+chunks whose frames fit :data:`CHUNK_ELEMENTS`. ``mode="step"`` runs the same formulas one step at a
+time, every core per step (the straightforward order, kept as the reference).
 
-**Exactness.** Values are integers held in float32 (float64 on request). Two checks make every result
-exact on every device or refuse it:
+**Exactness.** Values are integers held in float32 (float64 on request). Every result is exact on every
+device, or the call refuses it:
 
-- every convolution result (integer inputs and weights: the exact current is an integer) is rounded to
-  the nearest integer and the largest rounding correction is checked against :data:`ROUNDING_BOUND`.
+- the CPU's scatter sums in int64: exact by construction;
+- every other convolution result (integer inputs and weights: the exact current is an integer) is rounded
+  to the nearest integer and the largest rounding correction is checked against :data:`ROUNDING_BOUND`.
   Convolution algorithms (cuDNN's FFT or Winograd, the CPU's own) may return non-integers; while their
   error stays below 0.5 the rounding restores the exact value. Past the bound, a float32 model convolves
   that core again in float64 and raises ValueError if even that is past it;
@@ -55,11 +57,12 @@ from torch.nn import functional
 from .config import DVS_POLARITIES, DVS_SIZE, ChipConfig, Destination
 from .model import topological_order
 from .scan import scan
+from .scatter import DENSITY_LIMIT, Events, gather, scatter_conv2d
 
 _EXACT = {torch.float32: 2 ** 24, torch.float64: 2 ** 53}
 MODES = ("layer", "step")
 ROUNDING_BOUND = 0.25  #: largest rounding correction of a convolution result accepted as exact
-CHUNK_ELEMENTS = {"cpu": 2 ** 24, "cuda": 2 ** 29}  #: per device kind, input + neuron values of a chunk's frames
+CHUNK_ELEMENTS = {"cpu": 2 ** 26, "cuda": 2 ** 29}  #: per device kind, input + neuron values of a chunk's frames
 
 
 class TimeSteppedResult(NamedTuple):
@@ -108,6 +111,8 @@ class DynapcnnTimeStepped:
                 "stride": (dims.stride.y, dims.stride.x),
                 "padding": (dims.padding.y, dims.padding.x),
                 "initial": self._tensor(core.neurons_initial_value.transpose(0, 2, 1)),
+                "scatter_weight": np.ascontiguousarray(np.transpose(core.weights, (1, 3, 2, 0)), np.int64),
+                "scatter_bias": np.asarray(core.biases if core.leak_enable else np.zeros(core.features), np.int64),
             }
 
     def _tensor(self, array: np.ndarray) -> torch.Tensor:
@@ -133,18 +138,20 @@ class DynapcnnTimeStepped:
         """Every core over all steps at once, in topological order (module docstring)."""
         batch, steps = x.shape[:2]
         frames = batch * steps
-        inputs = self.zero_inputs(frames)
-        self.route(self.dvs_layer(x.reshape(frames, *x.shape[2:])), self.config.dvs_layer.destinations, inputs)
+        incoming = {i: [] for i in self.order}  # per core: (counts (B·T, f, h, w), pooling, feature_shift)
+        _send(self.dvs_layer(x.reshape(frames, *x.shape[2:])), self.config.dvs_layer.destinations, incoming)
         spikes, membranes = {}, {}
         for i in self.order:
-            spikes[i], membranes[i] = self._run_core(i, inputs.pop(i), batch, steps)
-            self.route(spikes[i].reshape(frames, *spikes[i].shape[2:]), self.config.cores[i].destinations, inputs)
+            spikes[i], membranes[i] = self._run_core(i, incoming.pop(i), batch, steps)
+            _send(spikes[i].reshape(frames, *spikes[i].shape[2:]), self.config.cores[i].destinations, incoming)
         return TimeSteppedResult(spikes, membranes)
 
-    def _run_core(self, i: int, x: torch.Tensor, batch: int, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Core i on its input x (B·T, c, h, w) of all steps: its spikes (B, T, f, h', w') and final membranes."""
+    def _run_core(self, i: int, sources: list, batch: int, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Core i on the counts of its sources (as :func:`_send` lists them) of all steps: its spikes
+        (B, T, f, h', w') and final membranes."""
         core = self.config.cores[i]
-        current = self._convolve(i, x)
+        x = self._layer_input(i, sources, batch * steps)
+        current = self._layer_convolve(i, x)
         v = self._initial(i, batch)
         error, peak = scan(current.reshape(batch, steps, -1), v.view(batch, -1), core.threshold_high,
                            core.threshold_low, core.return_to_zero)
@@ -156,6 +163,29 @@ class DynapcnnTimeStepped:
         self._check_rounding(i, error)
         self._check_range(peak)
         return current.reshape(batch, steps, *current.shape[1:]), v
+
+    def _layer_input(self, i: int, sources: list, frames: int) -> torch.Tensor | Events:
+        """Core i's input of all frames: on the CPU, when sparse (at most :data:`~.scatter.DENSITY_LIMIT`
+        non-zero), its events (:func:`~.scatter.gather`); else the dense (B·T, c, h, w) counts."""
+        core = self.config.cores[i]
+        shape = (core.channels, *core.input_map[::-1])
+        if self.device.type == "cpu" and sources:
+            events = gather(sources, shape, DENSITY_LIMIT)
+            if events is not None:
+                return events
+        inputs = {i: torch.zeros((frames, *shape), dtype=self.dtype, device=self.device)}
+        for counts, pooling, shift in sources:
+            self.route(counts, (Destination(i, True, pooling, shift),), inputs)
+        return inputs[i]
+
+    def _layer_convolve(self, i: int, x: torch.Tensor | Events) -> torch.Tensor:
+        """Core i's convolution of its input x of all frames (:meth:`_layer_input`): events are scattered in
+        int64 (exact, :func:`~.scatter.scatter_conv2d`), dense counts convolved by :meth:`_convolve`."""
+        if isinstance(x, torch.Tensor):
+            return self._convolve(i, x)
+        params, core = self._cores[i], self.config.cores[i]
+        return scatter_conv2d(x, params["scatter_weight"], params["scatter_bias"], core.neuron_map[::-1],
+                              params["stride"], params["padding"], self.dtype)
 
     def _convolve(self, i: int, x: torch.Tensor) -> torch.Tensor:
         """Core i's convolution (+ biases when leak_enable) of the frames x, in x's dtype, not yet rounded."""
@@ -248,7 +278,8 @@ class DynapcnnTimeStepped:
             x = x.sum(1, keepdim=True)
         x = _sum_pool(x, dvs.pooling.y, dvs.pooling.x)
         height, width = dvs.cut.y + 1, dvs.cut.x + 1
-        x = functional.pad(x, (0, max(0, width - x.shape[3]), 0, max(0, height - x.shape[2])))
+        if x.shape[3] < width or x.shape[2] < height:
+            x = functional.pad(x, (0, max(0, width - x.shape[3]), 0, max(0, height - x.shape[2])))
         x = x[:, :, dvs.origin.y:height, dvs.origin.x:width]
         if dvs.mirror_y:
             x = x.flip(2)
@@ -283,9 +314,17 @@ class DynapcnnTimeStepped:
         return x
 
 
+def _send(counts: torch.Tensor, destinations: tuple[Destination, ...], incoming: dict[int, list]) -> None:
+    """List the counts (B·T, f, h, w) of a core or of the DVS layer under each enabled destination's core."""
+    for destination in destinations:
+        if destination.enable:
+            incoming[destination.layer].append((counts, destination.pooling, destination.feature_shift))
+
+
 def _sum_pool(x: torch.Tensor, py: int, px: int) -> torch.Tensor:
     """Sum over py × px windows, keeping partial windows at the far edges (x // px as events are pooled)."""
     if py == px == 1:
         return x
-    x = functional.pad(x, (0, -x.shape[3] % px, 0, -x.shape[2] % py))
+    if x.shape[3] % px or x.shape[2] % py:
+        x = functional.pad(x, (0, -x.shape[3] % px, 0, -x.shape[2] % py))
     return functional.avg_pool2d(x, (py, px), divisor_override=1)
