@@ -65,7 +65,7 @@ class ProtocolEngine(wiring.Component):
         select: Out(range(MAX_CORES)), the index of the core the ports talk to (SELECT; 0 after
             reset). A SELECT of an index beyond ``kinds`` changes nothing and counts in ERRORS bits 0-15.
         framing: In(1), strobe counted in ERRORS bits 16-31 (UART framing errors, overruns).
-        unknown: In(1), strobe counted in ERRORS bits 0-15 (unknown command bytes).
+        unknown: In(1), strobe counted in ERRORS bits 0-15 (unknown command bytes, dropped partial packets).
 
     Cycle counting: the busy-cycle counter counts every cycle ``busy`` is high and is sent and
     cleared by DONE, so it measures the core's own time, not the UART's. A command costs one cycle
