@@ -27,10 +27,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--rounds", type=int, default=5000)
+    parser.add_argument("--divisor", type=int, default=DIVISOR, help="clock cycles per UART bit")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as build:
         start = time.perf_counter()
-        serial = CompiledSerial(EchoTop(DIVISOR, PACKET_TIMEOUT_BITS), DIVISOR, build, timeout_cycles=TIMEOUT_CYCLES)
+        top = EchoTop(args.divisor, PACKET_TIMEOUT_BITS)
+        serial = CompiledSerial(top, args.divisor, build, timeout_cycles=TIMEOUT_CYCLES * args.divisor // DIVISOR)
         print(f"CXXRTL build: {time.perf_counter() - start:.1f} s")
         start = time.perf_counter()
         campaign = Campaign(serial, PACKET_TIMEOUT_BITS, np.random.default_rng(args.seed))

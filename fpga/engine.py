@@ -1,6 +1,6 @@
 """Protocol engine: executes decoded commands against a core's ports."""
 
-from amaranth.hdl import Cat, Module, Shape, Signal
+from amaranth.hdl import Cat, Module, Mux, Shape, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -107,8 +107,11 @@ class ProtocolEngine(wiring.Component):
         with m.If(busy_q):
             m.d.sync += busy_cycles.eq(busy_cycles + 1)
         refused = Signal()  # a SELECT of an absent core
-        with m.If((self.unknown | refused) & (unknown != 0xffff)):
-            m.d.sync += unknown.eq(unknown + 1)
+        # both in one cycle (an unknown byte decoded from the receive buffer while a SELECT is
+        # refused) are two errors: add them, saturating at 0xffff
+        unknown_next = Signal(17)
+        m.d.comb += unknown_next.eq(unknown + self.unknown + refused)
+        m.d.sync += unknown.eq(Mux(unknown_next[16], 0xffff, unknown_next))
         with m.If(self.framing & (framing != 0xffff)):
             m.d.sync += framing.eq(framing + 1)
         m.d.comb += [self.config.payload.addr.eq(a), self.config.payload.data.eq(b),

@@ -6,8 +6,8 @@ protocol engine and the core.
 Faults (:data:`FAULTS`): ``noise`` (bytes that are no command, where a command byte is expected),
 ``truncated`` (a packet cut short, then the line idle past the packet timeout), ``overlong`` (a packet
 followed by bytes that are no command), ``garbled`` (a byte with a low stop bit between packets),
-``garbled-inside`` (a packet cut short by a garbled byte, then idle), ``busy`` (a WRITE and a READ sent
-while a STEP runs), ``swallowed`` (a packet cut short and then a STATUS: no reply comes, the host
+``garbled-inside`` (a packet cut short by a garbled byte, then idle), ``busy`` (a SELECT, bytes that are
+no command and a READ sent while a STEP runs), ``swallowed`` (a packet cut short and then a STATUS: no reply comes, the host
 resynchronises) and ``unsolicited`` (READ replies the host did not wait for: the next reply is out
 of order, the host resynchronises). After each, the next valid command must be answered, every
 error counted exactly once, and the core's memory and input queue must equal the model's.
@@ -348,9 +348,11 @@ class Campaign:
         self.model.pause()
 
     def _busy(self) -> None:
-        """STEP, and a WRITE and a READ sent at once behind it, while the core still sends outputs."""
-        addr, data = int(self.rng.integers(0, 1 << 32)), int(self.rng.integers(0, 1 << 32))
-        self._raw(encode(Command.STEP) + encode(Command.WRITE, addr, data) + encode(Command.READ, addr, 1))
+        """STEP, and behind it at once a SELECT (often of an absent core), bytes that are no command and
+        a READ: they wait in the receive buffer while the core sends its outputs, then run back to back."""
+        select = encode(Command.SELECT, int(self.rng.choice([0, 1, int(self.rng.integers(0, 1 << 32))])))
+        read = encode(Command.READ, int(self.rng.integers(0, 1 << 32)), int(self.rng.integers(1, 4)))
+        self._raw(encode(Command.STEP) + select + self._junk(int(self.rng.integers(0, 4))) + read)
         self._expect_replies(self.model.take())
 
     def _swallowed(self) -> None:
