@@ -312,9 +312,10 @@ class Campaign:
         self.check_status(self.link.status())
 
     # -------------------------------------------------------------- faults
-    def fault(self) -> None:
-        """One random fault from :data:`FAULTS`, the line left so that the next command is in frame."""
-        kind = str(self.rng.choice(FAULTS))
+    def fault(self, kind: str | None = None) -> None:
+        """One fault of ``kind`` (of :data:`FAULTS`; random if None), the line left so that the next
+        command is in frame."""
+        kind = str(self.rng.choice(FAULTS)) if kind is None else kind
         getattr(self, "_" + kind.replace("-", "_"))()
         self.figures.faults[kind] += 1
 
