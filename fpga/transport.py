@@ -13,6 +13,8 @@ from collections import deque
 
 from amaranth.sim import Simulator
 
+from spikegate.hdl import tools
+
 
 async def _ticks(ctx, n: int) -> None:
     # plain awaits: a suspended ``ctx.tick().repeat()`` generator complains when garbage-collected
@@ -180,10 +182,12 @@ class CompiledSerial:
         binary = build_dir / "serial_sim"
         # NDEBUG: CXXRTL asserts on an out-of-range memory address even when the port is not enabled
         # (idle cores leave the host's wider offsets on their ports); the write or read is still skipped
-        subprocess.run(["g++", "-std=c++14", optimize, "-DNDEBUG", "-I", str(runtime), "-I", str(build_dir), "-o", str(binary),
-                        str(bridge)], check=True)
+        tools.run_tool(["g++", "-std=c++14", optimize, "-DNDEBUG", "-I", str(runtime), "-I", str(build_dir), "-o",
+                        str(binary), str(bridge)], tool="g++ (CXXRTL serial simulation)",
+                       timeout_s=tools.COMPILE_TIMEOUT_S,
+                       advice="retry on a less loaded machine or raise spikegate.hdl.tools.COMPILE_TIMEOUT_S")
         self._process = subprocess.Popen([str(binary), str(divisor)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         text=True, bufsize=1)
+                                         text=True, bufsize=1, start_new_session=True)
         self.divisor, self.timeout_cycles, self.cycles = divisor, timeout_cycles, 0
 
     def write(self, data: bytes) -> None:
@@ -224,6 +228,13 @@ class CompiledSerial:
         return received
 
     def close(self) -> None:
+        import subprocess
+
         if self._process.poll() is None:
             self._process.stdin.close()
-            self._process.wait(timeout=60)
+            try:
+                self._process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                tools.kill_group(self._process)
+                raise tools.ToolTimeout("compiled serial: the simulation did not end within 60 s of the end of "
+                                        "its input (killed)") from None
