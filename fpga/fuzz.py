@@ -36,6 +36,8 @@ MEMORY_WORDS = 16
 QUEUE_DEPTH = 8
 #: Most VALUE replies one fuzzed READ asks for.
 MAX_READ = 16
+#: Byte values that are no command byte.
+NOT_COMMANDS = [b for b in range(256) if b not in set(Command)]
 #: The fault kinds, in the order the campaign reports them.
 FAULTS = ("noise", "truncated", "overlong", "garbled", "garbled-inside", "busy", "swallowed", "unsolicited")
 
@@ -110,7 +112,7 @@ class Model:
 
     def feed(self, data: bytes) -> None:
         for byte in data:
-            if not self.packet and byte not in iter(Command):
+            if not self.packet and byte in NOT_COMMANDS:
                 self.command_errors += 1
                 continue
             self.packet += bytes([byte])
@@ -185,8 +187,8 @@ class Figures:
 class _Recorder:
     """The transport as the host driver sees it, every byte also fed to the model."""
 
-    def __init__(self, serial, model: Model, figures: Figures):
-        self.serial, self.model, self.figures = serial, model, figures
+    def __init__(self, serial, model: Model):
+        self.serial, self.model = serial, model
 
     def write(self, data: bytes) -> None:
         self.model.feed(data)
@@ -208,15 +210,13 @@ class Campaign:
     def __init__(self, serial, packet_timeout_bits: int, rng: np.random.Generator):
         self.serial, self.rng, self.figures = serial, rng, Figures()
         self.model = Model()
-        self.recorder = _Recorder(serial, self.model, self.figures)
-        self.link = Link(self.recorder, packet_timeout_bits)
+        self.link = Link(_Recorder(serial, self.model), packet_timeout_bits)
         self.pause_bits = 2 * packet_timeout_bits
 
     # -------------------------------------------------------------- building blocks
     def _junk(self, n: int) -> bytes:
         """``n`` bytes that are no command byte."""
-        codes = set(Command)
-        return bytes(int(b) for b in self.rng.choice([b for b in range(256) if b not in codes], n))
+        return bytes(int(b) for b in self.rng.choice(NOT_COMMANDS, n))
 
     def _packet(self, commands=(Command.WRITE, Command.EVENT, Command.READ, Command.SELECT)) -> bytes:
         command = Command(self.rng.choice(list(commands)))

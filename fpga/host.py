@@ -64,9 +64,10 @@ class Link:
         been silent for twice its packet timeout, discarding what it sends (so it has dropped any
         partial command), then STATUS. Output words held back and the selection are forgotten.
 
-        Returns the status: its error counters say what the board lost; a WRITE or EVENT whose bytes
-        were lost did not happen, so reload the network when they rose. Raises :class:`ReplyError`
-        (one line) when the board still does not answer STATUS in frame.
+        Returns the status: its error counters say what the board lost. When they rose, a WRITE or
+        EVENT may be missing, or bytes after a lost one may have been taken as other commands (the
+        protocol has no checksum): reload the network. Raises :class:`ReplyError` (one line) when
+        the board still does not answer STATUS in frame.
         """
         self.transport.drain(2 * self.packet_timeout_bits)
         self._outputs, self._selected = [], None
