@@ -228,13 +228,13 @@ class CompiledSerial:
         return received
 
     def close(self) -> None:
+        """End the simulation; one still busy after 10 s (a read abandoned midway) is killed."""
         import subprocess
 
         if self._process.poll() is None:
-            self._process.stdin.close()
             try:
-                self._process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
+                self._process.stdin.close()
+                self._process.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
                 tools.kill_group(self._process)
-                raise tools.ToolTimeout("compiled serial: the simulation did not end within 60 s of the end of "
-                                        "its input (killed)") from None
+                self._process.wait()
