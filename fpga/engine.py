@@ -108,9 +108,11 @@ class ProtocolEngine(wiring.Component):
             m.d.sync += busy_cycles.eq(busy_cycles + 1)
         refused = Signal()  # a SELECT of an absent core
         # both in one cycle (an unknown byte decoded from the receive buffer while a SELECT is
-        # refused) are two errors: add them, saturating at 0xffff
+        # refused) are two errors: registered, then added, saturating at 0xffff
+        strobes = Signal(2)
         unknown_next = Signal(17)
-        m.d.comb += unknown_next.eq(unknown + self.unknown + refused)
+        m.d.sync += strobes.eq(Cat(self.unknown, refused))
+        m.d.comb += unknown_next.eq(unknown + strobes[0] + strobes[1])
         m.d.sync += unknown.eq(Mux(unknown_next[16], 0xffff, unknown_next))
         with m.If(self.framing & (framing != 0xffff)):
             m.d.sync += framing.eq(framing + 1)
