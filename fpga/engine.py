@@ -1,6 +1,6 @@
 """Protocol engine: executes decoded commands against a core's ports."""
 
-from amaranth.hdl import Cat, Module, Shape, Signal
+from amaranth.hdl import Cat, Module, Mux, Shape, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -65,7 +65,7 @@ class ProtocolEngine(wiring.Component):
         select: Out(range(MAX_CORES)), the index of the core the ports talk to (SELECT; 0 after
             reset). A SELECT of an index beyond ``kinds`` changes nothing and counts in ERRORS bits 0-15.
         framing: In(1), strobe counted in ERRORS bits 16-31 (UART framing errors, overruns).
-        unknown: In(1), strobe counted in ERRORS bits 0-15 (unknown command bytes).
+        unknown: In(1), strobe counted in ERRORS bits 0-15 (unknown command bytes, dropped partial packets).
 
     Cycle counting: the busy-cycle counter counts every cycle ``busy`` is high and is sent and
     cleared by DONE, so it measures the core's own time, not the UART's. A command costs one cycle
@@ -107,8 +107,13 @@ class ProtocolEngine(wiring.Component):
         with m.If(busy_q):
             m.d.sync += busy_cycles.eq(busy_cycles + 1)
         refused = Signal()  # a SELECT of an absent core
-        with m.If((self.unknown | refused) & (unknown != 0xffff)):
-            m.d.sync += unknown.eq(unknown + 1)
+        # both in one cycle (an unknown byte decoded from the receive buffer while a SELECT is
+        # refused) are two errors: registered, then added, saturating at 0xffff
+        strobes = Signal(2)
+        unknown_next = Signal(17)
+        m.d.sync += strobes.eq(Cat(self.unknown, refused))
+        m.d.comb += unknown_next.eq(unknown + strobes[0] + strobes[1])
+        m.d.sync += unknown.eq(Mux(unknown_next[16], 0xffff, unknown_next))
         with m.If(self.framing & (framing != 0xffff)):
             m.d.sync += framing.eq(framing + 1)
         m.d.comb += [self.config.payload.addr.eq(a), self.config.payload.data.eq(b),

@@ -16,14 +16,23 @@ and ``-g2005`` are required by Icarus 11; the SPRAM model starts as X and reads 
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
+import threading
 from pathlib import Path
 
 import numpy as np
 
 from amaranth.back import rtlil
 
+from spikegate.hdl import tools
+
 from .toolchain import SPRAM_SCRIPT, setup_environment
+
+#: Seconds one reply of the gate-level simulation may take (a full-size Xylo step is well under a minute).
+REPLY_TIMEOUT_S = 600.0
+#: Seconds :meth:`GateLevelLink.close` waits for vvp to end before killing it.
+CLOSE_WAIT_S = 10.0
 
 
 def cells_sim_path() -> Path:
@@ -42,7 +51,9 @@ def synthesize_netlist(component, build_dir, name: str = "top") -> tuple[Path, s
     script = (f"read_rtlil {name}.il; {SPRAM_SCRIPT}; synth_ice40 -spram -top {name}; "
               f"tee -o {name}_stat.txt stat; write_verilog -noattr {name}_syn.v")
     # YoWASP sandboxes /tmp: run inside the build directory with relative names only
-    subprocess.run([os.environ["YOSYS"], "-q", "-p", script], cwd=build_dir, check=True)
+    tools.run_tool([os.environ["YOSYS"], "-q", "-p", script], cwd=build_dir, tool="Yosys (synth_ice40)",
+                   timeout_s=tools.RUN_TIMEOUT_S,
+                   advice="retry on a less loaded machine or raise spikegate.hdl.tools.RUN_TIMEOUT_S")
     return build_dir / f"{name}_syn.v", (build_dir / f"{name}_stat.txt").read_text()
 
 
@@ -125,11 +136,20 @@ class GateLevelLink:
         tb = build_dir / "tb.v"
         tb.write_text(_TESTBENCH.format(name=name))
         binary = build_dir / "sim.vvp"
-        subprocess.run(["iverilog", "-g2005", "-DNO_ICE40_DEFAULT_ASSIGNMENTS", "-o", str(binary), "-s", "tb",
-                        str(netlist), str(cells_sim_path()), str(tb)], check=True)
+        tools.run_tool(["iverilog", "-g2005", "-DNO_ICE40_DEFAULT_ASSIGNMENTS", "-o", str(binary), "-s", "tb",
+                        str(netlist), str(cells_sim_path()), str(tb)], tool="iverilog",
+                       timeout_s=tools.COMPILE_TIMEOUT_S,
+                       advice="retry on a less loaded machine or raise spikegate.hdl.tools.COMPILE_TIMEOUT_S")
         self._vvp = subprocess.Popen(["vvp", "-n", str(binary)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     text=True, bufsize=1)
+                                     text=True, bufsize=1, start_new_session=True)
+        self._lines: queue.Queue[str] = queue.Queue()  # vvp's stdout, "" at its end: read with a time limit
+        threading.Thread(target=self._read_lines, daemon=True).start()
         self._outputs: list[int] = []
+
+    def _read_lines(self) -> None:
+        for line in self._vvp.stdout:
+            self._lines.put(line)
+        self._lines.put("")
 
     def _send(self, line: str) -> None:
         self._vvp.stdin.write(line + "\n")
@@ -137,7 +157,13 @@ class GateLevelLink:
 
     def _reply(self, tag: str) -> int:
         while True:
-            line = self._vvp.stdout.readline()
+            try:
+                line = self._lines.get(timeout=REPLY_TIMEOUT_S)
+            except queue.Empty:
+                tools.kill_group(self._vvp)
+                raise tools.ToolTimeout(f"vvp gave no {tag} reply within {REPLY_TIMEOUT_S:g} s (killed): the netlist "
+                                        f"may never finish the step; raise spikegate.fpga.gatelevel.REPLY_TIMEOUT_S "
+                                        f"if it is only slow") from None
             if not line:
                 raise RuntimeError(f"gate-level simulation ended while waiting for a {tag} reply")
             kind, _, word = line.strip().partition(" ")
@@ -179,7 +205,13 @@ class GateLevelLink:
         return np.array(values, dtype=np.uint32)
 
     def close(self) -> None:
+        """End the simulation; one still busy after :data:`CLOSE_WAIT_S` (a run abandoned midway, its
+        input still queued) is killed."""
         if self._vvp.poll() is None:
-            self._send("0")
-            self._vvp.stdin.close()
-            self._vvp.wait(timeout=60)
+            try:
+                self._send("0")
+                self._vvp.stdin.close()
+                self._vvp.wait(timeout=CLOSE_WAIT_S)
+            except (OSError, subprocess.TimeoutExpired):
+                tools.kill_group(self._vvp)
+                self._vvp.wait()

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .protocol import MAX_CORES, REPLY_BYTES, Command, Reply, decode_reply, encode, parse_ident
+from .protocol import MAX_CORES, PACKET_TIMEOUT_BITS, REPLY_BYTES, Command, Reply, decode_reply, encode, parse_ident
 
 
 @dataclass
@@ -45,16 +45,38 @@ class ReplyError(ValueError):
 
 
 class Link:
-    """Commands and replies of the protocol over ``transport`` (``write(bytes)``, ``read(n)``).
+    """Commands and replies of the protocol over ``transport`` (``write(bytes)``, ``read(n)``,
+    ``drain(quiet_bits)``: :mod:`.transport`).
 
     OUTPUT replies may arrive before any other reply; they are kept, in order, until :meth:`step`
-    or :meth:`sync` returns them.
+    or :meth:`sync` returns them. After a :class:`ReplyError` or a :class:`TimeoutError` (bytes lost
+    or garbled on the line), :meth:`resync` re-establishes framing. ``packet_timeout_bits``: the
+    design's (:class:`.link.HostLink`).
     """
 
-    def __init__(self, transport):
-        self.transport = transport
+    def __init__(self, transport, packet_timeout_bits: int = PACKET_TIMEOUT_BITS):
+        self.transport, self.packet_timeout_bits = transport, packet_timeout_bits
         self._outputs: list[int] = []
         self._selected: int | None = None  # unknown until this link selects
+
+    def resync(self) -> Status:
+        """Re-establish framing after a lost, garbled or out-of-order reply: wait until the board has
+        been silent for twice its packet timeout, discarding what it sends (so it has dropped any
+        partial command), then STATUS. Output words held back and the selection are forgotten.
+
+        Returns the status: its error counters say what the board lost. When they rose, a WRITE or
+        EVENT may be missing, or bytes after a lost one may have been taken as other commands (the
+        protocol has no checksum): reload the network. Raises :class:`ReplyError` (one line) when
+        the board still does not answer STATUS in frame.
+        """
+        self.transport.drain(2 * self.packet_timeout_bits)
+        self._outputs, self._selected = [], None
+        try:
+            return self.status()
+        except (ReplyError, TimeoutError) as error:
+            raise ReplyError(f"resync: no STATUS reply in frame after {2 * self.packet_timeout_bits} quiet bit "
+                             f"times ({error}); check the port, the baud rate and that the board runs the "
+                             f"spikegate bitstream") from None
 
     def select(self, core: int) -> None:
         """Talk to core ``core`` (SELECT index) of a design with several; sent only on a change."""
@@ -68,23 +90,24 @@ class Link:
         try:
             return self._read_reply(expected)
         except TimeoutError as error:
-            raise TimeoutError(f"reply {expected.name}: none within the transport's limit ({error})") from None
+            raise TimeoutError(f"reply {expected.name}: none within the transport's limit ({error}); "
+                               f"Link.resync() re-establishes framing") from None
+        except ValueError as error:
+            raise ReplyError(f"{error} while waiting for {expected.name}; Link.resync() re-establishes "
+                             f"framing") from None
 
     def _read_reply(self, expected: Reply) -> int:
         while True:
-            try:
-                tag, word = decode_reply(self.transport.read(REPLY_BYTES))
-            except ValueError as error:
-                raise ReplyError(f"{error} while waiting for {expected.name}") from None
+            tag, word = decode_reply(self.transport.read(REPLY_BYTES))
             if tag == Reply.OUTPUT:
                 tag_hi, high = decode_reply(self.transport.read(REPLY_BYTES))
                 if tag_hi != Reply.OUTPUT_HI:
-                    raise ReplyError(f"reply: expected OUTPUT_HI after OUTPUT, got {tag_hi.name}")
+                    raise ValueError(f"reply: expected OUTPUT_HI after OUTPUT, got {tag_hi.name}")
                 self._outputs.append(high << 32 | word)
             elif tag == expected:
                 return word
             else:
-                raise ReplyError(f"reply: expected {expected.name}, got {tag.name} (word {word})")
+                raise ValueError(f"reply: expected {expected.name}, got {tag.name} (word {word})")
 
     def write_config(self, writes) -> int:
         """Send (address, data) configuration writes; returns how many were sent."""

@@ -6,7 +6,7 @@ from amaranth.lib.wiring import In, Out
 
 from .command_rx import CommandReceiver
 from .engine import ProtocolEngine, core_signature
-from .protocol import MAX_CORES
+from .protocol import MAX_CORES, PACKET_TIMEOUT_BITS
 from .reply_tx import ReplyTransmitter
 from .uart_rx import UARTReceiver
 from .uart_tx import UARTTransmitter
@@ -20,6 +20,8 @@ class HostLink(wiring.Component):
         kinds: the kind of each core behind the link, in SELECT order (:class:`ProtocolEngine`).
         rx_depth: bytes buffered between the UART receiver and the command decoder, so that the host
             may stream WRITE and EVENT commands while the core is briefly not ready.
+        packet_timeout_bits: bit times a started command packet may wait for its next byte before it
+            is dropped and counted (:data:`.protocol.PACKET_TIMEOUT_BITS`; simulations use fewer).
 
     Members:
         rx: In(1), the UART line from the host (idle high).
@@ -32,8 +34,9 @@ class HostLink(wiring.Component):
     before sending the next command; WRITE and EVENT commands may follow each other back to back.
     """
 
-    def __init__(self, divisor: int, kinds, rx_depth: int = 64):
+    def __init__(self, divisor: int, kinds, rx_depth: int = 64, packet_timeout_bits: int = PACKET_TIMEOUT_BITS):
         self.divisor, self.rx_depth = divisor, rx_depth
+        self.decoder = CommandReceiver(packet_timeout_bits * divisor)  # checks the timeout
         self.engine = ProtocolEngine(kinds)  # checks ``kinds``
         super().__init__({
             "rx": In(1, init=1),
@@ -46,7 +49,7 @@ class HostLink(wiring.Component):
         m = Module()
         m.submodules.uart_rx = uart_rx = UARTReceiver(self.divisor)
         m.submodules.rx_fifo = rx_fifo = fifo.SyncFIFOBuffered(width=8, depth=self.rx_depth)
-        m.submodules.decoder = decoder = CommandReceiver()
+        m.submodules.decoder = decoder = self.decoder
         m.submodules.engine = engine = self.engine
         m.submodules.encoder = encoder = ReplyTransmitter()
         m.submodules.uart_tx = uart_tx = UARTTransmitter(self.divisor)
@@ -54,7 +57,7 @@ class HostLink(wiring.Component):
         wiring.connect(m, uart_rx.stream, rx_fifo.w_stream)
         wiring.connect(m, rx_fifo.r_stream, decoder.bytes)
         m.d.comb += [uart_rx.rx.eq(self.rx), self.tx.eq(uart_tx.tx),
-                     engine.framing.eq(uart_rx.error | uart_rx.overrun), engine.unknown.eq(decoder.unknown)]
+                     engine.framing.eq(uart_rx.error | uart_rx.overrun), engine.unknown.eq(decoder.unknown | decoder.dropped)]
         wiring.connect(m, decoder.commands, engine.commands)
         wiring.connect(m, engine.replies, encoder.replies)
         wiring.connect(m, encoder.bytes, uart_tx.stream)

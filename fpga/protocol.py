@@ -1,7 +1,7 @@
 """The UART packet protocol shared by the gateware (:mod:`.engine`) and the host (:mod:`.host`).
 
 Host to device: one command byte, then its fixed payload of little-endian 32-bit words
-(:data:`PAYLOAD_WORDS`). Device to host: five-byte replies, a tag byte and one little-endian 32-bit
+(:data:`PAYLOAD_WORDS`); a packet left unfinished for :data:`PACKET_TIMEOUT_BITS` is dropped. Device to host: five-byte replies, a tag byte and one little-endian 32-bit
 word. There is no checksum: the link is a USB serial adapter's. ``docs/fpga.md`` is the user's
 description of the same protocol.
 """
@@ -35,7 +35,9 @@ class Reply(enum.IntEnum):
     VALUE = 0x83   #: one read-back word
     IDENT = 0x84   #: design identification word (see :func:`ident_word`): selected core, core count
     CLOCK = 0x85   #: free-running cycle counter (wraps at 2**32)
-    ERRORS = 0x86  #: bits 0-15: unknown command bytes; bits 16-31: UART framing errors and overruns
+    #: bits 0-15: command errors (unknown command bytes, SELECTs of absent cores, partial packets dropped
+    #: after :data:`PACKET_TIMEOUT_BITS`); bits 16-31: UART framing errors and overruns (bytes lost)
+    ERRORS = 0x86
 
 
 #: 32-bit payload words following each command byte.
@@ -47,6 +49,11 @@ VERSION = 2
 
 #: Most cores one design may hold behind its link (the engine's select register is 4 bits wide).
 MAX_CORES = 16
+
+#: Bit times (at the link's baud rate) a started command packet may wait for its next byte before the
+#: device drops it (10 ms at 1 Mbaud): a host that lost framing (a byte garbled or lost on the line)
+#: stays silent for longer, and the next byte it sends is taken as a command byte (``Link.resync``).
+PACKET_TIMEOUT_BITS = 10_000
 
 #: Bytes of one reply.
 REPLY_BYTES = 5

@@ -1,7 +1,10 @@
 """Byte transports for the host driver: a real serial port, or the Amaranth simulation of a design.
 
-Both offer ``write(data)`` and ``read(n)`` (exactly ``n`` bytes, or :class:`TimeoutError`), so the
-host driver (:mod:`.host`) runs unchanged against a board and against the simulated top level.
+All offer ``write(data)``, ``read(n)`` (exactly ``n`` bytes, or :class:`TimeoutError`) and
+``drain(quiet_bits)`` (discard what arrives until the line has been quiet that long), so the host
+driver (:mod:`.host`) runs unchanged against a board and against the simulated top level. The
+simulated ones also inject line faults for the protocol fuzzer (:mod:`.fuzz`): ``write_garbled(byte)``
+sends a byte whose stop bit is low (a framing error), ``pause(bits)`` holds the line idle.
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 from collections import deque
 
 from amaranth.sim import Simulator
+
+from spikegate.hdl import tools
 
 
 async def _ticks(ctx, n: int) -> None:
@@ -33,6 +38,19 @@ class SerialTransport:
         if len(data) != n:
             raise TimeoutError(f"serial port {self.port.port}: read {len(data)} of {n} bytes before the timeout")
         return data
+
+    def drain(self, quiet_bits: int) -> int:
+        """Discard received bytes until none came for ``quiet_bits`` bit times; returns how many."""
+        import time
+
+        quiet = max(quiet_bits / self.port.baudrate, 0.001)
+        dropped = 0
+        while True:
+            time.sleep(quiet)
+            waiting = self.port.in_waiting
+            if not waiting:
+                return dropped
+            dropped += len(self.port.read(waiting))
 
     def close(self) -> None:
         self.port.close()
@@ -65,14 +83,18 @@ class SimulatedSerial:
         self.cycles = 0
 
     async def _drive_rx(self, ctx):
+        # queue items: a byte (0..255), a byte with a low stop bit (256 + byte), idle bit times (-bits)
         rx = self.design.rx
-        ctx.set(rx, 1)
         while True:
+            ctx.set(rx, 1)
             if not self._to_device:
                 await _ticks(ctx, self.divisor)
                 continue
-            byte = self._to_device.popleft()
-            for bit in [0, *((byte >> i) & 1 for i in range(8)), 1]:
+            item = self._to_device.popleft()
+            if item < 0:
+                await _ticks(ctx, -item * self.divisor)
+                continue
+            for bit in [0, *((item >> i) & 1 for i in range(8)), int(item < 256)]:
                 ctx.set(rx, bit)
                 await _ticks(ctx, self.divisor)
 
@@ -90,6 +112,30 @@ class SimulatedSerial:
 
     def write(self, data: bytes) -> None:
         self._to_device.extend(data)
+
+    def write_garbled(self, byte: int) -> None:
+        """Send ``byte`` with a low stop bit: the device's receiver sees a framing error."""
+        self._to_device.append(256 + byte)
+
+    def pause(self, bits: int) -> None:
+        """Hold the line idle for ``bits`` bit times before the next byte written."""
+        self._to_device.append(-bits)
+
+    def drain(self, quiet_bits: int) -> int:
+        """Send what is queued, then discard received bytes until none came for ``quiet_bits`` bit
+        times; returns how many were discarded."""
+        dropped = 0
+        while True:
+            limit = self.cycles + quiet_bits * self.divisor
+            while self.cycles < limit:
+                if self._to_device:  # the quiet time counts once everything written has been sent
+                    limit = self.cycles + (quiet_bits + 10) * self.divisor
+                self.cycles += 10 * self.divisor
+                self._sim.run_until(self.cycles * self.PERIOD)
+            if not self._from_device:
+                return dropped
+            dropped += len(self._from_device)
+            self._from_device.clear()
 
     def read(self, n: int) -> bytes:
         limit = self.cycles + self.timeout_cycles
@@ -136,10 +182,12 @@ class CompiledSerial:
         binary = build_dir / "serial_sim"
         # NDEBUG: CXXRTL asserts on an out-of-range memory address even when the port is not enabled
         # (idle cores leave the host's wider offsets on their ports); the write or read is still skipped
-        subprocess.run(["g++", "-std=c++14", optimize, "-DNDEBUG", "-I", str(runtime), "-I", str(build_dir), "-o", str(binary),
-                        str(bridge)], check=True)
+        tools.run_tool(["g++", "-std=c++14", optimize, "-DNDEBUG", "-I", str(runtime), "-I", str(build_dir), "-o",
+                        str(binary), str(bridge)], tool="g++ (CXXRTL serial simulation)",
+                       timeout_s=tools.COMPILE_TIMEOUT_S,
+                       advice="retry on a less loaded machine or raise spikegate.hdl.tools.COMPILE_TIMEOUT_S")
         self._process = subprocess.Popen([str(binary), str(divisor)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         text=True, bufsize=1)
+                                         text=True, bufsize=1, start_new_session=True)
         self.divisor, self.timeout_cycles, self.cycles = divisor, timeout_cycles, 0
 
     def write(self, data: bytes) -> None:
@@ -147,17 +195,46 @@ class CompiledSerial:
             self._process.stdin.write("W " + data[start:start + 4096].hex() + "\n")
         self._process.stdin.flush()
 
-    def read(self, n: int) -> bytes:
-        self._process.stdin.write(f"R {n} {self.timeout_cycles}\n")
+    def write_garbled(self, byte: int) -> None:
+        """Send ``byte`` with a low stop bit: the device's receiver sees a framing error."""
+        self._process.stdin.write(f"F {byte:02x}\n")
+
+    def pause(self, bits: int) -> None:
+        """Hold the line idle for ``bits`` bit times before the next byte written."""
+        self._process.stdin.write(f"P {bits}\n")
+
+    def _request(self, n: int, cycles: int) -> bytes:
+        self._process.stdin.write(f"R {n} {cycles}\n")
         self._process.stdin.flush()
-        cycles, _, data = self._process.stdout.readline().strip().partition(" ")
+        line = self._process.stdout.readline()
+        if not line:
+            raise TimeoutError(f"compiled serial: the simulation process ended (exit status {self._process.poll()})")
+        cycles, _, data = line.strip().partition(" ")
         self.cycles = int(cycles)
-        received = bytes.fromhex(data)
+        return bytes.fromhex(data)
+
+    def drain(self, quiet_bits: int) -> int:
+        """Send what is queued, then discard received bytes until none came for ``quiet_bits`` bit
+        times; returns how many were discarded."""
+        dropped = 0
+        while received := self._request(1 << 20, quiet_bits * self.divisor):
+            dropped += len(received)
+        return dropped
+
+    def read(self, n: int) -> bytes:
+        received = self._request(n, self.timeout_cycles)
         if len(received) != n:
             raise TimeoutError(f"compiled serial: {len(received)} of {n} bytes after {self.timeout_cycles} cycles")
         return received
 
     def close(self) -> None:
+        """End the simulation; one still busy after 10 s (a read abandoned midway) is killed."""
+        import subprocess
+
         if self._process.poll() is None:
-            self._process.stdin.close()
-            self._process.wait(timeout=60)
+            try:
+                self._process.stdin.close()
+                self._process.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                tools.kill_group(self._process)
+                self._process.wait()

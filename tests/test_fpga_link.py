@@ -1,25 +1,23 @@
 """The UART host link (UART, packets, protocol engine) against the host driver, in simulation,
 and the gate-level link (Icarus on the iCE40 netlist) on the same commands.
 
-A small test core stands in for a neuromorphic core here: configuration writes go to a 16-word
-memory that READ reads back, input words are queued and on STEP come back as output words plus one
-while the core reports busy. The real cores are tested through the same link in test_fpga_host.py.
+A small test core (spikegate.fpga.fuzz.EchoCore) stands in for a neuromorphic core here:
+configuration writes go to a 16-word memory that READ reads back, input words are queued and on STEP
+come back as output words plus one while the core reports busy. The real cores are tested through
+the same link in test_fpga_host.py.
 """
 
 import gc
 
 import pytest
-from amaranth.hdl import Module, Signal
-from amaranth.lib import fifo, wiring
-from amaranth.lib.memory import Memory
-from amaranth.lib.wiring import In, Out
+from amaranth.hdl import Module
 from amaranth.sim import Simulator
 
 from spikegate.fpga.core_select import CoreSelect
-from spikegate.fpga.engine import ProtocolEngine, core_signature
+from spikegate.fpga.engine import ProtocolEngine
+from spikegate.fpga.fuzz import EchoCore, EchoTop
 from spikegate.fpga.gatelevel import GateLevelLink, synthesize_netlist
 from spikegate.fpga.host import Link, XyloBoard
-from spikegate.fpga.link import HostLink
 from spikegate.fpga.protocol import Command, Reply, decode_reply, encode
 from spikegate.fpga.serial_top import SerialTop
 from spikegate.fpga.transport import SimulatedSerial
@@ -27,53 +25,6 @@ from spikegate.fpga.uart_rx import UARTReceiver
 from spikegate.fpga.uart_tx import UARTTransmitter
 
 DIVISOR = 4
-
-
-class EchoCore(wiring.Component):
-    """A 16-word config memory that READ reads back, and an input queue echoed (+1) on step."""
-
-    def __init__(self):
-        super().__init__(core_signature().flip())
-
-    def elaborate(self, platform):
-        m = Module()
-        m.submodules.mem = mem = Memory(shape=32, depth=16, init=[])
-        m.submodules.queue = queue = fifo.SyncFIFOBuffered(width=64, depth=8)
-        write, read = mem.write_port(), mem.read_port()
-        m.d.comb += [write.addr.eq(self.config.payload.addr), write.data.eq(self.config.payload.data),
-                     write.en.eq(self.config.valid), self.config.ready.eq(1),
-                     queue.w_data.eq(self.events.payload), queue.w_en.eq(self.events.valid),
-                     self.events.ready.eq(queue.w_rdy),
-                     read.addr.eq(self.read_addr.payload), self.read_addr.ready.eq(~self.read_data.valid),
-                     read.en.eq(self.read_addr.valid & self.read_addr.ready)]
-        with m.If(self.read_addr.valid & self.read_addr.ready):
-            m.d.sync += self.read_data.valid.eq(1)
-        with m.Elif(self.read_data.ready):
-            m.d.sync += self.read_data.valid.eq(0)
-        m.d.comb += self.read_data.payload.eq(read.data)
-        running = Signal()
-        with m.If(self.step):
-            m.d.sync += running.eq(1)
-        with m.Elif(~queue.r_rdy):
-            m.d.sync += running.eq(0)
-        m.d.comb += [self.outputs.valid.eq(running & queue.r_rdy), self.outputs.payload.eq(queue.r_data + 1),
-                     queue.r_en.eq(running & self.outputs.ready), self.busy.eq(running | self.step)]
-        return m
-
-
-class EchoTop(wiring.Component):
-    """HostLink in front of EchoCore."""
-
-    def __init__(self):
-        super().__init__({"rx": In(1, init=1), "tx": Out(1, init=1)})
-
-    def elaborate(self, platform):
-        m = Module()
-        m.submodules.link = link = HostLink(DIVISOR, ("xylo",), rx_depth=16)
-        m.submodules.core = core = EchoCore()
-        wiring.connect(m, link.core, core)
-        m.d.comb += [link.rx.eq(self.rx), self.tx.eq(link.tx)]
-        return m
 
 
 def exercise(link):
@@ -93,7 +44,7 @@ def exercise(link):
 
 
 def test_link_commands_against_host():
-    serial = SimulatedSerial(EchoTop(), DIVISOR)
+    serial = SimulatedSerial(EchoTop(DIVISOR), DIVISOR)
     link = Link(serial)
     exercise(link)
     status = link.status()
@@ -114,7 +65,7 @@ def test_gate_level_link_runs_the_same_commands(tmp_path):
 
 
 def test_link_counts_unknown_command_bytes():
-    serial = SimulatedSerial(EchoTop(), DIVISOR)
+    serial = SimulatedSerial(EchoTop(DIVISOR), DIVISOR)
     serial.write(b"\x00\x7f")
     link = Link(serial)
     assert link.status().unknown_commands == 2

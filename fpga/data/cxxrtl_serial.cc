@@ -1,6 +1,8 @@
 // Serial-port bridge for a CXXRTL model of a design with `rx`/`tx` UART pins (spikegate.fpga.transport).
 //
 // stdin, one request per line:  "W <hex bytes>"  queue bytes to send on rx;
+//                                "F <hex byte>"  queue one byte sent with a low stop bit (framing error);
+//                                "P <bits>"  queue an idle line for that many bit times;
 //                                "R <n> <max cycles>"  simulate until n bytes came out of tx (or the
 //                                limit, counted from when the queued bytes are all sent), then print
 //                                "<cycles> <hex bytes>" (as many as arrived).
@@ -27,14 +29,20 @@ int main(int argc, char **argv) {
   top.p_rst.set<bool>(true); tick(); tick();
   top.p_rst.set<bool>(false);
 
-  std::deque<unsigned char> to_device, from_device;
-  int rx_bit = -1;  unsigned long rx_timer = 0;  unsigned rx_byte = 0;         // sender state
+  std::deque<long> to_device;  // a byte (0..255), a byte with a low stop bit (256 + byte), idle bits (-bits)
+  std::deque<unsigned char> from_device;
+  int rx_bit = -1;  unsigned long rx_timer = 0;  long rx_byte = 0;             // sender state
   int tx_bit = -1;  unsigned long tx_timer = 0;  unsigned tx_byte = 0; bool tx_last = true;  // sampler
   auto cycle = [&]() {
     if (rx_timer == 0) {
-      if (rx_bit < 0 && !to_device.empty()) { rx_byte = to_device.front(); to_device.pop_front(); rx_bit = 0; }
+      if (rx_bit < 0) top.p_rx.set<bool>(true);  // idle (also after a low stop bit)
+      if (rx_bit < 0 && !to_device.empty()) {
+        rx_byte = to_device.front(); to_device.pop_front();
+        if (rx_byte < 0) rx_timer = (unsigned long)(-rx_byte) * divisor;
+        else rx_bit = 0;
+      }
       if (rx_bit >= 0) {
-        bool level = rx_bit == 0 ? false : rx_bit <= 8 ? (rx_byte >> (rx_bit - 1)) & 1 : true;
+        bool level = rx_bit == 0 ? false : rx_bit <= 8 ? (rx_byte >> (rx_bit - 1)) & 1 : rx_byte < 256;
         top.p_rx.set<bool>(level);
         rx_bit = rx_bit == 9 ? -1 : rx_bit + 1;
         rx_timer = divisor;
@@ -65,6 +73,10 @@ int main(int argc, char **argv) {
     if (request[0] == 'W') {
       for (size_t i = 2; i + 1 < request.size() && request[i] != '\n'; i += 2)
         to_device.push_back((unsigned char)strtoul(request.substr(i, 2).c_str(), nullptr, 16));
+    } else if (request[0] == 'F') {
+      to_device.push_back(256 + (long)strtoul(request.c_str() + 2, nullptr, 16));
+    } else if (request[0] == 'P') {
+      to_device.push_back(-(long)strtoul(request.c_str() + 2, nullptr, 10));
     } else if (request[0] == 'R') {
       unsigned long n = 0; unsigned long long limit = 0;
       sscanf(request.c_str() + 2, "%lu %llu", &n, &limit);

