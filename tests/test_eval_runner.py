@@ -4,7 +4,10 @@ samples are reported, results and summary are written. One 2-worker local cluste
 import json
 import re
 import os
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 import cloudpickle
@@ -319,3 +322,64 @@ def test_a_cluster_without_workers_is_reported_not_waited_for_forever(tmp_path, 
         with pytest.raises(ValueError, match=r"scheduler tcp://127\.0\.0\.1:\d+: no worker joined within 1 s"):
             evaluate(dvs_evaluator(), open_dataset("synthetic:dvs:4"), tmp_path / "b",
                      scheduler=cluster.scheduler_address, progress=False)
+
+
+async def cannot_start_a_worker():
+    raise OSError("no worker process can be started (test)")
+
+
+def kill_workers_after(out: Path, shards: int, pids: list[int], killed: list, deadline_s: float = 30) -> None:
+    """SIGKILL every worker process once ``out``'s manifest records ``shards`` finished shards; append the
+    time (``time.monotonic``) to ``killed``."""
+    stop = time.monotonic() + deadline_s
+    while time.monotonic() < stop:
+        try:
+            if len(json.loads((out / "manifest.json").read_text())["shards"]) >= shards:
+                break
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.02)
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    killed.append(time.monotonic())
+
+
+@pytest.mark.timeout(90)
+def test_a_cluster_whose_workers_all_die_for_good_stops_the_run_in_bounded_time(tmp_path, monkeypatch, capfd):
+    """Every worker killed, the nannies unable to start new ones: ``spikegate eval`` stops with one line and
+    status 2 within WORKER_WAIT_S (+ polls), keeps the finished shards, and the same command resumes them."""
+    from dask.distributed import Client
+
+    from spikegate.sim.eval import runner
+
+    monkeypatch.setattr(runner, "WORKER_WAIT_S", 2)
+    monkeypatch.setattr(runner, "POLL_S", 0.2)
+    monkeypatch.setattr(runner, "RESULT_WAIT_S", 2)
+    out = tmp_path / "out"
+    command = ["eval", "bundled:dynapcnn", "synthetic:dvs:120", "--shard-size", "4", "--no-progress", "--out", str(out)]
+    with local_cluster(2, dashboard=None) as cluster, Client(cluster) as client:
+        pids = list(client.run(os.getpid).values())
+        for nanny in cluster.workers.values():
+            nanny.instantiate = cannot_start_a_worker  # what a nanny calls to restart its worker
+        killed = []
+        killer = threading.Thread(target=kill_workers_after, args=(out, 2, pids, killed))
+        killer.start()
+        code = main([*command, "--scheduler", cluster.scheduler_address])
+        stopped = time.monotonic()
+        killer.join()
+        assert not client.nthreads()  # no worker came back
+    assert code == 2 and stopped - killed[0] < 2 + 10  # WORKER_WAIT_S, polls and a loaded machine's slack
+    # either no worker is left, or a shard that finished just before the kill has its result on a dead worker
+    [line] = capfd.readouterr().err.splitlines()
+    assert re.fullmatch(r"spikegate eval: (the Dask cluster has had no live worker for 2 s|the result of shard \d+ "
+                        r"did not arrive within 2 s \(workers lost\?\)); finished shards are kept: run again to "
+                        r"resume", line)
+    kept = json.loads((out / "manifest.json").read_text())["shards"]
+    assert 2 <= len(kept) < 30 and not (out / f"results{TABLE_SUFFIX}").exists()
+    written = {entry["file"]: (out / entry["file"]).stat().st_mtime_ns for entry in kept.values()}
+
+    assert main([*command, "--workers", "0"]) == 0  # resumes serially
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["run"]["shards_resumed"] == len(kept)
+    assert {file: (out / file).stat().st_mtime_ns for file in written} == written  # kept, not run again
+    assert read_table(out / f"results{TABLE_SUFFIX}")["index"].tolist() == list(range(120))

@@ -53,6 +53,7 @@ from .report import TABLE_SUFFIX, read_table, summarize, write_atomically, write
 MANIFEST_FORMAT = "spikegate.eval.manifest"
 DEFAULT_SHARD_SIZE = 16
 DEFAULT_DASHBOARD = "127.0.0.1:8787"
+# The three bounds below are read when used: tests set them lower (``monkeypatch.setattr``) to take seconds.
 WORKER_WAIT_S = 60
 """Seconds a run waits for a live worker (at the start on an existing cluster, or after all workers left)
 before it stops with :class:`ClusterLost`."""
@@ -171,7 +172,7 @@ def _run_dask(client, evaluator, dataset, shards: dict[int, tuple[int, int]]) ->
                 done, _ = wait(list(tasks), timeout=POLL_S, return_when="FIRST_COMPLETED")
             except TimeoutError:
                 done = set()
-            if client.nthreads():
+            if done or client.nthreads():  # a shard that just finished shows a live worker: no need to ask
                 alive = time.monotonic()
             elif time.monotonic() - alive > WORKER_WAIT_S:
                 raise ClusterLost(f"the Dask cluster has had no live worker for {WORKER_WAIT_S} s; {lost}")
