@@ -38,6 +38,7 @@ import contextlib
 import json
 import logging
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +49,7 @@ import pandas as pd
 from .chips import Evaluator
 from .datasets import MalformedSample
 from ..errors import UserError
-from .report import TABLE_SUFFIX, read_table, summarize, write_atomically, write_plots, write_table
+from .report import TABLE_SUFFIX, TEMPORARY_SUFFIX, read_table, summarize, write_json, write_plots, write_table
 
 MANIFEST_FORMAT = "spikegate.eval.manifest"
 DEFAULT_SHARD_SIZE = 16
@@ -112,17 +113,21 @@ class Manifest:
 
     @classmethod
     def open(cls, out: Path, run: dict, overwrite: bool) -> "Manifest":
-        """The manifest of ``out``: resumed when it describes the same run, else refused (or cleared)."""
+        """The manifest of ``out``: resumed when it describes the same run, else refused (or cleared). Files
+        half-written by a killed run are removed; a recorded shard whose file is missing, unreadable or not
+        exactly its samples (a kill during a write of an older version) is run again, with a warning."""
         path = out / "manifest.json"
-        if path.exists() and not overwrite:
-            stored = json.loads(path.read_text())
+        for partial in (*out.glob(f"*{TEMPORARY_SUFFIX}"), *(out / "shards").glob(f"*{TEMPORARY_SUFFIX}")):
+            partial.unlink()
+        stored = _read_manifest(path) if path.exists() and not overwrite else None
+        if stored is not None:
             if stored.get("run") != run:
                 differing = sorted(k for k in set(run) | set(stored.get("run", {}))
                                    if run.get(k) != stored.get("run", {}).get(k))
                 raise ValueError(f"{out} holds a different run (differs in {differing}); use another output "
                                  f"folder or overwrite=True (--overwrite)")
-            shards = {int(k): v for k, v in stored["shards"].items() if (out / v["file"]).exists()}
-            return cls(out, run, shards)
+            shards = {int(k): v for k, v in stored["shards"].items()}
+            return cls(out, run, {k: v for k, v in shards.items() if _shard_intact(out, run, k, v)})
         if overwrite:
             for stale in (out / "shards").glob("shard-*"):
                 stale.unlink()
@@ -133,7 +138,7 @@ class Manifest:
     def save(self) -> None:
         doc = {"format": MANIFEST_FORMAT, "format_version": 1, "run": self.run,
                "shards": {str(k): v for k, v in sorted(self.shards.items())}}
-        write_atomically(self.path, lambda temporary: temporary.write_text(json.dumps(doc, indent=1)))
+        write_json(doc, self.path)
 
     def record(self, shard: int, table: pd.DataFrame) -> None:
         """Write a finished shard's rows, then mark it finished."""
@@ -142,6 +147,38 @@ class Manifest:
         self.shards[shard] = {"file": file, "samples": len(table), "errors": int((table["status"] != "ok").sum()),
                               "seconds": round(float(table["seconds"].sum()), 6)}
         self.save()
+
+
+def _read_manifest(path: Path) -> dict | None:
+    """The stored manifest, or None (with a warning: the run starts again) when it cannot be read."""
+    try:
+        stored = json.loads(path.read_text())
+        if not isinstance(stored, dict) or not isinstance(stored.get("shards"), dict):
+            raise ValueError("no 'shards' table")
+        return stored
+    except ValueError as error:
+        warnings.warn(f"{path}: unreadable ({' '.join(str(error).split())}); the run starts again")
+        return None
+
+
+def _shard_intact(out: Path, run: dict, shard: int, entry: dict) -> bool:
+    """Whether a recorded shard's file holds its samples, each once, with every field (else: a warning)."""
+    path = out / entry["file"]
+    start = shard * run["shard_size"]
+    expected = np.arange(start, min(start + run["shard_size"], run["samples"]))
+    try:
+        table = read_table(path)
+        if not np.array_equal(table["index"].to_numpy(), expected):
+            raise ValueError(f"row count {len(table)}, expected samples {expected[0]}..{expected[-1]} once each")
+        if table.isna().to_numpy().any():
+            raise ValueError("empty fields")
+        return True
+    except FileNotFoundError:
+        reason = "is missing"
+    except Exception as error:  # whatever a truncated or garbled file makes the reader raise
+        reason = f"is unreadable or incomplete ({type(error).__name__}: {' '.join(str(error).split())})"
+    warnings.warn(f"{path}: shard {shard} {reason}; it is run again")
+    return False
 
 
 # ------------------------------------------------------------------------------------- executors
@@ -269,7 +306,7 @@ def evaluate(evaluator: Evaluator, dataset, out: str | Path, *, workers: int = 2
                       "shards": len(bounds), "shards_resumed": len(bounds) - len(pending),
                       "samples_this_run": total - done_before, "seconds_this_run": round(elapsed, 3),
                       "samples_per_s": round((total - done_before) / elapsed, 3) if total > done_before else None}
-    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    write_json(summary, out / "summary.json")
     write_plots(results, summary, out)
     return summary
 
