@@ -10,11 +10,12 @@ A run lives in one output folder::
 
 Nothing is lost:
 
-- a shard's rows are written (to a temporary name, then renamed) and then recorded in the manifest
-  (also replaced atomically) as soon as the shard finishes, so an interrupted run keeps every
-  finished shard;
-- running the same command again resumes: shards recorded in the manifest whose files exist are
-  skipped; a manifest of a different run (other config, options, dataset or shard size) is refused
+- a shard's rows are written and then recorded in the manifest as soon as the shard finishes, so an
+  interrupted run keeps every finished shard; every file is written atomically (temporary name, fsync,
+  rename: :func:`.report.write_atomically`), so a run killed at any moment leaves no torn file;
+- running the same command again resumes: shards recorded in the manifest whose files hold their
+  samples are skipped (a missing or torn file, as older versions could leave, is run again with a
+  warning); a manifest of a different run (other config, options, dataset or shard size) is refused
   unless ``overwrite`` is set;
 - on Dask, a worker process that dies takes its unfinished shards with it; the scheduler runs them
   again on another worker (Dask's own task recovery). Rows are keyed by sample index and each shard
