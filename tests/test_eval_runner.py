@@ -21,6 +21,7 @@ from spikegate.sim.cli import main
 from spikegate.sim.eval import evaluate, load_config, local_cluster, make_evaluator, open_dataset
 from spikegate.sim.eval.datasets import MalformedSample, save_events_npz
 from spikegate.sim.eval.report import TABLE_SUFFIX, read_table
+from spikegate.sim.eval.runner import LOCAL_CLUSTER_CONFIG
 from spikegate.sim.eval.synthetic import SyntheticDVS
 
 # The test-only datasets below travel to the Dask workers by value, not as an import of this file.
@@ -38,7 +39,7 @@ def two_workers():
 
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
         cluster = local_cluster(2, dashboard=None)
-    with cluster, Client(cluster) as dask_client:
+    with dask.config.set(LOCAL_CLUSTER_CONFIG), cluster, Client(cluster) as dask_client:  # as dask_client does
         yield dask_client
 
 

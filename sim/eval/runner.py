@@ -29,8 +29,11 @@ Local clusters are started with worker processes of one thread each, the schedul
 setting removed (``distributed.nanny.pre-spawn-environ``): with it, numpy-heavy tasks took 1.7x the
 CPU time of a plain loop on the project's machines. Their scheduler hands a worker its next shard only
 when it is free (``worker-saturation`` 1.0), so that when a worker dies, Dask blames only the shard it
-was running (it counts every task held by a dying worker as suspect). Scripts that start one need the
-``if __name__ == "__main__":`` guard (worker processes are spawned).
+was running (it counts every task held by a dying worker as suspect). Their nannies restart a dead worker
+however long that takes (``distributed.deploy.lost-worker-timeout`` 1 h): with Dask's 15 s, a worker that
+died again while its nanny was restarting it, 15 s after an earlier death, had its nanny closed for good
+(seen with a sample that kills its worker every time on a loaded machine: the cluster ran out of workers).
+Scripts that start one need the ``if __name__ == "__main__":`` guard (worker processes are spawned).
 """
 
 from __future__ import annotations
@@ -63,6 +66,15 @@ POLL_S = 1.0
 """Seconds between checks of the cluster while no shard finishes (how soon a lost cluster is noticed)."""
 RESULT_WAIT_S = 30.0
 """Seconds a finished future's result may take to arrive from its worker before the run stops."""
+
+
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    "distributed.scheduler.worker-saturation": 1.0,
+    "distributed.deploy.lost-worker-timeout": "1h",
+}
+"""Dask settings of the local clusters (see the module doc). The last one is read whenever a worker leaves:
+:func:`dask_client` keeps them set for its cluster's whole life."""
 
 
 class ClusterLost(UserError):
@@ -244,8 +256,7 @@ def local_cluster(workers: int, dashboard: str | None = DEFAULT_DASHBOARD):
     import dask
     from dask.distributed import LocalCluster
 
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
-                          "distributed.scheduler.worker-saturation": 1.0}):
+    with dask.config.set(LOCAL_CLUSTER_CONFIG):
         # without a dashboard the scheduler still serves /health: on a free local port, not 8787
         http = {} if dashboard is not None else {"scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"}}
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
@@ -330,7 +341,10 @@ def dask_client(scheduler=None, workers: int = 2, dashboard: str | None = DEFAUL
                                  f"(start some with: dask worker {scheduler})") from None
             yield client
     elif workers > 0:
-        with local_cluster(workers, dashboard) as cluster, Client(cluster) as client:
+        import dask
+
+        with dask.config.set(LOCAL_CLUSTER_CONFIG), local_cluster(workers, dashboard) as cluster, \
+                Client(cluster) as client:
             yield client
     else:
         yield None
