@@ -86,7 +86,8 @@ def main() -> None:
                     times.setdefault(name, []).append(seconds_of_test)
                 if not passed:
                     figures["failures"].append({"loop": loop, "tests": failed or {"?": output[-1000:]}})
-                print(f"loop {loop}: {'pass' if passed else 'FAIL'} in {seconds:.1f} s", file=sys.stderr)
+                print(f"loop {loop}: {'pass' if passed else 'FAIL'} in {seconds:.1f} s", *failed.values(),
+                      sep="\n  ", file=sys.stderr)
     finally:
         for burner in burners:
             burner.kill()

@@ -64,8 +64,10 @@ WORKER_WAIT_S = 60
 before it stops with :class:`ClusterLost`."""
 POLL_S = 1.0
 """Seconds between checks of the cluster while no shard finishes (how soon a lost cluster is noticed)."""
-RESULT_WAIT_S = 30.0
-"""Seconds a finished future's result may take to arrive from its worker before the run stops."""
+RESULT_WAIT_S = 60.0
+"""Seconds a finished future's result may take to arrive from its worker before the run stops: as long as
+:data:`WORKER_WAIT_S`, since a result lost with its worker comes only once Dask has computed it again, on a
+restarted worker (which took over 30 s on a loaded 2-core machine)."""
 
 
 LOCAL_CLUSTER_CONFIG = {
