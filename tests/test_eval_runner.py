@@ -1,10 +1,15 @@
 """spikegate eval: serial and Dask runs agree, nothing is lost (worker killed, run interrupted), malformed
-samples are reported, results and summary are written. One 2-worker local cluster for the module."""
+samples are reported, results and summary are written. One 2-worker local cluster for the module; the tests
+that kill workers start their own."""
 
+import contextlib
 import json
 import re
 import os
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 import cloudpickle
@@ -16,6 +21,7 @@ from spikegate.sim.cli import main
 from spikegate.sim.eval import evaluate, load_config, local_cluster, make_evaluator, open_dataset
 from spikegate.sim.eval.datasets import MalformedSample, save_events_npz
 from spikegate.sim.eval.report import TABLE_SUFFIX, read_table
+from spikegate.sim.eval.runner import LOCAL_CLUSTER_CONFIG
 from spikegate.sim.eval.synthetic import SyntheticDVS
 
 # The test-only datasets below travel to the Dask workers by value, not as an import of this file.
@@ -25,17 +31,31 @@ DVS = "synthetic:dvs:96"
 TIMING = ["seconds"]
 
 
-@pytest.fixture(scope="module")
-def client():
-    """Two workers; Dask gives a task up after its workers died twice (default: four times)."""
+@contextlib.contextmanager
+def two_workers():
+    """A client of two local workers; Dask gives a task up after its workers died twice (default: four times)."""
     import dask
     from dask.distributed import Client
 
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
         cluster = local_cluster(2, dashboard=None)
-    with Client(cluster) as dask_client:
+    with dask.config.set(LOCAL_CLUSTER_CONFIG), cluster, Client(cluster) as dask_client:  # as dask_client does
         yield dask_client
-    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def client():
+    """The module's cluster, for the tests that leave its workers alive."""
+    with two_workers() as dask_client:
+        yield dask_client
+
+
+@pytest.fixture
+def own_client():
+    """A cluster of the test's own, for a test that kills workers: however the nannies fare in restarting them
+    (on a loaded machine one may give up), no other test depends on it."""
+    with two_workers() as dask_client:
+        yield dask_client
 
 
 @pytest.fixture(scope="module")
@@ -93,16 +113,15 @@ def test_dask_run_equals_serial_run(client, serial_dvs, tmp_path):
     assert len(list((tmp_path / "shards").iterdir())) == 12
 
 
-def test_worker_killed_mid_run_loses_and_repeats_nothing(client, serial_dvs, tmp_path):
+def test_worker_killed_mid_run_loses_and_repeats_nothing(own_client, serial_dvs, tmp_path):
     marker = tmp_path / "killed"
     dataset = ExitOnceDataset(96, marker, victim=42)
-    pids_before = set(client.run(os.getpid).values())
-    evaluate(dvs_evaluator(), dataset, tmp_path / "out", scheduler=client, shard_size=8, progress=False)
+    pids_before = set(own_client.run(os.getpid).values())
+    evaluate(dvs_evaluator(), dataset, tmp_path / "out", scheduler=own_client, shard_size=8, progress=False)
     assert int(marker.read_text()) in pids_before  # a worker really died in the middle of shard 5
     results = read_table(tmp_path / "out" / f"results{TABLE_SUFFIX}")
     assert results["index"].tolist() == list(range(96))  # every sample exactly once
     pd.testing.assert_frame_equal(without_timing(results), without_timing(serial_dvs[1]))
-    client.wait_for_workers(2, timeout=60)
 
 
 class CrashingDataset(SyntheticDVS):
@@ -118,8 +137,8 @@ class CrashingDataset(SyntheticDVS):
         return super().load(index)
 
 
-def test_a_sample_that_always_kills_its_worker_is_isolated_and_reported(client, serial_dvs, tmp_path):
-    summary = evaluate(dvs_evaluator(), CrashingDataset(96, victim=21), tmp_path, scheduler=client, shard_size=8,
+def test_a_sample_that_always_kills_its_worker_is_isolated_and_reported(own_client, serial_dvs, tmp_path):
+    summary = evaluate(dvs_evaluator(), CrashingDataset(96, victim=21), tmp_path, scheduler=own_client, shard_size=8,
                        progress=False)
     results = read_table(tmp_path / f"results{TABLE_SUFFIX}")
     assert results["index"].tolist() == list(range(96))
@@ -128,7 +147,6 @@ def test_a_sample_that_always_kills_its_worker_is_isolated_and_reported(client, 
     assert error["index"] == 21 and error["error"].startswith("KilledWorker: the worker processes running this")
     good = results["index"] != 21
     pd.testing.assert_frame_equal(without_timing(results[good]), without_timing(serial_dvs[1][good]))
-    client.wait_for_workers(2, timeout=60)
 
 
 class Interrupt(Exception):
@@ -319,3 +337,64 @@ def test_a_cluster_without_workers_is_reported_not_waited_for_forever(tmp_path, 
         with pytest.raises(ValueError, match=r"scheduler tcp://127\.0\.0\.1:\d+: no worker joined within 1 s"):
             evaluate(dvs_evaluator(), open_dataset("synthetic:dvs:4"), tmp_path / "b",
                      scheduler=cluster.scheduler_address, progress=False)
+
+
+async def cannot_start_a_worker():
+    raise OSError("no worker process can be started (test)")
+
+
+def kill_workers_after(out: Path, shards: int, pids: list[int], killed: list, deadline_s: float = 30) -> None:
+    """SIGKILL every worker process once ``out``'s manifest records ``shards`` finished shards; append the
+    time (``time.monotonic``) to ``killed``."""
+    stop = time.monotonic() + deadline_s
+    while time.monotonic() < stop:
+        try:
+            if len(json.loads((out / "manifest.json").read_text())["shards"]) >= shards:
+                break
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.02)
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    killed.append(time.monotonic())
+
+
+@pytest.mark.timeout(90)
+def test_a_cluster_whose_workers_all_die_for_good_stops_the_run_in_bounded_time(tmp_path, monkeypatch, capfd):
+    """Every worker killed, the nannies unable to start new ones: ``spikegate eval`` stops with one line and
+    status 2 within WORKER_WAIT_S (+ polls), keeps the finished shards, and the same command resumes them."""
+    from dask.distributed import Client
+
+    from spikegate.sim.eval import runner
+
+    monkeypatch.setattr(runner, "WORKER_WAIT_S", 2)
+    monkeypatch.setattr(runner, "POLL_S", 0.2)
+    monkeypatch.setattr(runner, "RESULT_WAIT_S", 2)
+    out = tmp_path / "out"
+    command = ["eval", "bundled:dynapcnn", "synthetic:dvs:120", "--shard-size", "4", "--no-progress", "--out", str(out)]
+    with local_cluster(2, dashboard=None) as cluster, Client(cluster) as client:
+        pids = list(client.run(os.getpid).values())
+        for nanny in cluster.workers.values():
+            nanny.instantiate = cannot_start_a_worker  # what a nanny calls to restart its worker
+        killed = []
+        killer = threading.Thread(target=kill_workers_after, args=(out, 2, pids, killed))
+        killer.start()
+        code = main([*command, "--scheduler", cluster.scheduler_address])
+        stopped = time.monotonic()
+        killer.join()
+        assert not client.nthreads()  # no worker came back
+    assert code == 2 and stopped - killed[0] < 2 + 10  # WORKER_WAIT_S, polls and a loaded machine's slack
+    # either no worker is left, or a shard that finished just before the kill has its result on a dead worker
+    [line] = capfd.readouterr().err.splitlines()
+    assert re.fullmatch(r"spikegate eval: (the Dask cluster has had no live worker for 2 s|the result of shard \d+ "
+                        r"did not arrive within 2 s \(workers lost\?\)); finished shards are kept: run again to "
+                        r"resume", line)
+    kept = json.loads((out / "manifest.json").read_text())["shards"]
+    assert 2 <= len(kept) < 30 and not (out / f"results{TABLE_SUFFIX}").exists()
+    written = {entry["file"]: (out / entry["file"]).stat().st_mtime_ns for entry in kept.values()}
+
+    assert main([*command, "--workers", "0"]) == 0  # resumes serially
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["run"]["shards_resumed"] == len(kept)
+    assert {file: (out / file).stat().st_mtime_ns for file in written} == written  # kept, not run again
+    assert read_table(out / f"results{TABLE_SUFFIX}")["index"].tolist() == list(range(120))

@@ -19,6 +19,8 @@ malformed samples with their reasons, and what ran (evaluator, dataset, workers,
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable
 from importlib.util import find_spec
 from pathlib import Path
@@ -31,11 +33,27 @@ TABLE_SUFFIX = ".parquet" if find_spec("pyarrow") is not None else ".csv"
 MAX_LISTED_ERRORS = 100
 
 
+TEMPORARY_SUFFIX = ".tmp"
+"""Suffix of the file :func:`write_atomically` writes before renaming it (a run killed meanwhile leaves one)."""
+
+
 def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
-    """``write(temporary)`` then rename to ``path``: readers never see a half-written file."""
-    temporary = path.with_name(path.name + ".tmp")
+    """``write(temporary)``, flush it to the disk, rename it to ``path`` and flush the folder: readers, and a
+    run resumed after a kill or a power loss, see the old file or the whole new one, never a part of it."""
+    temporary = path.with_name(path.name + TEMPORARY_SUFFIX)
     write(temporary)
-    temporary.replace(path)
+    _fsync(temporary)
+    os.replace(temporary, path)
+    if os.name == "posix":  # a folder cannot be opened for fsync on Windows (its renames are durable there)
+        _fsync(path.parent)
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def write_table(table: pd.DataFrame, path: Path) -> None:
@@ -50,6 +68,11 @@ def read_table(path: Path) -> pd.DataFrame:
     if path.suffix == ".parquet":
         return pd.read_parquet(path)
     return pd.read_csv(path, keep_default_na=False, dtype={"name": str, "error": str, "status": str})
+
+
+def write_json(document: dict, path: Path) -> None:
+    """Write ``document`` atomically as indented JSON."""
+    write_atomically(path, lambda temporary: temporary.write_text(json.dumps(document, indent=1)))
 
 
 def _stats(values: np.ndarray) -> dict:
@@ -98,7 +121,7 @@ def write_plots(results: pd.DataFrame, summary: dict, out: Path) -> None:
     axis.set(xlabel="prediction", ylabel="label",
              title=f"accuracy {accuracy:.3f}" if accuracy is not None else "no labels")
     figure.tight_layout()
-    figure.savefig(out / "confusion.png", dpi=100)
+    _save_figure(figure, out / "confusion.png")
     plt.close(figure)
 
     ok = results[results["status"] == "ok"]
@@ -108,5 +131,9 @@ def write_plots(results: pd.DataFrame, summary: dict, out: Path) -> None:
         axis.hist(ok[column].to_numpy(), bins=30)
         axis.set(xlabel=label, ylabel="samples")
     figure.tight_layout()
-    figure.savefig(out / "costs.png", dpi=100)
+    _save_figure(figure, out / "costs.png")
     plt.close(figure)
+
+
+def _save_figure(figure, path: Path) -> None:
+    write_atomically(path, lambda temporary: figure.savefig(temporary, dpi=100, format="png"))

@@ -10,11 +10,12 @@ A run lives in one output folder::
 
 Nothing is lost:
 
-- a shard's rows are written (to a temporary name, then renamed) and then recorded in the manifest
-  (also replaced atomically) as soon as the shard finishes, so an interrupted run keeps every
-  finished shard;
-- running the same command again resumes: shards recorded in the manifest whose files exist are
-  skipped; a manifest of a different run (other config, options, dataset or shard size) is refused
+- a shard's rows are written and then recorded in the manifest as soon as the shard finishes, so an
+  interrupted run keeps every finished shard; every file is written atomically (temporary name, fsync,
+  rename: :func:`.report.write_atomically`), so a run killed at any moment leaves no torn file;
+- running the same command again resumes: shards recorded in the manifest whose files hold their
+  samples are skipped (a missing or torn file, as older versions could leave, is run again with a
+  warning); a manifest of a different run (other config, options, dataset or shard size) is refused
   unless ``overwrite`` is set;
 - on Dask, a worker process that dies takes its unfinished shards with it; the scheduler runs them
   again on another worker (Dask's own task recovery). Rows are keyed by sample index and each shard
@@ -28,8 +29,11 @@ Local clusters are started with worker processes of one thread each, the schedul
 setting removed (``distributed.nanny.pre-spawn-environ``): with it, numpy-heavy tasks took 1.7x the
 CPU time of a plain loop on the project's machines. Their scheduler hands a worker its next shard only
 when it is free (``worker-saturation`` 1.0), so that when a worker dies, Dask blames only the shard it
-was running (it counts every task held by a dying worker as suspect). Scripts that start one need the
-``if __name__ == "__main__":`` guard (worker processes are spawned).
+was running (it counts every task held by a dying worker as suspect). Their nannies restart a dead worker
+however long that takes (``distributed.deploy.lost-worker-timeout`` 1 h): with Dask's 15 s, a worker that
+died again while its nanny was restarting it, 15 s after an earlier death, had its nanny closed for good
+(seen with a sample that kills its worker every time on a loaded machine: the cluster ran out of workers).
+Scripts that start one need the ``if __name__ == "__main__":`` guard (worker processes are spawned).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ import functools
 import json
 import logging
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,18 +53,30 @@ import pandas as pd
 
 from .chips import Evaluator
 from ..errors import UserError
-from .report import TABLE_SUFFIX, read_table, summarize, write_atomically, write_plots, write_table
+from .report import TABLE_SUFFIX, TEMPORARY_SUFFIX, read_table, summarize, write_json, write_plots, write_table
 
 MANIFEST_FORMAT = "spikegate.eval.manifest"
 DEFAULT_SHARD_SIZE = 16
 DEFAULT_DASHBOARD = "127.0.0.1:8787"
+# The three bounds below are read when used: tests set them lower (``monkeypatch.setattr``) to take seconds.
 WORKER_WAIT_S = 60
 """Seconds a run waits for a live worker (at the start on an existing cluster, or after all workers left)
 before it stops with :class:`ClusterLost`."""
 POLL_S = 1.0
 """Seconds between checks of the cluster while no shard finishes (how soon a lost cluster is noticed)."""
-RESULT_WAIT_S = 30.0
-"""Seconds a finished future's result may take to arrive from its worker before the run stops."""
+RESULT_WAIT_S = 60.0
+"""Seconds a finished future's result may take to arrive from its worker before the run stops: as long as
+:data:`WORKER_WAIT_S`, since a result lost with its worker comes only once Dask has computed it again, on a
+restarted worker (which took over 30 s on a loaded 2-core machine)."""
+
+
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    "distributed.scheduler.worker-saturation": 1.0,
+    "distributed.deploy.lost-worker-timeout": "1h",
+}
+"""Dask settings of the local clusters (see the module doc). The last one is read whenever a worker leaves:
+:func:`dask_client` keeps them set for its cluster's whole life."""
 
 
 class ClusterLost(UserError):
@@ -114,17 +131,21 @@ class Manifest:
 
     @classmethod
     def open(cls, out: Path, run: dict, overwrite: bool) -> "Manifest":
-        """The manifest of ``out``: resumed when it describes the same run, else refused (or cleared)."""
+        """The manifest of ``out``: resumed when it describes the same run, else refused (or cleared). Files
+        half-written by a killed run are removed; a recorded shard whose file is missing, unreadable or not
+        exactly its samples (a kill during a write of an older version) is run again, with a warning."""
         path = out / "manifest.json"
-        if path.exists() and not overwrite:
-            stored = json.loads(path.read_text())
+        for partial in (*out.glob(f"*{TEMPORARY_SUFFIX}"), *(out / "shards").glob(f"*{TEMPORARY_SUFFIX}")):
+            partial.unlink()
+        stored = _read_manifest(path) if path.exists() and not overwrite else None
+        if stored is not None:
             if stored.get("run") != run:
                 differing = sorted(k for k in set(run) | set(stored.get("run", {}))
                                    if run.get(k) != stored.get("run", {}).get(k))
                 raise ValueError(f"{out} holds a different run (differs in {differing}); use another output "
                                  f"folder or overwrite=True (--overwrite)")
-            shards = {int(k): v for k, v in stored["shards"].items() if (out / v["file"]).exists()}
-            return cls(out, run, shards)
+            shards = {int(k): v for k, v in stored["shards"].items()}
+            return cls(out, run, {k: v for k, v in shards.items() if _shard_intact(out, run, k, v)})
         if overwrite:
             for stale in (out / "shards").glob("shard-*"):
                 stale.unlink()
@@ -135,7 +156,7 @@ class Manifest:
     def save(self) -> None:
         doc = {"format": MANIFEST_FORMAT, "format_version": 1, "run": self.run,
                "shards": {str(k): v for k, v in sorted(self.shards.items())}}
-        write_atomically(self.path, lambda temporary: temporary.write_text(json.dumps(doc, indent=1)))
+        write_json(doc, self.path)
 
     def record(self, shard: int, table: pd.DataFrame) -> None:
         """Write a finished shard's rows, then mark it finished."""
@@ -144,6 +165,38 @@ class Manifest:
         self.shards[shard] = {"file": file, "samples": len(table), "errors": int((table["status"] != "ok").sum()),
                               "seconds": round(float(table["seconds"].sum()), 6)}
         self.save()
+
+
+def _read_manifest(path: Path) -> dict | None:
+    """The stored manifest, or None (with a warning: the run starts again) when it cannot be read."""
+    try:
+        stored = json.loads(path.read_text())
+        if not isinstance(stored, dict) or not isinstance(stored.get("shards"), dict):
+            raise ValueError("no 'shards' table")
+        return stored
+    except ValueError as error:
+        warnings.warn(f"{path}: unreadable ({' '.join(str(error).split())}); the run starts again")
+        return None
+
+
+def _shard_intact(out: Path, run: dict, shard: int, entry: dict) -> bool:
+    """Whether a recorded shard's file holds its samples, each once, with every field (else: a warning)."""
+    path = out / entry["file"]
+    start = shard * run["shard_size"]
+    expected = np.arange(start, min(start + run["shard_size"], run["samples"]))
+    try:
+        table = read_table(path)
+        if not np.array_equal(table["index"].to_numpy(), expected):
+            raise ValueError(f"row count {len(table)}, expected samples {expected[0]}..{expected[-1]} once each")
+        if table.isna().to_numpy().any():
+            raise ValueError("empty fields")
+        return True
+    except FileNotFoundError:
+        reason = "is missing"
+    except Exception as error:  # whatever a truncated or garbled file makes the reader raise
+        reason = f"is unreadable or incomplete ({type(error).__name__}: {' '.join(str(error).split())})"
+    warnings.warn(f"{path}: shard {shard} {reason}; it is run again")
+    return False
 
 
 # ------------------------------------------------------------------------------------- executors
@@ -174,7 +227,7 @@ def _run_dask(client, evaluator, dataset, shards: dict[int, tuple[int, int]]) ->
                 done, _ = wait(list(tasks), timeout=POLL_S, return_when="FIRST_COMPLETED")
             except TimeoutError:
                 done = set()
-            if client.nthreads():
+            if done or client.nthreads():  # a shard that just finished shows a live worker: no need to ask
                 alive = time.monotonic()
             elif time.monotonic() - alive > WORKER_WAIT_S:
                 raise ClusterLost(f"the Dask cluster has had no live worker for {WORKER_WAIT_S} s; {lost}")
@@ -208,8 +261,7 @@ def local_cluster(workers: int, dashboard: str | None = DEFAULT_DASHBOARD):
     import dask
     from dask.distributed import LocalCluster
 
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
-                          "distributed.scheduler.worker-saturation": 1.0}):
+    with dask.config.set(LOCAL_CLUSTER_CONFIG):
         # without a dashboard the scheduler still serves /health: on a free local port, not 8787
         http = {} if dashboard is not None else {"scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"}}
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
@@ -271,7 +323,7 @@ def evaluate(evaluator: Evaluator, dataset, out: str | Path, *, workers: int = 2
                       "shards": len(bounds), "shards_resumed": len(bounds) - len(pending),
                       "samples_this_run": total - done_before, "seconds_this_run": round(elapsed, 3),
                       "samples_per_s": round((total - done_before) / elapsed, 3) if total > done_before else None}
-    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    write_json(summary, out / "summary.json")
     write_plots(results, summary, out)
     return summary
 
@@ -294,7 +346,10 @@ def dask_client(scheduler=None, workers: int = 2, dashboard: str | None = DEFAUL
                                  f"(start some with: dask worker {scheduler})") from None
             yield client
     elif workers > 0:
-        with local_cluster(workers, dashboard) as cluster, Client(cluster) as client:
+        import dask
+
+        with dask.config.set(LOCAL_CLUSTER_CONFIG), local_cluster(workers, dashboard) as cluster, \
+                Client(cluster) as client:
             yield client
     else:
         yield None
