@@ -17,7 +17,10 @@ def as_int_array(name: str, value, shape: tuple[int, ...] | None = None, dtype=n
 
     ``shape`` (optional) is the exact shape required.
     """
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except ValueError:  # nested lists of different lengths
+        raise TypeError(f"{name}: expected a rectangular integer array, got nested lists of different lengths") from None
     if array.dtype == object or array.dtype.kind not in "iuf" or array.dtype == bool:
         if not (array.size == 0 and array.dtype.kind in "iufb"):
             raise TypeError(f"{name}: expected an integer array, got dtype {array.dtype}")
@@ -47,6 +50,26 @@ def check_choice(name: str, value: int, allowed: tuple[int, ...]) -> None:
     """Refuse ``value`` unless it is one of ``allowed``."""
     if value not in allowed:
         raise ValueError(f"{name}: value {value!r} is not one of the allowed values {allowed}")
+
+
+def check_int(name: str, value, lo: int, hi: int) -> int:
+    """``value`` as an int, refusing a non-integer (bools included) and anything outside ``[lo, hi]``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}: expected an integer, got {value!r}")
+    if not lo <= value <= hi:
+        raise ValueError(f"{name}: value {int(value)} is outside the range {lo}..{hi}")
+    return int(value)
+
+
+def as_indices(name: str, values) -> tuple[int, ...]:
+    """``values``, a sequence of integers (core or neuron indices), as a tuple of ints; refuses anything else."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name}: expected a sequence of indices, got {values!r}")
+    values = tuple(values)
+    for value in values:
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{name}: expected integer indices, got {value!r}")
+    return tuple(int(v) for v in values)
 
 
 def is_finite_number(value) -> bool:

@@ -257,6 +257,10 @@ class DynapcnnTimeStepped:
         return x.transpose(2, 3) if dvs.mirror_diagonal else x
 
     def _checked(self, raster) -> torch.Tensor:
+        if not isinstance(raster, torch.Tensor):
+            raster = np.asarray(raster) if isinstance(raster, np.ndarray) else _array("raster", raster)
+            if raster.dtype.kind not in "biuf":
+                raise TypeError(f"raster: expected integer event counts, got dtype {raster.dtype}")
         x = torch.as_tensor(raster)
         if x.ndim != 5:
             raise ValueError(f"raster: expected 5 axes (batch, time, channel, y, x), got shape {tuple(x.shape)}")
@@ -276,11 +280,19 @@ class DynapcnnTimeStepped:
                     raise ValueError(f"raster: {x.shape[2]} channels (+ feature_shift {destination.feature_shift}) "
                                      f"are more than core {destination.layer}'s {channels} input channels")
         x = x.to(device=self.device, dtype=self.dtype)
-        if x.numel() and (bool((x < 0).any()) or bool((x != torch.round(x)).any())):
-            bad = torch.nonzero((x < 0) | (x != torch.round(x)))[0].tolist()
+        if x.numel() and (bool((x < 0).any()) or bool((x != torch.round(x)).any()) or bool(x.isinf().any())):
+            bad = torch.nonzero((x < 0) | (x != torch.round(x)) | x.isinf())[0].tolist()
             raise ValueError(f"raster: value {x[tuple(bad)].item()} at index {tuple(bad)} is not a non-negative "
                              f"integer event count")
         return x
+
+
+def _array(name: str, value) -> np.ndarray:
+    """``value`` (nested lists) as a numpy array, refusing ragged lists."""
+    try:
+        return np.asarray(value)
+    except ValueError:
+        raise TypeError(f"{name}: expected a rectangular array, got nested lists of different lengths") from None
 
 
 def _sum_pool(x: torch.Tensor, py: int, px: int) -> torch.Tensor:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zipfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -183,8 +184,13 @@ class NpzDataset:
 @lru_cache(maxsize=4)
 def _open_npz(path: Path) -> dict[str, np.ndarray]:
     """All arrays of an .npz file, loaded once per process."""
-    with np.load(path, allow_pickle=False) as data:
-        return {key: data[key] for key in data.files}
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if not hasattr(data, "files"):
+                raise ValueError("a .npy array, not an .npz archive")
+            return {key: data[key] for key in data.files}
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
+        raise ValueError(f"{path}: not a readable .npz dataset ({error})") from None
 
 
 class FolderDataset:
