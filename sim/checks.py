@@ -12,15 +12,20 @@ INT8 = (-128, 127)
 INT16 = (-32768, 32767)
 
 
+def as_array(name: str, value) -> np.ndarray:
+    """``value`` as a numpy array; refuses nested lists of different lengths (TypeError naming ``name``)."""
+    try:
+        return np.asarray(value)
+    except ValueError:
+        raise TypeError(f"{name}: expected a rectangular array, got nested lists of different lengths") from None
+
+
 def as_int_array(name: str, value, shape: tuple[int, ...] | None = None, dtype=np.int64) -> np.ndarray:
     """``value`` as an integer numpy array; refuses floats with a fractional part, bools and objects.
 
     ``shape`` (optional) is the exact shape required.
     """
-    try:
-        array = np.asarray(value)
-    except ValueError:  # nested lists of different lengths
-        raise TypeError(f"{name}: expected a rectangular integer array, got nested lists of different lengths") from None
+    array = as_array(name, value)
     if array.dtype == object or array.dtype.kind not in "iuf" or array.dtype == bool:
         if not (array.size == 0 and array.dtype.kind in "iufb"):
             raise TypeError(f"{name}: expected an integer array, got dtype {array.dtype}")

@@ -26,9 +26,10 @@ columns ``field,<axis 0>,<axis 1>,...,value`` for each field in turn, for exampl
     Vmem,0,0,50
     Vmem,0,1,-3
 
-Header lines starting with ``#`` carry ``# chip=xylo``, ``# config_digest=<hex>`` and
-``# shape <field>=<T>x<N>``; a CSV without shape lines takes each field's shape from its largest
-indices. Rows left out are zero, so a sparse implementation need write only non-zero values.
+Header lines starting with ``#`` carry ``# chip=xylo``, ``# config_digest=<hex>``,
+``# shape <field>=<T>x<N>`` and ``# axes <field>=<axis 0>,<axis 1>``; a CSV without shape lines takes each
+field's shape from its largest indices. Rows left out are zero, so a sparse implementation need write only
+non-zero values (a field without rows needs its shape and axes lines).
 """
 
 from __future__ import annotations
@@ -181,6 +182,7 @@ class Trace:
         out.write(f"# chip={self.chip}\n# model={self.model}\n# config_digest={self.config_digest}\n")
         for name, array in self.fields.items():
             out.write(f"# shape {name}={'x'.join(str(n) for n in array.shape)}\n")
+            out.write(f"# axes {name}={','.join(self.axes[name])}\n")
         for name, array in self.fields.items():
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(["field", *self.axes[name], "value"])
@@ -195,6 +197,7 @@ class Trace:
         shapes: dict[str, tuple[int, ...]] = {}
         values: dict[str, list[tuple[tuple[int, ...], int]]] = {}
         axes: dict[str, tuple[str, ...]] = {}
+        declared: dict[str, tuple[str, ...]] = {}  # axes from "# axes" lines
         current_axes: tuple[str, ...] | None = None
         for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
             if not row or not row[0].strip():
@@ -207,6 +210,9 @@ class Trace:
                         raise ValueError(f"{source}:{number}: shape {dims.strip()!r} of field {name.strip()} is not "
                                          f"sizes separated by x (e.g. 10x4)")
                     shapes[name.strip()] = tuple(int(d) for d in dims.split("x"))
+                elif line.startswith("axes "):
+                    name, _, names = line[5:].partition("=")
+                    declared[name.strip()] = tuple(a.strip() for a in names.split(","))
                 elif "=" in line:
                     key, _, value = line.partition("=")
                     header[key.strip()] = value.strip()
@@ -235,9 +241,12 @@ class Trace:
             values.setdefault(name, []).append((index, value))
         if "chip" not in header:
             raise ValueError(f"{source}: missing '# chip=xylo|dynapcnn' header line")
+        for name, shape in shapes.items():  # fields without rows: all zero
+            if name not in values and name in declared and len(declared[name]) == len(shape):
+                values[name], axes[name] = [], declared[name]
         fields = {}
         for name, entries in values.items():
-            extent = tuple(max(ix[d] for ix, _ in entries) + 1 for d in range(len(axes[name])))
+            extent = tuple(max((ix[d] + 1 for ix, _ in entries), default=0) for d in range(len(axes[name])))
             shape = shapes.get(name, extent)
             if len(shape) != len(extent):
                 raise ValueError(f"{source}: field {name} has {len(extent)} axes but its declared shape {shape} has "

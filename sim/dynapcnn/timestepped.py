@@ -45,6 +45,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..checks import as_array
 from ..extras import require
 
 require("the time-stepped DYNAP-CNN model", "torch")
@@ -258,12 +259,14 @@ class DynapcnnTimeStepped:
 
     def _checked(self, raster) -> torch.Tensor:
         if not isinstance(raster, torch.Tensor):
-            raster = np.asarray(raster) if isinstance(raster, np.ndarray) else _array("raster", raster)
+            raster = as_array("raster", raster)
             if raster.dtype.kind not in "biuf":
                 raise TypeError(f"raster: expected integer event counts, got dtype {raster.dtype}")
         x = torch.as_tensor(raster)
         if x.ndim != 5:
             raise ValueError(f"raster: expected 5 axes (batch, time, channel, y, x), got shape {tuple(x.shape)}")
+        if 0 in x.shape:
+            raise ValueError(f"raster: shape {tuple(x.shape)} has an empty axis; every axis needs at least 1 entry")
         if x.dtype == torch.bool or x.dtype.is_complex:
             raise TypeError(f"raster: expected integer event counts, got dtype {x.dtype}")
         for axis, size in (("y", x.shape[3]), ("x", x.shape[4])):
@@ -285,14 +288,6 @@ class DynapcnnTimeStepped:
             raise ValueError(f"raster: value {x[tuple(bad)].item()} at index {tuple(bad)} is not a non-negative "
                              f"integer event count")
         return x
-
-
-def _array(name: str, value) -> np.ndarray:
-    """``value`` (nested lists) as a numpy array, refusing ragged lists."""
-    try:
-        return np.asarray(value)
-    except ValueError:
-        raise TypeError(f"{name}: expected a rectangular array, got nested lists of different lengths") from None
 
 
 def _sum_pool(x: torch.Tensor, py: int, px: int) -> torch.Tensor:
