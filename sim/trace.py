@@ -46,6 +46,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .checks import as_array
 from .chip import get_chip
 from .compare import Difference, first_difference
 from .errors import describe
@@ -467,7 +468,7 @@ def dynapcnn_timestepped_trace(config, raster: np.ndarray, membrane_cores=(), mo
     from .dynapcnn.timestepped import DynapcnnTimeStepped
 
     membrane_cores = config.check_used("membrane_cores", membrane_cores)
-    raster = np.asarray(raster)
+    raster = as_array("raster", raster)
     if raster.ndim != 4:
         raise ValueError(f"raster: expected shape (T, C, H, W), got {raster.shape}")
     forward = DynapcnnTimeStepped(config, device="cpu", dtype=torch.float64)
