@@ -6,6 +6,8 @@ names the field, the offending value (and its index, for arrays) and the limit t
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 INT8 = (-128, 127)
@@ -79,4 +81,9 @@ def as_indices(name: str, values) -> tuple[int, ...]:
 
 def is_finite_number(value) -> bool:
     """Whether ``value`` is an int or float (not a bool) and finite: the test of numeric options."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and bool(np.isfinite(value))
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond the float range
+        return False
