@@ -49,6 +49,7 @@ def xylo_doc(**changes):
     (xylo_doc(aliases=7), TypeError, r"aliases: expected one list per hidden neuron \(6\), got 7"),
     (xylo_doc(dt=[1]), ValueError, r"dt: value \[1\] is not a positive, finite time step in seconds"),
     (xylo_doc(dt=-1e-3), ValueError, "dt: value -0.001 is not a positive, finite time step"),
+    (xylo_doc(dt=2 ** 2000), ValueError, r"dt: value \d+ is not a positive, finite time step"),
 ])
 def test_xylo_json_wrong(text, error, message):
     with pytest.raises(error, match=message):
@@ -239,3 +240,13 @@ def test_energy_prices_wrong(capsys):
     assert main(["eval", "bundled:xylo", "synthetic:xylo:2", "--workers", "0", "--pj-per-sop", "inf",
                  "--no-progress"]) == 2
     assert "pj_per_sop: value inf is not a finite, non-negative energy in pJ" in capsys.readouterr().err
+
+
+def test_eval_sample_out_of_range_wrong(tmp_path, capsys):
+    """A sample the model refuses is recorded as malformed, the warm-up run included; the run goes on."""
+    rasters = np.ones((2, 5, 16), np.int64)
+    rasters[0, 1, 3] = 300
+    np.savez(tmp_path / "d.npz", rasters=rasters, labels=np.array([0, 1]))
+    assert main(["eval", "bundled:xylo", str(tmp_path / "d.npz"), "--workers", "0", "--no-progress",
+                 "--out", str(tmp_path / "out")]) == 0
+    assert "1 samples evaluated, 1 malformed" in capsys.readouterr().out
