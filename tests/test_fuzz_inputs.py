@@ -250,3 +250,31 @@ def test_eval_sample_out_of_range_wrong(tmp_path, capsys):
     assert main(["eval", "bundled:xylo", str(tmp_path / "d.npz"), "--workers", "0", "--no-progress",
                  "--out", str(tmp_path / "out")]) == 0
     assert "1 samples evaluated, 1 malformed" in capsys.readouterr().out
+
+
+def test_nir_file_wrong(tmp_path, capsys):
+    import dataclasses
+
+    import nir
+
+    from fuzzing import nir_graph
+    from spikegate.converter.dynapcnn import from_nir
+
+    nodes, edges = nir_graph()
+    nir.write(tmp_path / "m.nir", nir.NIRGraph(nodes=nodes, edges=edges, type_check=False))
+    data = (tmp_path / "m.nir").read_bytes()
+    (tmp_path / "cut.nir").write_bytes(data[:len(data) // 2])
+    assert main(["dynapcnn", "convert", str(tmp_path / "cut.nir"), "--out", str(tmp_path / "c.json")]) == 2
+    assert "cut.nir: not a NIR graph that nir can read (nir.read: " in capsys.readouterr().err
+    weight = nodes["conv"].weight.copy()
+    weight[1, 0, 2, 2] = np.nan
+    cases = [(dict(nodes, conv=dataclasses.replace(nodes["conv"], weight=weight)),
+              r"node 'conv' \(Conv2d\): weight value nan at index \(1, 0, 2, 2\) is not a finite number"),
+             (dict(nodes, conv=dataclasses.replace(nodes["conv"], bias=np.ones(3, np.float32))),
+              r"node 'conv' \(Conv2d\): bias has shape \(3,\); expected \(4,\), one per feature"),
+             (dict(nodes, fc=dataclasses.replace(nodes["fc"], weight=np.ones((3, 64, 1), np.float32))),
+              r"node 'fc' \(Affine\): weight has shape \(3, 64, 1\); expected 2 axes"),
+             (dict(nodes, if2=nir.IF(r=np.ones(0), v_threshold=np.ones(0))), r"node 'if2' \(IF\): v_threshold has no values")]
+    for changed, message in cases:
+        with pytest.raises(ValueError, match=message):
+            from_nir(nir.NIRGraph(nodes=changed, edges=edges, type_check=False))
