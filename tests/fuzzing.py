@@ -926,21 +926,21 @@ def fuzz_cli_dynapcnn_convert(ws: Workspace, rng) -> Outcome:
 
 #: name -> (function(workspace, rng) -> Outcome, relative cost: the CI sample runs SAMPLE // cost cases)
 ENTRY_POINTS = {
-    "xylo.config (XyloConfig.from_json)": (fuzz_xylo_config, 2),
+    "xylo.config (XyloConfig.from_json)": (fuzz_xylo_config, 4),
     "dynapcnn.config (ChipConfig.from_json)": (fuzz_dynapcnn_config, 1),
     "xylo.model (XyloSim.evolve)": (fuzz_xylo_model, 1),
     "dynapcnn.model (DynapcnnSim)": (fuzz_dynapcnn_model, 1),
-    "dynapcnn.timestepped (DynapcnnTimeStepped)": (fuzz_dynapcnn_timestepped, 6),
+    "dynapcnn.timestepped (DynapcnnTimeStepped)": (fuzz_dynapcnn_timestepped, 12),
     "trace writers (xylo/dynapcnn traces, save, load)": (fuzz_trace_writers, 6),
     "trace files (Trace.load)": (fuzz_trace_files, 2),
-    "vectors (export_xylo / export_dynapcnn)": (fuzz_vectors, 2),
+    "vectors (export_xylo / export_dynapcnn)": (fuzz_vectors, 4),
     "eval datasets (open_dataset, load)": (fuzz_datasets, 2),
-    "cli: trace record": (fuzz_cli_trace_record, 5),
+    "cli: trace record": (fuzz_cli_trace_record, 10),
     "cli: trace diff": (fuzz_cli_trace_diff, 6),
     "cli: xylo run": (fuzz_cli_xylo_run, 25),
     "cli: vectors export": (fuzz_cli_vectors_export, 12),
     "cli: eval": (fuzz_cli_eval, 12),
-    "cli: dynapcnn convert (NIR files)": (fuzz_cli_dynapcnn_convert, 6),
+    "cli: dynapcnn convert (NIR files)": (fuzz_cli_dynapcnn_convert, 12),
 }
 SAMPLE = 200  #: cases of the cheapest entry points in the CI sample
 
