@@ -576,7 +576,7 @@ def fuzz_dynapcnn_timestepped(ws: Workspace, rng) -> Outcome:
 
 def fuzz_trace_writers(ws: Workspace, rng) -> Outcome:
     """The trace makers of both chips on mutated inputs and options, then the trace written and read back."""
-    from spikegate.sim.trace import Trace, dynapcnn_timestepped_trace, xylo_trace
+    from spikegate.sim.trace import Trace, dynapcnn_timestepped_trace, dynapcnn_trace, xylo_trace
 
     kind = rng.integers(3)
     membranes = [(), (0,), (1,), (0, 1), (4,), (-1,), ("0",), None, 0][rng.integers(9)]
@@ -593,7 +593,7 @@ def fuzz_trace_writers(ws: Workspace, rng) -> Outcome:
             dvs = bool(rng.integers(2))
             evs = mutate_events(events(rng, 6, dvs), rng)
             evs = evs[:64] if isinstance(evs, np.ndarray) and evs.ndim == 1 else evs  # one model call per event
-            trace = _dynapcnn_trace(ws.chips[dvs], evs, membranes)
+            trace = dynapcnn_trace(ws.chips[dvs], evs, membrane_cores=membranes)
         else:
             dvs = bool(rng.integers(2))
             raster = mutate_raster(dense_raster(rng, dvs)[0], rng)
@@ -607,12 +607,6 @@ def fuzz_trace_writers(ws: Workspace, rng) -> Outcome:
         return trace
 
     return library_call(call)
-
-
-def _dynapcnn_trace(config, evs, membranes):
-    from spikegate.sim.trace import dynapcnn_trace
-
-    return dynapcnn_trace(config, evs, membrane_cores=membranes)
 
 
 def fuzz_trace_files(ws: Workspace, rng) -> Outcome:
@@ -644,9 +638,7 @@ def fuzz_trace_files(ws: Workspace, rng) -> Outcome:
         elif choice == 1:
             name = list(fields)[rng.integers(len(fields))]
             fields[name] = mutate_raster(fields[name], rng)
-            if isinstance(fields[name], np.ndarray) and fields[name].dtype != object:
-                pass
-            else:
+            if not isinstance(fields[name], np.ndarray) or fields[name].dtype == object:
                 fields[name] = np.array(3)
         elif choice == 2:
             del fields[list(fields)[rng.integers(len(fields))]]
@@ -677,15 +669,10 @@ def fuzz_vectors(ws: Workspace, rng) -> Outcome:
         raster = mutate_raster(xylo_raster(rng), rng)
         return library_call(lambda: export_xylo(config, raster, folder, with_state=bool(rng.integers(2)),
                                                 with_verilog=False))
-    dvs = bool(rng.integers(2))
     membranes = [(), (0,), (1,), (4,), (-1,), ("0",), None, 0][rng.integers(8)]
-    evs = mutate_events(events(rng, 6, dvs), rng)
-    return library_call(lambda: _export_dynapcnn_no_verilog(export_dynapcnn, ws.chips[True], evs, folder, membranes))
-
-
-def _export_dynapcnn_no_verilog(export, config, evs, folder, membranes):
-    # the DVS variant has two cores: no Verilog core testbench is written (that is the Amaranth export)
-    return export(config, evs, folder, membrane_cores=membranes)
+    evs = mutate_events(events(rng, 6, True), rng)
+    # the chip with a DVS layer has two cores: no Verilog core testbench (the Amaranth export) is written
+    return library_call(lambda: export_dynapcnn(ws.chips[True], evs, folder, membrane_cores=membranes))
 
 
 def fuzz_datasets(ws: Workspace, rng) -> Outcome:
