@@ -73,7 +73,11 @@ def run_convert(args) -> int:
         if args.model.suffix == ".nir":
             import nir
 
-            graph = nir.read(args.model)
+            try:
+                graph = nir.read(args.model)
+            except Exception as error:  # noqa: BLE001 (h5py and nir raise anything on a damaged file)
+                raise ValueError(f"not a NIR graph that nir can read (nir.read: {type(error).__name__}: "
+                                 f"{' '.join(str(error).split())})") from error
         else:
             import torch
 

@@ -168,6 +168,10 @@ def export_dynapcnn(chip: ChipConfig, events, out_dir: str | Path, membrane_core
     from .dynapcnn import memory_map
     from .dynapcnn.limits import CoreLimits
 
+    membrane_cores = chip.check_used("membrane_cores", membrane_cores)
+    sim = DynapcnnSim(chip)
+    out = sim(events)  # bad events are refused before anything is written
+    events = np.asarray(events)
     limits = limits or {i: CoreLimits.fit(chip.cores[i]) for i in chip.used_cores}
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -179,9 +183,6 @@ def export_dynapcnn(chip: ChipConfig, events, out_dir: str | Path, membrane_core
         for kind, image in memory_map.memory_images(chip.cores[i], limits[i]).items():
             name = f"mem/core{i}_{kind}.hex"
             files[name] = write_hex(out_dir / name, image, 16, f"core {i} {kind} memory, offset 0 first")
-    sim = DynapcnnSim(chip)
-    events = np.asarray(events)
-    out = sim(events)
     files["input_events.hex"] = write_hex(out_dir / "input_events.hex",
                                           events["p"].astype(np.int64) << 16 | events["y"].astype(np.int64) << 8
                                           | events["x"], 32, "input events: p << 16 | y << 8 | x")

@@ -111,13 +111,10 @@ def warm_up(evaluator, dataset) -> None:
 
     try:
         sample = dataset.load(0)
-    except MalformedSample:
-        return
-    with compiling(f"{evaluator.chip} model"):
-        try:
+        with compiling(f"{evaluator.chip} model"):
             evaluator.evaluate(evaluator.simulator(), sample)
-        except MalformedSample:
-            pass
+    except (MalformedSample, ValueError, TypeError, OSError):  # the run records such a sample as malformed
+        pass
 
 
 def run(args) -> int:

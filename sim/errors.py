@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -79,7 +80,14 @@ def load_array(path: str | os.PathLike, what: str | None = None) -> np.ndarray:
     with user_input(what or path):
         if path.suffix != ".npy":
             raise ValueError(f"expected a .npy file (numpy.save), got {path.suffix or 'no suffix'!r}")
-        return np.load(path, allow_pickle=False)
+        try:
+            array = np.load(path, allow_pickle=False)
+        except (EOFError, SyntaxError, zipfile.BadZipFile) as error:  # a damaged header or no data after it
+            raise ValueError(f"not a .npy file numpy can read ({_one_line(error) or type(error).__name__})") from None
+        if not isinstance(array, np.ndarray):
+            array.close()
+            raise ValueError("an .npz archive, expected a .npy array (numpy.save)")
+        return array
 
 
 def load_json(path: str | os.PathLike) -> dict:

@@ -26,9 +26,10 @@ columns ``field,<axis 0>,<axis 1>,...,value`` for each field in turn, for exampl
     Vmem,0,0,50
     Vmem,0,1,-3
 
-Header lines starting with ``#`` carry ``# chip=xylo``, ``# config_digest=<hex>`` and
-``# shape <field>=<T>x<N>``; a CSV without shape lines takes each field's shape from its largest
-indices. Rows left out are zero, so a sparse implementation need write only non-zero values.
+Header lines starting with ``#`` carry ``# chip=xylo``, ``# config_digest=<hex>``,
+``# shape <field>=<T>x<N>`` and ``# axes <field>=<axis 0>,<axis 1>``; a CSV without shape lines takes each
+field's shape from its largest indices. Rows left out are zero, so a sparse implementation need write only
+non-zero values (a field without rows needs its shape and axes lines).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import csv
 import dataclasses
 import io
 import json
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,11 +46,49 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .checks import as_array
 from .chip import get_chip
 from .compare import Difference, first_difference
+from .errors import describe
 
 FORMAT = "spikegate.trace"
 FORMAT_VERSION = 1
+MAX_CSV_VALUES = 2 ** 26  #: most values per field of a CSV trace (the array it fills is int64)
+INT64 = (-2 ** 63, 2 ** 63 - 1)
+
+
+#: The header's entries: name -> (JSON type, required); and each field's.
+_HEADER = {"format": (str, True), "format_version": (int, False), "chip": (str, True), "model": (str, True),
+           "config_digest": (str, True), "version": (str, False), "meta": (dict, False), "fields": (dict, True)}
+_FIELD_INFO = {"axes": list, "unit": str, "dtype": str, "shape": list}
+
+
+def _header(path: Path, entry: np.ndarray) -> dict:
+    """The ``__header__`` entry of a trace archive, checked: a JSON object with the entries of
+    :data:`_HEADER`, each field described by the entries of :data:`_FIELD_INFO`."""
+    if entry.ndim != 0 or entry.dtype.kind != "U":
+        raise ValueError(f"{path}: __header__ is not a JSON text (dtype {entry.dtype}, shape {entry.shape})")
+    try:
+        header = json.loads(str(entry))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path}: __header__ is not valid JSON ({error.msg} at column {error.colno})") from None
+    if not isinstance(header, dict):
+        raise ValueError(f"{path}: __header__ is a JSON {type(header).__name__}, expected an object")
+    if header.get("format") != FORMAT:
+        raise ValueError(f"{path}: format {header.get('format')!r}, expected {FORMAT!r}")
+    header = {"format_version": FORMAT_VERSION, "version": "?", "meta": {}} | header
+    for name, (kind, _) in _HEADER.items():
+        if name not in header:
+            raise ValueError(f"{path}: __header__ has no {name!r} entry")
+        if not isinstance(header[name], kind) or isinstance(header[name], bool):
+            raise ValueError(f"{path}: __header__ entry {name!r} is {header[name]!r}, expected a JSON {kind.__name__}")
+    if header["format_version"] > FORMAT_VERSION:
+        raise ValueError(f"{path}: format version {header['format_version']} is newer than {FORMAT_VERSION}")
+    for name, info in header["fields"].items():
+        for key, kind in _FIELD_INFO.items():
+            if not isinstance(info, dict) or not isinstance(info.get(key), kind):
+                raise ValueError(f"{path}: __header__ field {name!r} has no {key!r} entry of JSON type {kind.__name__}")
+    return header
 
 
 @dataclass
@@ -117,31 +157,33 @@ class Trace:
             raise FileNotFoundError(f"trace file {path} does not exist")
         if path.suffix == ".csv":
             return cls.from_csv(path.read_text(), source=str(path))
-        with np.load(path, allow_pickle=False) as archive:
-            if "__header__" not in archive:
-                raise ValueError(f"{path}: not a spikegate trace (no __header__ entry)")
-            header = json.loads(str(archive["__header__"]))
-            if header.get("format") != FORMAT:
-                raise ValueError(f"{path}: format {header.get('format')!r}, expected {FORMAT!r}")
-            if header.get("format_version", 0) > FORMAT_VERSION:
-                raise ValueError(f"{path}: format version {header['format_version']} is newer than {FORMAT_VERSION}")
-            missing = [name for name in header["fields"] if name not in archive]
-            if missing:
-                raise ValueError(f"{path}: fields named in the header but missing: {missing}")
-            fields = {name: archive[name] for name in header["fields"]}
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                if not hasattr(archive, "files"):
+                    raise ValueError("a .npy array, not an .npz archive")
+                if "__header__" not in archive:
+                    raise ValueError(f"{path}: not a spikegate trace (no __header__ entry)")
+                header = _header(path, archive["__header__"])
+                missing = [name for name in header["fields"] if name not in archive]
+                if missing:
+                    raise ValueError(f"{path}: fields named in the header but missing: {missing}")
+                fields = {name: archive[name] for name in header["fields"]}
+        except (zipfile.BadZipFile, EOFError, OSError, KeyError) as error:  # a damaged archive
+            raise ValueError(f"{path}: not a readable .npz trace ({describe(error)})") from None
         for name, info in header["fields"].items():
             if list(fields[name].shape) != info["shape"]:
                 raise ValueError(f"{path}: field {name} has shape {fields[name].shape}, header says {info['shape']}")
         return cls(chip=header["chip"], model=header["model"], config_digest=header["config_digest"], fields=fields,
                    axes={n: tuple(i["axes"]) for n, i in header["fields"].items()},
-                   units={n: i["unit"] for n, i in header["fields"].items()}, meta=header.get("meta", {}),
-                   version=header.get("version", "?"))
+                   units={n: i["unit"] for n, i in header["fields"].items()}, meta=header["meta"],
+                   version=header["version"])
 
     def to_csv(self) -> str:
         out = io.StringIO()
         out.write(f"# chip={self.chip}\n# model={self.model}\n# config_digest={self.config_digest}\n")
         for name, array in self.fields.items():
             out.write(f"# shape {name}={'x'.join(str(n) for n in array.shape)}\n")
+            out.write(f"# axes {name}={','.join(self.axes[name])}\n")
         for name, array in self.fields.items():
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(["field", *self.axes[name], "value"])
@@ -156,6 +198,7 @@ class Trace:
         shapes: dict[str, tuple[int, ...]] = {}
         values: dict[str, list[tuple[tuple[int, ...], int]]] = {}
         axes: dict[str, tuple[str, ...]] = {}
+        declared: dict[str, tuple[str, ...]] = {}  # axes from "# axes" lines
         current_axes: tuple[str, ...] | None = None
         for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
             if not row or not row[0].strip():
@@ -164,7 +207,13 @@ class Trace:
                 line = ",".join(row)[1:].strip()
                 if line.startswith("shape "):
                     name, _, dims = line[6:].partition("=")
+                    if not all(d.strip().isdecimal() and d.isascii() for d in dims.split("x")):
+                        raise ValueError(f"{source}:{number}: shape {dims.strip()!r} of field {name.strip()} is not "
+                                         f"sizes separated by x (e.g. 10x4)")
                     shapes[name.strip()] = tuple(int(d) for d in dims.split("x"))
+                elif line.startswith("axes "):
+                    name, _, names = line[5:].partition("=")
+                    declared[name.strip()] = tuple(a.strip() for a in names.split(","))
                 elif "=" in line:
                     key, _, value = line.partition("=")
                     header[key.strip()] = value.strip()
@@ -181,22 +230,33 @@ class Trace:
             try:
                 index = tuple(int(v) for v in row[1:-1])
                 value = int(row[-1])
-            except ValueError as error:
-                raise ValueError(f"{source}:{number}: {error}") from None
+            except ValueError:
+                raise ValueError(f"{source}:{number}: {row[1:]} are not all integers (indices, then the value)") from None
             if any(i < 0 for i in index):
                 raise ValueError(f"{source}:{number}: negative index {index}")
+            if not INT64[0] <= value <= INT64[1]:
+                raise ValueError(f"{source}:{number}: value {value} is outside the int64 range")
             name = row[0]
             if axes.setdefault(name, current_axes) != current_axes:
                 raise ValueError(f"{source}:{number}: field {name} appears with axes {current_axes} and {axes[name]}")
             values.setdefault(name, []).append((index, value))
         if "chip" not in header:
             raise ValueError(f"{source}: missing '# chip=xylo|dynapcnn' header line")
+        for name, shape in shapes.items():  # fields without rows: all zero
+            if name not in values and name in declared and len(declared[name]) == len(shape):
+                values[name], axes[name] = [], declared[name]
         fields = {}
         for name, entries in values.items():
-            extent = tuple(max(ix[d] for ix, _ in entries) + 1 for d in range(len(axes[name])))
+            extent = tuple(max((ix[d] + 1 for ix, _ in entries), default=0) for d in range(len(axes[name])))
             shape = shapes.get(name, extent)
+            if len(shape) != len(extent):
+                raise ValueError(f"{source}: field {name} has {len(extent)} axes but its declared shape {shape} has "
+                                 f"{len(shape)}")
             if any(e > s for e, s in zip(extent, shape)):
                 raise ValueError(f"{source}: field {name} has an index beyond its declared shape {shape}")
+            if np.prod(shape, dtype=object) > MAX_CSV_VALUES:
+                raise ValueError(f"{source}: field {name} of shape {shape} has {np.prod(shape, dtype=object)} values, "
+                                 f"over the limit of {MAX_CSV_VALUES} for a CSV trace (use .npz)")
             array = np.zeros(shape, np.int64)
             for index, value in entries:
                 array[index] = value
@@ -343,13 +403,6 @@ def dynapcnn_output_trace(config, events: np.ndarray, out: np.ndarray, model: st
                  units={"out_events": "index"}, meta={"out_events_columns": list(DYNAPCNN_EVENT_COLUMNS)})
 
 
-def _check_membrane_cores(config, membrane_cores) -> None:
-    """Refuse a core in ``membrane_cores`` that ``config`` does not use."""
-    for core in membrane_cores:
-        if core not in config.used_cores:
-            raise ValueError(f"membrane_cores: core {core} is not a used core {config.used_cores}")
-
-
 def dynapcnn_trace(config, events: np.ndarray, membrane_cores=(), order: str = "depth-first",
                    model: str = "numpy") -> Trace:
     """A DYNAP-CNN trace of the event-driven model, one input event at a time.
@@ -365,9 +418,12 @@ def dynapcnn_trace(config, events: np.ndarray, membrane_cores=(), order: str = "
     from .dynapcnn import DynapcnnSim
     from .dynapcnn.config import N_CORES
 
+    from .dynapcnn.model import checked_events
+
+    membrane_cores = config.check_used("membrane_cores", membrane_cores)
+    checked_events(events)
     traced = config.replace(cores=tuple(None if c is None else c.replace(monitor_enable=True) for c in config.cores))
     sim = DynapcnnSim(traced, order=order)
-    _check_membrane_cores(config, membrane_cores)
     n = len(events)
     in_count = np.zeros((n, N_CORES), np.int64)
     out_count = np.zeros((n, N_CORES), np.int64)
@@ -414,8 +470,8 @@ def dynapcnn_timestepped_trace(config, raster: np.ndarray, membrane_cores=(), mo
     from .dynapcnn.config import N_CORES
     from .dynapcnn.timestepped import DynapcnnTimeStepped
 
-    _check_membrane_cores(config, membrane_cores)
-    raster = np.asarray(raster)
+    membrane_cores = config.check_used("membrane_cores", membrane_cores)
+    raster = as_array("raster", raster)
     if raster.ndim != 4:
         raise ValueError(f"raster: expected shape (T, C, H, W), got {raster.shape}")
     forward = DynapcnnTimeStepped(config, device="cpu", dtype=torch.float64)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from spikegate.sim.checks import as_array
+
 from .modules import IAF, SumPool2d
 
 #: sinabs' ``from_model`` turns each ReLU into IAF(spike_threshold=1, min_v_mem=-1), subtracting reset.
@@ -386,7 +388,8 @@ def _nir_op(node, name: str):
         if _pair(node.dilation) != (1, 1) or node.groups != 1:
             raise ValueError(f"{name}: dilation {node.dilation} / groups {node.groups} is not supported; the cores "
                              f"compute dense, undilated convolutions")
-        kernel = np.asarray(node.weight).shape[2:]
+        weight = _nir_array(name, "weight", node.weight, 4)
+        kernel = weight.shape[2:]
         stride = _pair(node.stride)
         if isinstance(node.padding, str) and node.padding == "valid":
             padding = (0, 0)
@@ -397,12 +400,17 @@ def _nir_op(node, name: str):
             padding = (kernel[0] // 2, kernel[1] // 2)
         else:
             padding = _pair(node.padding)
-        bias = np.broadcast_to(np.asarray(node.bias, np.float32), (np.asarray(node.weight).shape[0],))
-        return Weight(name, np.asarray(node.weight, np.float32), bias.copy(), stride, padding)
+        bias = _nir_array(name, "bias", node.bias)
+        if bias.shape not in ((), (1,), (weight.shape[0],)):
+            raise ValueError(f"{name}: bias has shape {bias.shape}; expected ({weight.shape[0]},), one per feature")
+        return Weight(name, weight, np.broadcast_to(bias, (weight.shape[0],)).copy(), stride, padding)
     if isinstance(node, nir.Affine):
-        return Weight(name, np.asarray(node.weight, np.float32), np.asarray(node.bias, np.float32))
+        weight, bias = _nir_array(name, "weight", node.weight, 2), _nir_array(name, "bias", node.bias)
+        if bias.shape != (weight.shape[0],):
+            raise ValueError(f"{name}: bias has shape {bias.shape}; expected ({weight.shape[0]},), one per output")
+        return Weight(name, weight, bias)
     if isinstance(node, nir.Linear):
-        return Weight(name, np.asarray(node.weight, np.float32), None)
+        return Weight(name, _nir_array(name, "weight", node.weight, 2), None)
     if isinstance(node, nir.IF):
         return _nir_if(node, name)
     if isinstance(node, (nir.SumPool2d, nir.AvgPool2d)):
@@ -423,8 +431,25 @@ def _nir_op(node, name: str):
                      f"AvgPool2d, Flatten, Input and Output")
 
 
+def _nir_array(name: str, field: str, value, ndim: int | None = None) -> np.ndarray:
+    """A NIR node's parameter as float32, refusing non-numbers, a wrong number of axes and non-finite values."""
+    array = as_array(f"{name}: {field}", value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: {field} has dtype {array.dtype}; numbers expected")
+    if ndim is not None and array.ndim != ndim:
+        raise ValueError(f"{name}: {field} has shape {array.shape}; expected {ndim} axes")
+    if array.size == 0 and ndim is not None:
+        raise ValueError(f"{name}: {field} has shape {array.shape}, no values")
+    if not np.all(np.isfinite(array)):
+        index = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+        raise ValueError(f"{name}: {field} value {array[index]} at index {index} is not a finite number")
+    return array.astype(np.float32)
+
+
 def _nir_if(node, name: str) -> Spike:
-    threshold = np.asarray(node.v_threshold, np.float32).ravel()
+    threshold = _nir_array(name, "v_threshold", node.v_threshold).ravel()
+    if threshold.size == 0:
+        raise ValueError(f"{name}: v_threshold has no values")
     for field, values, wanted in (("r", node.r, 1.0), ("v_reset", node.v_reset, 0.0)):
         values = np.asarray(values).ravel()
         if np.any(values != wanted):

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..checks import INT8, INT16, as_int_array, check_choice, check_range
+from ..checks import INT8, INT16, as_indices, as_int_array, check_choice, check_range
 from ..jsonconfig import JsonConfig
 
 N_CORES = 9
@@ -160,12 +161,43 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_FIELD_PATH = re.compile(r"[A-Za-z_]\w*(\[\d+\])*[.:\[ ]")
+
+
 def _prefixed(prefix: str, build):
-    """Run ``build()``, naming ``prefix`` in front of the field of any error it raises."""
+    """Run ``build()``, naming ``prefix`` in front of the field of any error it raises (``prefix.field: ...``,
+    or ``prefix: ...`` when the message names no field)."""
     try:
         return build()
     except (ValueError, TypeError) as error:
-        raise type(error)(f"{prefix}.{error}") from None
+        message = str(error)
+        names_field = _FIELD_PATH.match(message) and not message.startswith(("unknown field", "missing field",
+                                                                             "expected "))
+        raise type(error)(f"{prefix}{'.' if names_field else ': '}{message}") from None
+
+
+def _record(cls, doc: Any, required: tuple[str, ...] | None = None) -> dict:
+    """``doc``, a JSON object, as keyword arguments of ``cls``: refuses another JSON value, unknown fields and
+    missing ones (``required``: default, the fields of the dataclass ``cls`` without a default)."""
+    if not isinstance(doc, Mapping):
+        raise TypeError(f"expected a JSON object with the fields of {cls.__name__}, got {doc!r}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(str(name) for name in doc if name not in fields)
+    if unknown:
+        raise ValueError(f"unknown field(s) {unknown} of {cls.__name__} (its fields: {', '.join(fields)})")
+    if required is None:
+        required = tuple(name for name, f in fields.items()
+                         if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
+    missing = [name for name in required if name not in doc]
+    if missing:
+        raise ValueError(f"missing field(s) {missing} of {cls.__name__}")
+    return dict(doc)
+
+
+def _list(name: str, value: Any) -> list:
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"{name}: expected a JSON list, got {value!r}")
+    return list(value)
 
 
 # ---------------------------------------------------------------------------------------- small records
@@ -189,7 +221,7 @@ class Size:
 
     @classmethod
     def from_dict(cls, doc: Mapping) -> "Size":
-        return cls(x=doc["x"], y=doc["y"])
+        return cls(**_record(cls, doc))
 
 
 @dataclass(frozen=True)
@@ -207,6 +239,7 @@ class Shape:
 
     @classmethod
     def from_dict(cls, doc: Mapping) -> "Shape":
+        doc = _record(cls, doc)
         return cls(size=_prefixed("size", lambda: Size.from_dict(doc["size"])), feature_count=doc["feature_count"])
 
 
@@ -247,6 +280,7 @@ class Dimensions:
 
     @classmethod
     def from_dict(cls, doc: Mapping) -> "Dimensions":
+        doc = _record(cls, doc)
         return cls(input_shape=_prefixed("input_shape", lambda: Shape.from_dict(doc["input_shape"])),
                    output_shape=_prefixed("output_shape", lambda: Shape.from_dict(doc["output_shape"])),
                    padding=_prefixed("padding", lambda: Size.from_dict(doc["padding"])),
@@ -278,7 +312,7 @@ class Destination:
 
     @classmethod
     def from_dict(cls, doc: Mapping) -> "Destination":
-        return cls(**doc)
+        return cls(**_record(cls, doc))
 
 
 def _destinations(value: Any) -> tuple[Destination, Destination]:
@@ -293,6 +327,7 @@ def _destinations(value: Any) -> tuple[Destination, Destination]:
 
 
 def _destinations_from(docs: Sequence[Mapping]) -> tuple[Destination, ...]:
+    docs = _list("destinations", docs)
     return tuple(_prefixed(f"destinations[{i}]", lambda d=d: Destination.from_dict(d)) for i, d in enumerate(docs))
 
 
@@ -412,9 +447,10 @@ class CoreConfig:
 
     @classmethod
     def from_dict(cls, doc: Mapping) -> "CoreConfig":
-        doc = dict(doc)
+        doc = _record(cls, doc)
         doc["dimensions"] = _prefixed("dimensions", lambda: Dimensions.from_dict(doc["dimensions"]))
-        doc["destinations"] = _destinations_from(doc["destinations"])
+        if "destinations" in doc:
+            doc["destinations"] = _destinations_from(doc["destinations"])
         return cls(**doc)
 
     def __eq__(self, other: object) -> bool:
@@ -513,10 +549,12 @@ class DvsLayerConfig:
 
     @classmethod
     def from_dict(cls, doc: Mapping) -> "DvsLayerConfig":
-        doc = dict(doc)
+        doc = _record(cls, doc)
         for name in ("pooling", "origin", "cut"):
-            doc[name] = _prefixed(name, lambda name=name: Size.from_dict(doc[name]))
-        doc["destinations"] = _destinations_from(doc["destinations"])
+            if name in doc:
+                doc[name] = _prefixed(name, lambda name=name: Size.from_dict(doc[name]))
+        if "destinations" in doc:
+            doc["destinations"] = _destinations_from(doc["destinations"])
         return cls(**doc)
 
 
@@ -540,7 +578,7 @@ class ChipConfig(JsonConfig):
     layer_to_core: dict[int, int] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.chip not in CHIP_PROFILES:
+        if not isinstance(self.chip, str) or self.chip not in CHIP_PROFILES:
             raise ValueError(f"chip: value {self.chip!r} is not one of the profiles {tuple(CHIP_PROFILES)}")
         cores = self.cores
         if isinstance(cores, Mapping):
@@ -565,6 +603,14 @@ class ChipConfig(JsonConfig):
     @property
     def used_cores(self) -> tuple[int, ...]:
         return tuple(i for i, core in enumerate(self.cores) if core is not None)
+
+    def check_used(self, name: str, cores) -> tuple[int, ...]:
+        """``cores`` (core indices given as option ``name``) as a tuple; refuses a core this config does not use."""
+        cores = as_indices(name, cores)
+        for core in cores:
+            if core not in self.used_cores:
+                raise ValueError(f"{name}: core {core} is not a used core {self.used_cores}")
+        return cores
 
     def memory(self) -> dict[int, dict[str, int]]:
         """Per used core, its memory demand (:func:`core_memory`)."""
@@ -623,16 +669,25 @@ class ChipConfig(JsonConfig):
 
     @classmethod
     def from_dict(cls, doc: Mapping) -> "ChipConfig":
+        if not isinstance(doc, Mapping):
+            raise ValueError(f"not a spikegate DYNAP-CNN config: expected a JSON object, got {type(doc).__name__}")
         doc = dict(doc)
         if doc.pop("format", None) != FORMAT:
             raise ValueError(f"not a spikegate DYNAP-CNN config: the 'format' field is missing or not {FORMAT!r}")
         version = doc.pop("format_version", None)
-        if version != FORMAT_VERSION:
+        if version != FORMAT_VERSION or isinstance(version, bool):
             raise ValueError(f"format_version: value {version!r} is not the supported version {FORMAT_VERSION}")
+        doc = _record(cls, doc, required=("cores", "dvs_layer", "layer_to_core"))
         cores = tuple(None if core is None else _prefixed(f"cores[{i}]", lambda core=core: CoreConfig.from_dict(core))
-                      for i, core in enumerate(doc.pop("cores")))
+                      for i, core in enumerate(_list("cores", doc.pop("cores"))))
         dvs_layer = _prefixed("dvs_layer", lambda: DvsLayerConfig.from_dict(doc.pop("dvs_layer")))
-        layer_to_core = {int(k): v for k, v in doc.pop("layer_to_core").items()}
+        layer_to_core = doc.pop("layer_to_core")
+        if not isinstance(layer_to_core, Mapping):
+            raise TypeError(f"layer_to_core: expected a JSON object {{layer: core}}, got {layer_to_core!r}")
+        for key in layer_to_core:
+            if not (isinstance(key, int) or (isinstance(key, str) and key.isdecimal() and key.isascii())):
+                raise ValueError(f"layer_to_core: key {key!r} is not a layer index (0, 1, ...)")
+        layer_to_core = {int(k): v for k, v in layer_to_core.items()}
         return cls(cores=cores, dvs_layer=dvs_layer, layer_to_core=layer_to_core, **doc)
 
     def to_json(self) -> str:

@@ -50,6 +50,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from ..checks import as_indices, check_int
 from . import kernels
 from .config import DVS_POLARITIES, DVS_SIZE, N_CORES, ChipConfig, CoreConfig, register_value
 
@@ -61,6 +62,7 @@ OUTPUT_EVENT_DTYPE = np.dtype([("x", "<u4"), ("y", "<u4"), ("t", "<u4"), ("p", "
 ORDERS = ("depth-first", "breadth-first")
 DVS_LAYER = kernels.DVS_LAYER
 COUNTERS = ("events_in", "synops", "events_out", "leak_updates")
+MAX_TIMESTAMP = 2 ** 32 - 1  #: the largest ``t`` (µs) of an event: the ``t`` field is 32 bits wide
 
 
 def topological_order(config: ChipConfig) -> tuple[int, ...]:
@@ -180,11 +182,12 @@ class DynapcnnSim:
         """One slow-clock leak tick of ``cores`` (default: every core with ``leak_enable``); output events
         caused by it carry timestamp ``t``."""
         leaky = tuple(i for i in self.config.used_cores if self.config.cores[i].leak_enable)
-        cores = leaky if cores is None else tuple(cores)
+        cores = leaky if cores is None else as_indices("cores", cores)
         for core in cores:
             if core not in leaky:
                 raise ValueError(f"cores: core {core!r} is not a used core with leak_enable (those are {leaky})")
-        items = [(kernels.ITEM_LEAK, core, 0, 0, 0, int(t)) for core in self.topological_order if core in cores]
+        t = check_int("t", t, 0, MAX_TIMESTAMP)
+        items = [(kernels.ITEM_LEAK, core, 0, 0, 0, t) for core in self.topological_order if core in cores]
         return self._run(np.array(items, np.int64).reshape(-1, 6))
 
     def _run(self, items: np.ndarray) -> np.ndarray:
@@ -295,6 +298,7 @@ def checked_events(events) -> tuple[np.ndarray, ...]:
             index = int(np.argmax(value < 0))
             raise ValueError(f"events: field {name} value {int(value[index])} at event {index} is negative")
         fields.append(value)
+    _check_values("t", fields[2], MAX_TIMESTAMP, f" is over the largest timestamp {MAX_TIMESTAMP} (32 bits, µs)")
     _check_values("x", fields[0], DVS_SIZE - 1, f" is outside the DVS input map 0..{DVS_SIZE - 1}")
     _check_values("y", fields[1], DVS_SIZE - 1, f" is outside the DVS input map 0..{DVS_SIZE - 1}")
     return tuple(fields)

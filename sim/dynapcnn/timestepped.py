@@ -47,6 +47,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..checks import as_array
 from ..extras import require
 
 require("the time-stepped DYNAP-CNN model", "torch")
@@ -288,9 +289,15 @@ class DynapcnnTimeStepped:
         return x.transpose(2, 3) if dvs.mirror_diagonal else x
 
     def _checked(self, raster) -> torch.Tensor:
+        if not isinstance(raster, torch.Tensor):
+            raster = as_array("raster", raster)
+            if raster.dtype.kind not in "biuf":
+                raise TypeError(f"raster: expected integer event counts, got dtype {raster.dtype}")
         x = torch.as_tensor(raster)
         if x.ndim != 5:
             raise ValueError(f"raster: expected 5 axes (batch, time, channel, y, x), got shape {tuple(x.shape)}")
+        if 0 in x.shape:
+            raise ValueError(f"raster: shape {tuple(x.shape)} has an empty axis; every axis needs at least 1 entry")
         if x.dtype == torch.bool or x.dtype.is_complex:
             raise TypeError(f"raster: expected integer event counts, got dtype {x.dtype}")
         for axis, size in (("y", x.shape[3]), ("x", x.shape[4])):
@@ -307,8 +314,8 @@ class DynapcnnTimeStepped:
                     raise ValueError(f"raster: {x.shape[2]} channels (+ feature_shift {destination.feature_shift}) "
                                      f"are more than core {destination.layer}'s {channels} input channels")
         x = x.to(device=self.device, dtype=self.dtype)
-        if x.numel() and (bool((x < 0).any()) or bool((x != torch.round(x)).any())):
-            bad = torch.nonzero((x < 0) | (x != torch.round(x)))[0].tolist()
+        if x.numel() and (bool((x < 0).any()) or bool((x != torch.round(x)).any()) or bool(x.isinf().any())):
+            bad = torch.nonzero((x < 0) | (x != torch.round(x)) | x.isinf())[0].tolist()
             raise ValueError(f"raster: value {x[tuple(bad)].item()} at index {tuple(bad)} is not a non-negative "
                              f"integer event count")
         return x

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..checks import is_finite_number
+
 
 @dataclass(frozen=True)
 class CostModel:
@@ -38,6 +40,12 @@ class CostModel:
 
     pj_per_sop: float
     pj_per_event: float
+
+    def __post_init__(self) -> None:
+        for name in ("pj_per_sop", "pj_per_event"):
+            value = getattr(self, name)
+            if not is_finite_number(value) or value < 0:
+                raise ValueError(f"{name}: value {value!r} is not a finite, non-negative energy in pJ")
 
     def energy_nj(self, sops: int, events: int) -> float:
         return (sops * self.pj_per_sop + events * self.pj_per_event) / 1000.0

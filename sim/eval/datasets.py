@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zipfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -148,15 +149,22 @@ class NpzDataset:
         if "rasters" in arrays:
             self.kind = "raster"
             self.sensor = None
-            self._count = arrays["rasters"].shape[0]
+            rasters = arrays["rasters"]
+            if rasters.ndim != 3 or rasters.dtype.kind not in "iu":
+                raise ValueError(f"{self.path}: rasters must be an (N, T, C) integer array, got dtype {rasters.dtype} "
+                                 f"shape {rasters.shape}")
+            self._count = rasters.shape[0]
         elif {"events", "offsets"} <= set(arrays):
             self.kind = "events"
-            self.sensor = tuple(int(v) for v in arrays["sensor"]) if "sensor" in arrays else None
-            self._count = arrays["offsets"].size - 1
+            self.sensor = _sensor(self.path, arrays["sensor"]) if "sensor" in arrays else None
+            self._count = _check_offsets(self.path, arrays["offsets"], arrays["events"])
         else:
             raise ValueError(f"{self.path}: an .npz dataset needs 'events' + 'offsets' or 'rasters' "
                              f"(found {sorted(arrays)})")
-        self.labels = np.asarray(arrays["labels"], np.int64) if "labels" in arrays else np.full(self._count, -1)
+        labels = arrays.get("labels", np.full(self._count, -1))
+        if labels.dtype.kind not in "iu":
+            raise ValueError(f"{self.path}: labels must be integers, got dtype {labels.dtype}")
+        self.labels = labels.astype(np.int64)
         if self.labels.shape != (self._count,):
             raise ValueError(f"{self.path}: labels has shape {self.labels.shape}, expected ({self._count},)")
 
@@ -169,7 +177,10 @@ class NpzDataset:
     def load(self, index: int) -> np.ndarray:
         arrays = _open_npz(self.path)
         if self.kind == "raster":
-            return np.asarray(arrays["rasters"][index])
+            raster = np.asarray(arrays["rasters"][index])
+            if raster.size and raster.min() < 0:
+                raise MalformedSample(f"{self.name(index)}: raster value {int(raster.min())} is negative")
+            return raster
         start, stop = arrays["offsets"][index], arrays["offsets"][index + 1]
         events = as_events(arrays["events"][start:stop], self.name(index))
         if self.sensor is not None:
@@ -180,11 +191,37 @@ class NpzDataset:
         return {"type": "npz", "path": str(self.path), "digest": _file_digest(self.path), "samples": len(self)}
 
 
+def _sensor(path: Path, sensor: np.ndarray) -> tuple[int, int, int]:
+    """The ``sensor`` entry of an .npz dataset: (width, height, polarities), positive integers."""
+    if sensor.shape != (3,) or sensor.dtype.kind not in "iu" or np.any(sensor < 1):
+        raise ValueError(f"{path}: sensor must be 3 positive integers (width, height, polarities), got {sensor.tolist()}")
+    return tuple(int(v) for v in sensor)
+
+
+def _check_offsets(path: Path, offsets: np.ndarray, events: np.ndarray) -> int:
+    """The number of samples that ``offsets`` cuts ``events`` into, after checking that it can."""
+    if offsets.ndim != 1 or offsets.size < 1 or offsets.dtype.kind not in "iu":
+        raise ValueError(f"{path}: offsets must be a 1-D integer array of N+1 sample starts, got dtype {offsets.dtype} "
+                         f"shape {offsets.shape}")
+    if events.ndim != 1:
+        raise ValueError(f"{path}: events must be a 1-D structured array, got shape {events.shape}")
+    steps = np.diff(offsets.astype(np.int64))
+    if offsets[0] != 0 or np.any(steps < 0) or int(offsets[-1]) != len(events):
+        raise ValueError(f"{path}: offsets must rise from 0 to the number of events ({len(events)}), got "
+                         f"{offsets[0]}..{offsets[-1]}{' with a decrease' if np.any(steps < 0) else ''}")
+    return offsets.size - 1
+
+
 @lru_cache(maxsize=4)
 def _open_npz(path: Path) -> dict[str, np.ndarray]:
     """All arrays of an .npz file, loaded once per process."""
-    with np.load(path, allow_pickle=False) as data:
-        return {key: data[key] for key in data.files}
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if not hasattr(data, "files"):
+                raise ValueError("a .npy array, not an .npz archive")
+            return {key: data[key] for key in data.files}
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
+        raise ValueError(f"{path}: not a readable .npz dataset ({error})") from None
 
 
 class FolderDataset:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import INT8, INT16, as_int_array, check_range
+from ..checks import INT8, INT16, as_int_array, check_range, is_finite_number
 from ..jsonconfig import JsonConfig
 from .profiles import DEFAULT_PROFILE, XYLO_V1, XyloProfile, get_profile
 
@@ -184,6 +184,8 @@ class XyloConfig(JsonConfig):
             self._set(name, int(value))
         self._set("aliases", self._normalise_aliases(self.aliases, n_hid))
         self._normalise_profile()
+        if not is_finite_number(self.dt) or self.dt <= 0:
+            raise ValueError(f"dt: value {self.dt!r} is not a positive, finite time step in seconds")
         self._set("dt", float(self.dt))
 
     def _normalise_profile(self) -> None:
@@ -205,14 +207,21 @@ class XyloConfig(JsonConfig):
 
     @staticmethod
     def _normalise_aliases(aliases, n_hid: int) -> tuple[tuple[int, ...], ...]:
+        if aliases is not None and (isinstance(aliases, (str, bytes, dict)) or not hasattr(aliases, "__len__")):
+            raise TypeError(f"aliases: expected one list per hidden neuron ({n_hid}), got {aliases!r}")
         if aliases is None or len(aliases) == 0:
             return tuple(() for _ in range(n_hid))
         if len(aliases) != n_hid:
             raise ValueError(f"aliases: expected one list per hidden neuron ({n_hid}), got {len(aliases)}")
         result = []
         for source, targets in enumerate(aliases):
-            targets = tuple(int(t) for t in (targets if targets is not None else ()))
-            result.append(targets)
+            targets = () if targets is None else targets
+            if isinstance(targets, (str, bytes)) or not hasattr(targets, "__iter__"):
+                raise TypeError(f"aliases[{source}]: expected a list of at most one target neuron, got {targets!r}")
+            for target in targets:
+                if isinstance(target, (bool, np.bool_)) or not isinstance(target, (int, np.integer)):
+                    raise TypeError(f"aliases[{source}]: expected integer targets, got {target!r}")
+            result.append(tuple(int(t) for t in targets))
         return tuple(result)
 
     def _validate(self) -> None:
@@ -325,11 +334,18 @@ class XyloConfig(JsonConfig):
     @classmethod
     def from_json(cls, text: str) -> "XyloConfig":
         doc = json.loads(text)
+        if not isinstance(doc, dict):
+            raise ValueError(f"not a spikegate Xylo config: expected a JSON object, got a JSON {type(doc).__name__}")
         found = doc.pop("format", None)
         if found != cls.FORMAT:
             raise ValueError(f"not a spikegate Xylo config: the 'format' field is missing or different "
                              f"(value {found!r}, expected {cls.FORMAT!r})")
-        doc.pop("format_version", None)
+        version = doc.pop("format_version", 1)
+        if version != 1 or isinstance(version, bool):
+            raise ValueError(f"format_version: value {version!r} is not the supported version 1")
+        missing = [name for name in ("weights_in", "weights_out") if name not in doc]
+        if missing:
+            raise ValueError(f"missing field(s) {missing}: a Xylo config needs weights_in and weights_out")
         return cls.from_spec(**doc)
 
     def __repr__(self) -> str:

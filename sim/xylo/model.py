@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import check_range
+from ..checks import as_array, check_range
 from . import kernels
 from .config import MAX_INPUT_COUNT, MAX_RASTER_COUNT, XyloConfig
 
@@ -30,7 +30,7 @@ def check_raster(raster, n_inputs: int, batched: bool = True) -> np.ndarray:
     """Validate a raster of input counts (0..255 per channel and step) as ``XyloSim.evolve`` does.
 
     ``raster``: integers, shape (T, Nin) or, when ``batched``, (B, T, Nin). Returns it as an array."""
-    raster = np.asarray(raster)
+    raster = as_array("raster", raster)
     if raster.dtype == bool or raster.dtype.kind not in "iu":
         raise TypeError(f"raster: expected an integer array of event counts, got dtype {raster.dtype}")
     if not batched and (raster.ndim != 2 or raster.shape[1] != n_inputs):
