@@ -55,9 +55,10 @@ def int_array(ndim: int, axes: str) -> Coerce:
 
     def coerce(name: str, value: Any) -> np.ndarray:
         try:
-            array = as_int_array(name, _numpy(value))
+            nested = np.asarray(_numpy(value))
         except ValueError as error:  # numpy refuses ragged nesting
             raise TypeError(f"{name}: expected a rectangular nested list of integers {axes} ({error})") from None
+        array = as_int_array(name, nested)
         if array.size == 0:
             array = np.zeros((0,) * ndim, np.int64)
         elif array.ndim != ndim:
