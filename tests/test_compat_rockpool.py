@@ -19,6 +19,9 @@ import pytest
 from spikegate.sim.compare import assert_same
 from spikegate.sim.xylo import XyloConfig, XyloSim
 
+# slow hardware tests: a limit their slowest run on a loaded 2-core machine fits in (default 120 s)
+pytestmark = pytest.mark.timeout(300)
+
 pytest.importorskip("rockpool")
 RUNNER = Path(__file__).parent / "rockpool_support" / "run_rockpool.py"
 

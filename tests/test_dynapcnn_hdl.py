@@ -19,6 +19,9 @@ from spikegate.sim.compare import assert_same
 from spikegate.sim.dynapcnn import (INPUT_EVENT_DTYPE, OUTPUT_EVENT_DTYPE, ChipConfig, CoreConfig, Destination,
                                     DvsLayerConfig, Size)
 
+# slow hardware tests: a limit their slowest run on a loaded 2-core machine fits in (default 120 s)
+pytestmark = pytest.mark.timeout(300)
+
 FIELDS = OUTPUT_EVENT_DTYPE.names
 
 

@@ -24,6 +24,9 @@ from spikegate.sim.eval.report import TABLE_SUFFIX, read_table
 from spikegate.sim.eval.runner import LOCAL_CLUSTER_CONFIG
 from spikegate.sim.eval.synthetic import SyntheticDVS
 
+# slow hardware tests: a limit their slowest run on a loaded 2-core machine fits in (default 120 s)
+pytestmark = pytest.mark.timeout(300)
+
 # The test-only datasets below travel to the Dask workers by value, not as an import of this file.
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
 

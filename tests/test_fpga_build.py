@@ -19,6 +19,9 @@ from spikegate.hdl.xylo import XyloCoreParams
 from spikegate.sim.cli import main
 from spikegate.sim.xylo import XyloSim
 
+# slow hardware tests: a limit their slowest run on a loaded 2-core machine fits in (default 120 s)
+pytestmark = pytest.mark.timeout(600)
+
 
 def build(tmp_path, *args):
     out = tmp_path / "build"

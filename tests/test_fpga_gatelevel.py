@@ -22,6 +22,9 @@ from spikegate.sim.xylo import XyloSim
 
 from xylo_reference import random_config, random_raster
 
+# slow hardware tests: a limit their slowest run on a loaded 2-core machine fits in (default 120 s)
+pytestmark = pytest.mark.timeout(900)
+
 #: Cores checked, with the SPRAMs their netlist must hold: 16/300/8, whose input weights (16 x 512 words)
 #: and fan-out list (9000 words) are SPRAMs and the rest block RAM, and the full 16/1000/8 array with all
 #: four of the UP5K's SPRAMs (about 40 s and 2 minutes of CPU on an idle machine).

@@ -19,6 +19,9 @@ from spikegate.sim.xylo import XyloConfig, XyloSim
 
 from xylo_reference import random_config, random_raster
 
+# slow hardware tests: a limit their slowest run on a loaded 2-core machine fits in (default 120 s)
+pytestmark = pytest.mark.timeout(600)
+
 DIVISOR = 4  # clock cycles per UART bit: the smallest the receiver samples reliably
 
 

@@ -42,6 +42,9 @@ from spikegate.fpga.transport import CompiledSerial
 from spikegate.fpga.xylo_adapter import XyloAdapter
 from spikegate.hdl.xylo import XyloCoreParams
 
+# slow hardware tests: a limit their slowest run on a loaded 2-core machine fits in (default 120 s)
+pytestmark = pytest.mark.timeout(600)
+
 params = XyloCoreParams(n_inputs=2, n_hidden=4, n_outputs=2, max_fanout=4, max_synapses=16)
 serial = CompiledSerial(SerialTop({{"xylo": XyloAdapter(params)}}, 4), 4, "cxxrtl")
 try:

@@ -13,6 +13,9 @@ from spikegate.hdl.xylo.simulate import read_words, write_words
 from spikegate.sim.compare import assert_same
 from spikegate.sim.xylo import XyloConfig, XyloSim
 
+# slow hardware tests: a limit their slowest run on a loaded 2-core machine fits in (default 120 s)
+pytestmark = pytest.mark.timeout(300)
+
 NAMES = ("numpy", "rtl")
 
 

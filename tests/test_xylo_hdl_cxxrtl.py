@@ -12,7 +12,9 @@ from spikegate.hdl.xylo.cxxrtl import CACHE_VARIABLE
 from spikegate.sim.compare import assert_same
 from spikegate.sim.xylo import XyloConfig, XyloSim
 
-pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="the CXXRTL backend needs g++")
+# slow hardware tests: a limit their slowest run on a loaded 2-core machine fits in (default 120 s)
+pytestmark = [pytest.mark.skipif(shutil.which("g++") is None, reason="the CXXRTL backend needs g++"),
+              pytest.mark.timeout(600)]
 
 
 @pytest.fixture(scope="module", autouse=True)

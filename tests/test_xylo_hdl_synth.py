@@ -6,6 +6,9 @@ import pytest
 from spikegate.fpga import toolchain
 from spikegate.hdl.xylo import XyloCore, XyloCoreParams
 
+# slow hardware tests: a limit their slowest run on a loaded 2-core machine fits in (default 120 s)
+pytestmark = pytest.mark.timeout(600)
+
 REDUCED = XyloCoreParams(n_inputs=16, n_hidden=64, n_outputs=8, max_fanout=64, max_synapses=2048)
 
 
