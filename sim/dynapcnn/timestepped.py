@@ -293,6 +293,8 @@ class DynapcnnTimeStepped:
             raster = as_array("raster", raster)
             if raster.dtype.kind not in "biuf":
                 raise TypeError(f"raster: expected integer event counts, got dtype {raster.dtype}")
+            if not raster.flags.writeable:  # torch shares a read-only array's memory only with a warning
+                raster = raster.copy()
         x = torch.as_tensor(raster)
         if x.ndim != 5:
             raise ValueError(f"raster: expected 5 axes (batch, time, channel, y, x), got shape {tuple(x.shape)}")
