@@ -9,6 +9,7 @@ import torch
 from spikegate.sim.cli import main
 from spikegate.sim.dynapcnn.config import ChipConfig
 from spikegate.sim.eval import evaluate, load_config, make_evaluator, open_dataset
+from spikegate.sim.eval.datasets import MalformedSample
 from spikegate.sim.eval.report import TABLE_SUFFIX, read_table
 from spikegate.sim.eval.synthetic import dynapcnn_network
 
@@ -108,3 +109,41 @@ def test_cuda_batch_equals_cpu():
         rows[device] = [outcome(r) for r in evaluator.evaluate_batch(evaluator.simulator(),
                                                                      [lambda e=e: e for e in events])]
     assert rows["cuda"] == rows["cpu"]
+
+
+def test_batches_split_to_stay_within_the_raster_limit(monkeypatch):
+    """A batch whose padded rasters would pass MAX_RASTER_VALUES runs as several smaller batches, each sample's
+    row unchanged."""
+    from spikegate.sim.eval import chips
+
+    evaluator = make_evaluator(chip(), mode="timestep", dt_us=DT_US)
+    simulator, events = evaluator.simulator(), [e for e in samples() if e.size and e["x"].max() < 128 and e["p"].max() < 2]
+    whole = [outcome(r) for r in evaluator.evaluate_batch(simulator, [lambda e=e: e for e in events])]
+    one_raster = evaluator.raster(events[-1]).size
+    monkeypatch.setattr(chips, "MAX_RASTER_VALUES", 3 * one_raster)
+    runs = []  # per batch: its samples and the counts of its padded rasters
+
+    def padded(batch):
+        steps, channels = (max(raster.shape[axis] for raster, _ in batch) for axis in (0, 1))
+        return len(batch), len(batch) * steps * channels * batch[0][0][0, 0].size
+
+    monkeypatch.setattr(type(evaluator), "_run_together",
+                        lambda self, sim, batch, original=type(evaluator)._run_together: runs.append(padded(batch))
+                        or original(self, sim, batch))
+    assert [outcome(r) for r in evaluator.evaluate_batch(simulator, [lambda e=e: e for e in events])] == whole
+    assert len(runs) > 1 and sum(n for n, _ in runs) == len(events)
+    assert max(counts for _, counts in runs) <= 3 * one_raster
+
+
+def test_sample_past_the_raster_limit_wrong():
+    """A timestamp that would make a raster of more than MAX_RASTER_VALUES counts is a malformed sample (one
+    line naming t, dt_us and the limit), not gigabytes of zeros; the rest of the batch is evaluated."""
+    evaluator = make_evaluator(chip(), mode="timestep", dt_us=1)
+    good = open_dataset("synthetic:dvs:1").load(0)
+    late = good.copy()
+    late["t"][-1] = 2 ** 32 - 1
+    results = evaluator.evaluate_batch(evaluator.simulator(), [lambda: late, lambda: good])
+    assert isinstance(results[0], MalformedSample)
+    assert str(results[0]).startswith(f"events: t up to {2 ** 32 - 1} us makes {2 ** 32} steps of dt_us 1 x ")
+    assert str(results[0]).endswith(f"more than the limit of {2 ** 28} counts per sample (a larger dt_us makes fewer steps)")
+    assert isinstance(results[1], dict)

@@ -23,6 +23,7 @@ event arrays binned into them (channel p, steps of the config's ``dt``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,10 @@ XYLO_RULES = ("spikes", "vmem")
 DYNAPCNN_MODES = ("event", "timestep")
 DEVICES = ("cpu", "cuda")
 DEFAULT_BATCH_SIZE = 64
+MAX_RASTER_VALUES = 1 << 28
+"""Most counts a time-stepped run holds at once (one sample's raster, or a batch's padded rasters): 2^28, a
+2 GiB raster of int64 counts. A sample needing more (a late timestamp at a small ``dt_us``) is malformed;
+a batch needing more runs in smaller batches."""
 SAMPLE_ERRORS = (MalformedSample, ValueError, TypeError, OSError)
 """What loading or evaluating one sample may raise: that sample gets an error row and the run goes on."""
 
@@ -288,8 +293,9 @@ class DynapcnnEvaluator(Evaluator):
         for k, (raster, _) in samples.items():
             groups.setdefault(0 if self.pads else len(raster), []).append(k)
         for group in groups.values():
-            for k, result in zip(group, self._run_together(simulator, [samples[k] for k in group])):
-                results[k] = result
+            for batch in _within_raster_limit(group, [samples[k][0] for k in group]):
+                for k, result in zip(batch, self._run_together(simulator, [samples[k] for k in batch])):
+                    results[k] = result
         return results
 
     def _run_together(self, simulator, samples: list) -> list:
@@ -355,10 +361,29 @@ class DynapcnnEvaluator(Evaluator):
                          ((dvs.cut.x, dvs.pooling.x), (dvs.cut.y, dvs.pooling.y)))
         channels = DVS_POLARITIES if dvs.merge else int(events["p"].max()) + 1 if events.size else 1
         steps = int(events["t"].max()) // self.dt_us + 1 if events.size else 1
+        if steps * channels * height * width > MAX_RASTER_VALUES:
+            raise MalformedSample(f"events: t up to {int(events['t'].max())} us makes {steps} steps of dt_us "
+                                  f"{self.dt_us} x {channels}x{height}x{width} counts, more than the limit of "
+                                  f"{MAX_RASTER_VALUES} counts per sample (a larger dt_us makes fewer steps)")
         raster = np.zeros((steps, channels, height, width), np.int64)
         kept = (events["x"] < width) & (events["y"] < height)
         np.add.at(raster, (events["t"][kept] // self.dt_us, events["p"][kept], events["y"][kept], events["x"][kept]), 1)
         return raster
+
+
+def _within_raster_limit(keys: list, rasters: list) -> Iterator[list]:
+    """``keys`` in consecutive batches whose rasters, padded to the batch's largest steps and channels,
+    hold at most :data:`MAX_RASTER_VALUES` counts (every raster alone is within it)."""
+    batch, steps, channels = [], 0, 0
+    for key, raster in zip(keys, rasters):
+        grown = max(steps, raster.shape[0]), max(channels, raster.shape[1])
+        if batch and (len(batch) + 1) * grown[0] * grown[1] * raster[0, 0].size > MAX_RASTER_VALUES:
+            yield batch
+            batch, grown = [], raster.shape[:2]
+        batch.append(key)
+        steps, channels = grown
+    if batch:
+        yield batch
 
 
 def _checked_device(device: str, mode: str) -> str:
