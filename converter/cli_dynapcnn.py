@@ -71,13 +71,9 @@ def run_convert(args) -> int:
         if not args.model.is_file():
             raise FileNotFoundError(args.model)
         if args.model.suffix == ".nir":
-            import nir
+            from .nir_file import read_nir
 
-            try:
-                graph = nir.read(args.model)
-            except Exception as error:  # noqa: BLE001 (h5py and nir raise anything on a damaged file)
-                raise ValueError(f"not a NIR graph that nir can read (nir.read: {type(error).__name__}: "
-                                 f"{' '.join(str(error).split())})") from error
+            graph = read_nir(args.model)
         else:
             import torch
 

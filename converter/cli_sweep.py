@@ -83,11 +83,11 @@ def load_model(spec: str, chip: str | None):
         model, defaults = get_chip(name).facet("converter").bundled_model()
         return name, model, defaults
     if spec.endswith(".nir"):
-        import nir
+        from .nir_file import read_nir
 
         if chip is None:
             raise ValueError(f"model {spec!r}: a NIR graph needs {' or '.join(f'--chip {c}' for c in converter_chips())}")
-        return chip, nir.read(spec), {}
+        return chip, read_nir(spec), {}
     import torch
 
     import pickle
