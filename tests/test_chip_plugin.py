@@ -10,6 +10,7 @@ import pytest
 
 from plugin_chip import CounterChip, CounterConfig
 from spikegate.fpga.build import build_bitstream, design_clock_hz, design_cores
+from spikegate.fpga.facet import Design
 from spikegate.fpga.host import DynapcnnBoard, SelectedCore, XyloBoard
 from spikegate.hdl.dynapcnn import CoreLimits
 from spikegate.hdl.xylo import XyloCoreParams
@@ -64,13 +65,16 @@ def test_fpga_facets_rebuild_the_drivers_from_a_report():
               "limits": dynapcnn.report_entry(limits)}
     report = json.loads(json.dumps(report))  # as read back from report.json
     assert report["limits"][0] == {"kernel": 256, "neuron": 256, "bias": 8} and report["params"]["n_hidden"] == 32
-    board = xylo.open_board("a link", report)
+    design = Design.from_report(report)
+    assert design.cores == ("xylo", "dynapcnn") and design.hardware == {"xylo": params, "dynapcnn": limits}
+    board = design.open_board("a link", "xylo")
     assert type(board) is XyloBoard and board.params == params
     assert type(board.link) is SelectedCore and (board.link.index, board.link.kind) == (0, "xylo")
-    board = dynapcnn.open_board("a link", report)
+    board = design.open_board("a link", "dynapcnn")
     assert type(board) is DynapcnnBoard and board.limits == limits and board.link.index == 1
-    board = xylo.open_board("a link", {"cores": ["xylo"], "params": xylo.report_entry(params)})
+    board = Design.from_report({"cores": ["xylo"], "params": xylo.report_entry(params)}).open_board("a link", "xylo")
     assert board.link == "a link"  # a single-core design: no SELECT
+    assert {k: v for k, v in design.to_report().items() if k != "board"} == {"core": "xylo+dynapcnn", **report}
 
 
 def test_designs_and_clocks():
@@ -90,7 +94,7 @@ def test_designs_wrong(counter_chip, tmp_path, capsys):
     with pytest.raises(TypeError, match="config: a CounterConfig is not a xylo configuration"):
         build_bitstream("icebreaker", "xylo", tmp_path, config=CounterConfig(n_inputs=2, threshold=2))
     with pytest.raises(ValueError, match="report: the design holds dynapcnn, no xylo core"):
-        get_chip("xylo").facet("fpga").open_board(None, {"cores": ["dynapcnn"], "limits": []})
+        Design.from_report({"cores": ["dynapcnn"], "limits": []}).open_board(None, "xylo")
     assert main(["fpga", "build", "--board", "icebreaker", "--core", "counter", "--out", str(tmp_path)]) == 2
     assert "spikegate fpga build: core: 'counter' is not one of ('dynapcnn', 'xylo')" in capsys.readouterr().err
     assert main(["fpga", "build", "--board", "ulx3s", "--core", "dynapcnn", "--size", "4/8/2",
