@@ -49,6 +49,8 @@ class Chip:
             facet object; a chip without hardware leaves out ``hdl`` and ``fpga``.
         pj_per_sop, pj_per_event: the default energy estimates (picojoules) of one synaptic operation
             and of one emitted event, used by dataset evaluations (docs/eval.md).
+        bundled_network: ``"module:function"`` of a function without arguments that builds a hand-made
+            register configuration (``spikegate eval bundled:NAME``); empty for none.
     """
 
     name: str = ""
@@ -57,6 +59,7 @@ class Chip:
     facets: Mapping[str, str] = {}
     pj_per_sop: float = 0.0
     pj_per_event: float = 0.0
+    bundled_network: str = ""
 
     # --------------------------------------------------------------------- configuration
     def config_class(self) -> type:
@@ -99,14 +102,25 @@ class Chip:
         if reference is None:
             raise LookupError(f"chip {self.name!r} has no {layer} implementation "
                               f"(it has: {', '.join(sorted(self.facets)) or 'none'})")
-        module, _, attribute = reference.partition(":")
-        return getattr(importlib.import_module(module), attribute)
+        return _resolve(reference)
 
     def has_facet(self, layer: str) -> bool:
         return layer in self.facets
 
+    def bundled_config(self):
+        """The register configuration :attr:`bundled_network` builds (LookupError when the chip has none)."""
+        if not self.bundled_network:
+            raise LookupError(f"chip {self.name!r} has no bundled network")
+        return _resolve(self.bundled_network)()
+
     def __repr__(self) -> str:
         return f"<chip {self.name}: {self.title}>"
+
+
+def _resolve(reference: str):
+    """The object ``"module:attribute"`` names, its module imported on first use."""
+    module, _, attribute = reference.partition(":")
+    return getattr(importlib.import_module(module), attribute)
 
 
 # ------------------------------------------------------------------------------------ registry

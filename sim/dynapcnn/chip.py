@@ -14,6 +14,7 @@ class DynapcnnChip(Chip):
               "fpga": "spikegate.fpga.dynapcnn_facet:FPGA"}
     pj_per_sop = 10.0
     pj_per_event = 20.0
+    bundled_network = "spikegate.sim.eval.synthetic:dynapcnn_network"  # classifies synthetic:dvs
 
     def config_class(self) -> type:
         from .config import ChipConfig

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..dynapcnn.config import DVS_POLARITIES, DVS_SIZE
-from ..chip import chip_of, select_options
+from ..chip import chip_of, chips, select_options
 from ..chip import load_config as chip_load_config
 from .cost import CostModel, default_costs, dynapcnn_cycles, xylo_cycles
 from .datasets import MalformedSample, as_events
@@ -386,15 +386,15 @@ def _int64(value):
 
 # ----------------------------------------------------------------------------------- configs
 def load_config(spec: str | Path):
-    """A register configuration from a JSON file (of any chip, told by its ``format`` field), or a
-    bundled network: ``bundled:dynapcnn``, ``bundled:xylo``."""
+    """A register configuration from a JSON file (of any chip, told by its ``format`` field), or the
+    bundled network of a chip (its descriptor's ``bundled_network``): ``bundled:dynapcnn``, ``bundled:xylo``."""
     text = str(spec)
     if text.startswith("bundled:"):
-        from .synthetic import BUNDLED
-
-        if text[8:] not in BUNDLED:
-            raise ValueError(f"config {text!r}: bundled networks are {sorted('bundled:' + n for n in BUNDLED)}")
-        return BUNDLED[text[8:]]()
+        bundled = {name: chip for name, chip in chips().items() if chip.bundled_network}
+        name = text[len("bundled:"):]
+        if name not in bundled:
+            raise ValueError(f"config {text!r}: bundled networks are {sorted('bundled:' + n for n in bundled)}")
+        return bundled[name].bundled_config()
     return chip_load_config(text)
 
 

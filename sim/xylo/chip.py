@@ -14,6 +14,7 @@ class XyloChip(Chip):
               "fpga": "spikegate.fpga.xylo_facet:FPGA"}
     pj_per_sop = 5.0
     pj_per_event = 10.0
+    bundled_network = "spikegate.sim.eval.synthetic:xylo_network"  # classifies synthetic:xylo
 
     def config_class(self) -> type:
         from .config import XyloConfig
