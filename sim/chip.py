@@ -24,6 +24,7 @@ facet with :meth:`Chip.facet`, so nothing in ``spikegate.sim`` imports them.
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import inspect
 import json
@@ -36,6 +37,10 @@ ENTRY_POINT_GROUP = "spikegate.chips"
 
 #: facet names and the layer that resolves each (see :meth:`Chip.facet`)
 FACETS = {"converter": "spikegate.converter", "hdl": "spikegate.hdl", "fpga": "spikegate.fpga"}
+
+#: commands with chip options (:attr:`Chip.cli_options`) -> the function those options are passed to
+CLI_COMMANDS = {"trace": "Chip.trace", "eval": "Chip.evaluator (also spikegate sweep)",
+                "vectors": "export_vectors of the chip's hdl facet"}
 
 
 class Chip:
@@ -51,6 +56,9 @@ class Chip:
             and of one emitted event, used by dataset evaluations (docs/eval.md).
         bundled_network: ``"module:function"`` of a function without arguments that builds a hand-made
             register configuration (``spikegate eval bundled:NAME``); empty for none.
+        cli_options: command (a key of :data:`CLI_COMMANDS`) -> option name -> keywords of
+            ``argparse.add_argument`` for ``--NAME``: the chip's own options of that command, passed (by
+            their destination) to the function :data:`CLI_COMMANDS` names (see :func:`add_cli_options`).
     """
 
     name: str = ""
@@ -60,6 +68,7 @@ class Chip:
     pj_per_sop: float = 0.0
     pj_per_event: float = 0.0
     bundled_network: str = ""
+    cli_options: Mapping[str, Mapping[str, dict]] = {}
 
     # --------------------------------------------------------------------- configuration
     def config_class(self) -> type:
@@ -176,6 +185,45 @@ def select_options(chip: Chip, function, options: Mapping, defaults: Mapping) ->
             raise ValueError(f"option {name}: value {value!r} does not apply to {chip.name} "
                              f"({function.__name__} of {chip.name} takes: {', '.join(accepted) or 'no options'})")
     return {name: value for name, value in options.items() if name in accepted}
+
+
+def chip_cli_options(command: str, among: Mapping[str, Chip] | None = None) -> dict[str, dict]:
+    """Option name -> ``argparse`` keywords of the chip options of ``command`` (:data:`CLI_COMMANDS`): those
+    of every chip in ``among`` (default: every registered chip), in registry order. Chips that declare an
+    option alike share it; ValueError (naming the option and both chips) when they declare it differently."""
+    if command not in CLI_COMMANDS:
+        raise ValueError(f"command: {command!r} is not one of {tuple(CLI_COMMANDS)}")
+    options: dict[str, dict] = {}
+    owners: dict[str, str] = {}
+    for name, chip in (chips() if among is None else among).items():
+        for option, keywords in chip.cli_options.get(command, {}).items():
+            if option in options and options[option] != keywords:
+                raise ValueError(f"{command} --{option}: declared differently by chips {owners[option]} and {name}")
+            options.setdefault(option, dict(keywords))
+            owners.setdefault(option, name)
+    return options
+
+
+def add_cli_options(parser, command: str, among: Mapping[str, Chip] | None = None) -> dict:
+    """Add the chip options of ``command`` (:func:`chip_cli_options`) to ``parser`` (an ``argparse`` parser);
+    returns each option's destination -> default."""
+    defaults = {}
+    for option, keywords in chip_cli_options(command, among).items():
+        action = parser.add_argument(f"--{option}", **keywords)
+        defaults[action.dest] = action.default
+    return defaults
+
+
+def cli_option_defaults(command: str, among: Mapping[str, Chip] | None = None) -> dict:
+    """Destination -> default of each chip option of ``command`` (the defaults of :func:`select_options`)."""
+    return add_cli_options(argparse.ArgumentParser(add_help=False), command, among)
+
+
+def cli_option_values(args, command: str, among: Mapping[str, Chip] | None = None) -> tuple[dict, dict]:
+    """``(values, defaults)`` of the chip options of ``command`` in parsed ``args``: destination -> value
+    given, destination -> default (:func:`cli_option_defaults`)."""
+    defaults = cli_option_defaults(command, among)
+    return {dest: getattr(args, dest) for dest in defaults}, defaults
 
 
 def get_chip(name: str) -> Chip:

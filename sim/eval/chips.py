@@ -27,17 +27,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ..dynapcnn.config import DVS_POLARITIES, DVS_SIZE
-from ..chip import chip_of, chips, select_options
+from ..chip import chip_of, chips, cli_option_defaults, select_options
 from ..chip import load_config as chip_load_config
+from ..dynapcnn.chip import DEFAULT_BATCH_SIZE, DYNAPCNN_MODES
+from ..dynapcnn.config import DVS_POLARITIES, DVS_SIZE
+from ..xylo.chip import XYLO_RULES
 from .cost import CostModel, default_costs, dynapcnn_cycles, xylo_cycles
 from .datasets import MalformedSample, as_events
 from .fit import first_sample, sensor_of
 
-XYLO_RULES = ("spikes", "vmem")
-DYNAPCNN_MODES = ("event", "timestep")
 DEVICES = ("cpu", "cuda")
-DEFAULT_BATCH_SIZE = 64
 SAMPLE_ERRORS = (MalformedSample, ValueError, TypeError, OSError)
 """What loading or evaluating one sample may raise: that sample gets an error row and the run goes on."""
 
@@ -398,21 +397,15 @@ def load_config(spec: str | Path):
     return chip_load_config(text)
 
 
-def make_evaluator(config, *, rule: str = "spikes", mode: str = "event", output_core: int | None = None,
-                   dt_us: int = 1000, device: str = "cpu", batch_size: int = DEFAULT_BATCH_SIZE,
-                   pj_per_sop: float | None = None, pj_per_event: float | None = None) -> Evaluator:
-    """The evaluator of ``config``, a register configuration of any chip. Options of other chips are
-    ignored at their defaults and refused when set (``rule`` is Xylo's; ``mode``, ``output_core``,
-    ``dt_us``, ``device`` and ``batch_size`` are DYNAP-CNN's).
+def make_evaluator(config, *, pj_per_sop: float | None = None, pj_per_event: float | None = None,
+                   **options) -> Evaluator:
+    """The evaluator of ``config``, a register configuration of any chip, with the chip's evaluator
+    ``options`` (its descriptor's ``evaluator`` keywords: Xylo ``rule``; DYNAP-CNN ``mode``, ``output_core``,
+    ``dt_us``, ``device``, ``batch_size``). Options of other chips (the ``eval`` options of every chip's
+    ``cli_options``) are ignored at their defaults and refused when set.
 
     ``pj_per_sop`` / ``pj_per_event`` replace the chip's default energy prices (:mod:`.cost`)."""
     chip = chip_of(config)
     costs = CostModel(pj_per_sop=chip.pj_per_sop if pj_per_sop is None else pj_per_sop,
                       pj_per_event=chip.pj_per_event if pj_per_event is None else pj_per_event)
-    options = {"rule": rule, "mode": mode, "output_core": output_core, "dt_us": dt_us, "device": device,
-               "batch_size": batch_size}
-    return chip.evaluator(config, costs, **select_options(chip, chip.evaluator, options, _EVALUATOR_DEFAULTS))
-
-
-_EVALUATOR_DEFAULTS = {"rule": "spikes", "mode": "event", "output_core": None, "dt_us": 1000, "device": "cpu",
-                       "batch_size": DEFAULT_BATCH_SIZE}
+    return chip.evaluator(config, costs, **select_options(chip, chip.evaluator, options, cli_option_defaults("eval")))
