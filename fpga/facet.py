@@ -120,7 +120,7 @@ class Design:
                 raise ValueError(f"report: no '{facet.report_key}' entry for its {name} core")
             try:
                 hardware[name] = facet.hardware_from_entry(report[facet.report_key])
-            except (TypeError, ValueError, AttributeError) as error:
+            except (TypeError, ValueError, KeyError, AttributeError) as error:
                 raise ValueError(f"report '{facet.report_key}': not the hardware of a {name} core ({error})") from None
         return cls(board=report.get("board", ""), cores=tuple(report["cores"]), hardware=hardware)
 
