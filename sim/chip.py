@@ -17,9 +17,11 @@ Adding a chip is one new package holding a :class:`Chip` subclass and one entry 
 :func:`register`); no dispatcher changes.
 
 Layers: a descriptor holds what the base package knows (configuration class and JSON format tag,
-behavioural model, inputs, trace, evaluator, cost model). The layers above attach *facets* by name in
-:attr:`Chip.facets` (``{"hdl": "spikegate.hdl.xylo.facet:HDL", ...}``): each layer resolves only its own
-facet with :meth:`Chip.facet`, so nothing in ``spikegate.sim`` imports them.
+behavioural model, inputs, trace, evaluator, cost model, bundled network, and the chip's own options of
+the ``trace``, ``eval`` and ``vectors`` commands: :attr:`Chip.cli_options`, added by :func:`add_cli_options`).
+The layers above attach *facets* by name in :attr:`Chip.facets` (``{"hdl": "spikegate.hdl.xylo.facet:HDL",
+...}``): each layer resolves only its own facet with :meth:`Chip.facet`, so nothing in ``spikegate.sim``
+imports them.
 """
 
 from __future__ import annotations
