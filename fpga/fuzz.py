@@ -28,8 +28,8 @@ from amaranth.lib.wiring import In, Out
 from .engine import core_signature
 from .host import Link, ReplyError
 from .link import HostLink
-from .protocol import (PACKET_TIMEOUT_BITS, PAYLOAD_WORDS, REPLY_BYTES, Command, Reply, core_kinds, decode_reply, encode,
-                       ident_word)
+from .protocol import (PACKET_TIMEOUT_BITS, PAYLOAD_WORDS, REPLY_BYTES, Command, Reply, core_kinds, decode_reply,
+                       encode, ident_word)
 
 #: Words of :class:`EchoCore`'s configuration memory (addresses wrap: the low 4 bits count).
 MEMORY_WORDS = 16

@@ -164,10 +164,12 @@ def test_a_plugin_chip_declares_its_cli_options_and_bundled_network_wrong(counte
     np.save(tmp_path / "raster.npy", np.ones((3, 16), int))
     assert main(["trace", "record", "xylo", "x.json", str(tmp_path / "raster.npy"), "--reset", "zero",
                  "--out", str(tmp_path / "t.npz")]) == 2
-    assert "option reset: value 'zero' does not apply to xylo (trace of xylo takes: no options)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "option reset: value 'zero' does not apply to xylo (trace of xylo takes: no options)" in err
     assert main(["eval", "bundled:xylo", "synthetic:xylo:4", "--reset", "zero", "--workers", "0",
                  "--out", str(tmp_path / "e")]) == 2
-    assert "option reset: value 'zero' does not apply to xylo (evaluator of xylo takes: rule)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "option reset: value 'zero' does not apply to xylo (evaluator of xylo takes: rule)" in err
     assert main(["eval", "bundled:loihi", "synthetic:xylo", "--workers", "0", "--out", str(tmp_path / "e")]) == 2
     assert "bundled networks are ['bundled:counter', 'bundled:dynapcnn', 'bundled:xylo']" in capsys.readouterr().err
     assert main(["eval", "bundled:counter", "synthetic:xylo:4", "--reset", "half", "--workers", "0"]) == 2
