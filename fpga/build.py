@@ -12,18 +12,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from spikegate.sim.chip import chips
-
 from .board import BOARDS, BoardTop, uart_divisor
+from .facet import Design, fpga_chips
 from .pll import BoardPLL, pll_settings
 from .protocol import MAX_CORES
 from .serial_top import SerialTop
 from .toolchain import build, write_report
-
-
-def fpga_chips() -> dict:
-    """The registered chips that have an FPGA facet, by name."""
-    return {name: chip for name, chip in chips().items() if chip.has_facet("fpga")}
 
 
 def design_cores(core) -> list[str]:
@@ -91,8 +85,7 @@ def build_bitstream(board: str, core, out_dir, *, config=None, options: dict | N
               "clock": {"requested_hz": clock_hz, "pll_hz": clock, "pll": settings.params},
               "uart": {"baud": baud, "divisor": divisor, "actual_baud": clock / divisor}}
     hardware = {kind: facet.hardware(board, config, **options.get(kind, {})) for kind, facet in facets.items()}
-    for kind, facet in facets.items():
-        report[facet.report_key] = facet.report_entry(hardware[kind])
+    report.update(Design(board, tuple(kinds), hardware).to_report())
     adapters = {kind: facet.adapter(hardware[kind]) for kind, facet in facets.items()}
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

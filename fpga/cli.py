@@ -6,14 +6,9 @@ import sys
 from pathlib import Path
 
 from .board import BOARDS
-from .build import build_bitstream, design_cores, fpga_chips
+from .build import build_bitstream, design_cores
+from .facet import fpga_chips, fpga_facets
 from .toolchain import BuildError
-
-
-def _facets() -> dict:
-    """The FPGA facet of every chip that has one, by chip name."""
-    return {name: chip.facet("fpga") for name, chip in fpga_chips().items()}
-
 
 def _default_clocks(facets: dict) -> str:
     """The default clocks, for the help of ``--clock-mhz``."""
@@ -25,7 +20,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("fpga", help="FPGA bitstreams for open boards (YoWASP toolchain)",
                                    description=__doc__)
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    facets = _facets()
+    facets = fpga_facets()
     b = actions.add_parser("build", help="build a bitstream and write report.json/report.txt beside it")
     b.add_argument("--board", choices=tuple(BOARDS), required=True, help="the FPGA board")
     b.add_argument("--core", required=True,
@@ -53,14 +48,14 @@ def _build_options(args, cores: list[str]) -> dict:
     from spikegate.sim.errors import UserError
 
     options = {}
-    for name, facet in _facets().items():
+    for name, facet in fpga_facets().items():
         given = {option: getattr(args, option) for option in facet.build_options if getattr(args, option) is not None}
         if given and name not in cores:
             raise UserError(f"--{next(iter(given))} applies to --core {name} or {'+'.join(cores + [name])} only")
         if given:
             options[name] = given
     if len(cores) > 1 and args.config:
-        given = " and ".join("/".join(f"--{option}" for option in _facets()[name].build_options) for name in cores)
+        given = " and ".join("/".join(f"--{option}" for option in fpga_facets()[name].build_options) for name in cores)
         raise UserError(f"--config sizes a single core; give {args.core} {given}")
     return options
 

@@ -38,6 +38,7 @@ class DynapcnnFPGA(FPGAFacet):
     :class:`.host.DynapcnnBoard`."""
 
     chip = "dynapcnn"
+    core_kind = 2
     clock_hz = {"icebreaker": 18e6, "ulx3s": 40e6}
     build_options = {
         "cores": {"type": int, "help": f"DYNAP-CNN cores (default: 1 on the iCEBreaker, {N_CORES} on the ULX3S)"},
@@ -59,10 +60,13 @@ class DynapcnnFPGA(FPGAFacet):
     def report_entry(self, hardware) -> list:
         return [None if limit is None else dataclasses.asdict(limit) for limit in hardware]
 
-    def hardware_from_report(self, report: dict):
+    def hardware_from_entry(self, entry) -> tuple:
+        """Nine :class:`~spikegate.hdl.dynapcnn.CoreLimits` or None of the report's ``limits`` (limits are
+        kept as they are)."""
         from spikegate.hdl.dynapcnn import CoreLimits
 
-        return tuple(None if limit is None else CoreLimits(**limit) for limit in report[self.report_key])
+        return tuple(None if limit is None else limit if isinstance(limit, CoreLimits) else CoreLimits(**limit)
+                     for limit in entry)
 
     def cycles(self, hardware, clock_hz: float) -> dict:
         from .cycles import dynapcnn_cycles
@@ -70,12 +74,11 @@ class DynapcnnFPGA(FPGAFacet):
         return {"cycles_per_event": dynapcnn_cycles(hardware)}
 
     def describe(self, report: dict) -> str:
-        present = [(i, l) for i, l in enumerate(report[self.report_key]) if l]
-        depths = {(l["kernel"], l["neuron"], l["bias"]) for _, l in present}
+        present = [(i, l) for i, l in enumerate(self.hardware_from_entry(report[self.report_key])) if l]
         first = present[0][1]
-        memories = (f"each kernel {first['kernel']}, neuron {first['neuron']}, bias {first['bias']}"
-                    if len(depths) == 1 else
-                    "; ".join(f"{i}: kernel {l['kernel']}, neuron {l['neuron']}, bias {l['bias']}" for i, l in present))
+        memories = (f"each kernel {first.kernel}, neuron {first.neuron}, bias {first.bias}"
+                    if len({l for _, l in present}) == 1 else
+                    "; ".join(f"{i}: kernel {l.kernel}, neuron {l.neuron}, bias {l.bias}" for i, l in present))
         return f"DYNAP-CNN, {len(present)} core(s) ({', '.join(str(i) for i, _ in present)}): {memories}"
 
     def cycle_lines(self, report: dict) -> list[str]:

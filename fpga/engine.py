@@ -4,7 +4,7 @@ from amaranth.hdl import Cat, Module, Mux, Shape, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from .protocol import COMMAND_LAYOUT, CORE_KINDS, MAX_CORES, REPLY_LAYOUT, Command, Reply, ident_word
+from .protocol import COMMAND_LAYOUT, MAX_CORES, REPLY_LAYOUT, Command, Reply, core_kinds, ident_word
 
 #: Payload of a configuration write.
 CONFIG_LAYOUT = data.StructLayout({"addr": 32, "data": 32})
@@ -46,7 +46,7 @@ class ProtocolEngine(wiring.Component):
     several cores puts a :class:`.core_select.CoreSelect` between, steered by ``select``.
 
     Parameters:
-        kinds: the kind of each core behind the ports (names of :data:`.protocol.CORE_KINDS`), in
+        kinds: the kind of each core behind the ports (chip names of :func:`.protocol.core_kinds`), in
             SELECT index order; one for a single-core design.
 
     Members:
@@ -77,9 +77,10 @@ class ProtocolEngine(wiring.Component):
         self.kinds = tuple(kinds)
         if not 1 <= len(self.kinds) <= MAX_CORES:
             raise ValueError(f"kinds: {len(self.kinds)} cores; a design holds 1..{MAX_CORES}")
+        known = core_kinds()
         for kind in self.kinds:
-            if kind not in CORE_KINDS:
-                raise ValueError(f"kinds: {kind!r} is not one of {tuple(CORE_KINDS)}")
+            if kind not in known:
+                raise ValueError(f"kinds: {kind!r} is not one of {tuple(known)}")
         super().__init__({
             "commands": In(stream.Signature(COMMAND_LAYOUT)),
             "replies": Out(stream.Signature(REPLY_LAYOUT)),

@@ -6,12 +6,17 @@
     board = XyloBoard.open("/dev/ttyUSB1", params, config)  # iCEBreaker: the second FTDI channel
     out, state, rec = board.evolve(raster, record=True)     # as XyloSim.evolve
 
-A design with several cores (``xylo+dynapcnn``) has one link; each board object names its core's
-SELECT index and selects it before every command it sends::
+(``params``: the core's hardware parameters, e.g. ``Design.load("build/icebreaker-xylo/report.json")
+.hardware["xylo"]``.) A design with several cores (``xylo+dynapcnn``) has one link; each board object
+names its core's SELECT index and selects it before every command it sends. The build report, read
+as a :class:`.facet.Design`, gives each core's driver with its typed hardware parameters and index::
 
+    from spikegate.fpga.facet import Design
+
+    design = Design.load("build/ulx3s-both/report.json")
     link = open_serial("/dev/ttyUSB0")
-    xylo = XyloBoard(link, report["params"], xylo_config, select=report["cores"].index("xylo"))
-    chip = DynapcnnBoard(link, report["limits"], chip_config, select=report["cores"].index("dynapcnn"))
+    xylo = design.open_board(link, "xylo", xylo_config)      # XyloBoard(link, params, xylo_config, select=0)
+    chip = design.open_board(link, "dynapcnn", chip_config)  # DynapcnnBoard(link, limits, chip_config, select=1)
 
 Tests pass a :class:`.transport.SimulatedSerial` instead, so the same code runs against the
 simulated top level.
@@ -149,7 +154,7 @@ class Link:
 class SelectedCore:
     """One core of a design with several: the :class:`Link` methods, each preceded by SELECT of
     ``index`` (sent only when the link last selected another core). The first use checks with
-    STATUS that the design has a core of ``kind`` at ``index``."""
+    STATUS that the design has a core of ``kind`` (a chip name) at ``index``."""
 
     def __init__(self, link: Link, index: int, kind: str):
         self.link, self.index, self.kind = link, index, kind
@@ -197,19 +202,22 @@ class XyloBoard:
 
     ``link`` is a :class:`Link` (or any object with its methods, such as
     :class:`.gatelevel.GateLevelLink`); ``params`` are the size parameters the design was built with
-    (the build report's ``params``). A config smaller than the core is padded (extra inputs
+    (a :class:`~spikegate.hdl.xylo.XyloCoreParams`: ``Design.hardware["xylo"]``, or the build report's
+    ``params`` entry as JSON data). A config smaller than the core is padded (extra inputs
     and neurons get zero weights and the largest threshold, so they never spike) and the results
     are cut back to the config's sizes. ``select``: the core's SELECT index in a design with several
-    (the build report's ``cores.index("xylo")``); None for a Xylo-only design.
+    (``Design.select``); None for a single-core design.
 
     ``cycles`` holds the core's clock cycles of every step of the last :meth:`evolve`.
     """
 
-    def __init__(self, link, params, config=None, select: int | None = None):
-        from spikegate.hdl.xylo import XyloCoreParams
+    chip = "xylo"  #: the chip name of the core (its FPGA facet's ``chip``), checked after SELECT
 
-        self.link = link if select is None else SelectedCore(link, select, "xylo")
-        self.params = params if isinstance(params, XyloCoreParams) else XyloCoreParams(**params)
+    def __init__(self, link, params, config=None, select: int | None = None):
+        from .xylo_facet import FPGA
+
+        self.link = link if select is None else SelectedCore(link, select, self.chip)
+        self.params = FPGA.hardware_from_entry(params)
         self.config = None
         self.cycles = np.zeros(0, np.int64)
         if config is not None:
@@ -278,18 +286,20 @@ class DynapcnnBoard:
     """A DYNAP-CNN chip on a board (or its simulation), called like ``DynapcnnSim``.
 
     ``link`` as for :class:`XyloBoard`; ``limits`` are the nine hardware core limits the design was
-    built with (the build report's ``limits``); ``config`` the
+    built with (:class:`~spikegate.hdl.dynapcnn.CoreLimits` or None: ``Design.hardware["dynapcnn"]``, or
+    the build report's ``limits`` entry as JSON data); ``config`` the
     :class:`~spikegate.sim.dynapcnn.config.ChipConfig` to load; ``select`` as for :class:`XyloBoard`.
     ``cycles`` holds the busy cycles of the last call (chip time plus time waiting for the host to
     take output records).
     """
 
-    def __init__(self, link, limits, config=None, select: int | None = None):
-        from spikegate.hdl.dynapcnn import CoreLimits
+    chip = "dynapcnn"  #: the chip name of the core (its FPGA facet's ``chip``), checked after SELECT
 
-        self.link = link if select is None else SelectedCore(link, select, "dynapcnn")
-        self.limits = tuple(None if l is None else l if isinstance(l, CoreLimits) else CoreLimits(**l)
-                            for l in limits)
+    def __init__(self, link, limits, config=None, select: int | None = None):
+        from .dynapcnn_facet import FPGA
+
+        self.link = link if select is None else SelectedCore(link, select, self.chip)
+        self.limits = FPGA.hardware_from_entry(limits)
         self.config = None
         self.cycles = 0
         if config is not None:

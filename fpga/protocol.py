@@ -64,20 +64,41 @@ COMMAND_LAYOUT = data.StructLayout({"command": 8, "a": 32, "b": 32})
 #: Payload of a reply before serialisation.
 REPLY_LAYOUT = data.StructLayout({"tag": 8, "word": 32})
 
-#: Core kinds in the IDENT word.
-CORE_KINDS = {"xylo": 1, "dynapcnn": 2}
+#: Largest core kind id: the IDENT word's bits 8-15 (0 is no core).
+MAX_CORE_KIND = 255
+
+
+def core_kinds() -> dict[str, int]:
+    """Chip name -> core kind id in the IDENT word, of every registered chip with an FPGA facet (its
+    ``core_kind``: Xylo 1, DYNAP-CNN 2), in id order. Raises ValueError (one line) when a chip declares an
+    id outside 1..:data:`MAX_CORE_KIND` or the id of another chip."""
+    from .facet import fpga_facets
+
+    owners: dict[int, str] = {}
+    for name, facet in fpga_facets().items():
+        kind = facet.core_kind
+        if not isinstance(kind, int) or not 1 <= kind <= MAX_CORE_KIND:
+            raise ValueError(f"core_kind of {name}: value {kind!r} is outside 1..{MAX_CORE_KIND}")
+        if kind in owners:
+            raise ValueError(f"core_kind {kind}: declared by both {owners[kind]} and {name}; each chip's FPGA "
+                             f"facet needs its own id")
+        owners[kind] = name
+    return {owners[kind]: kind for kind in sorted(owners)}
 
 
 def ident_word(kind: str, cores: int = 1, selected: int = 0) -> int:
-    """IDENT word: bits 0-7 protocol version (:data:`VERSION`), bits 8-15 kind of the selected core
-    (:data:`CORE_KINDS`), bits 16-23 cores behind the link, bits 24-31 the selected core's index."""
-    return VERSION | CORE_KINDS[kind] << 8 | cores << 16 | selected << 24
+    """IDENT word: bits 0-7 protocol version (:data:`VERSION`), bits 8-15 kind id of the selected core
+    (:func:`core_kinds`), bits 16-23 cores behind the link, bits 24-31 the selected core's index."""
+    kinds = core_kinds()
+    if kind not in kinds:
+        raise ValueError(f"kind: {kind!r} is not one of {tuple(kinds)}")
+    return VERSION | kinds[kind] << 8 | cores << 16 | selected << 24
 
 
 def parse_ident(word: int) -> dict:
-    """``version``, ``kind`` (a :data:`CORE_KINDS` name, or ``"unknown (N)"``), ``cores`` and
+    """``version``, ``kind`` (a chip name of :func:`core_kinds`, or ``"unknown (N)"``), ``cores`` and
     ``selected`` of an IDENT word (:func:`ident_word`)."""
-    kinds = {code: name for name, code in CORE_KINDS.items()}
+    kinds = {code: name for name, code in core_kinds().items()}
     code = word >> 8 & 0xFF
     return {"version": word & 0xFF, "kind": kinds.get(code, f"unknown ({code})"), "cores": word >> 16 & 0xFF,
             "selected": word >> 24 & 0xFF}

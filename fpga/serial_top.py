@@ -14,7 +14,7 @@ class SerialTop(wiring.Component):
     with several, a :class:`CoreSelect` steers the link to the one the host SELECTs.
 
     Parameters:
-        cores: ``{kind: adapter}``, kinds of :data:`.protocol.CORE_KINDS`, in SELECT index order
+        cores: ``{kind: adapter}``, chip names of :func:`.protocol.core_kinds`, in SELECT index order
             (e.g. ``{"xylo": XyloAdapter(params), "dynapcnn": DynapcnnAdapter(limits)}``).
         divisor: clock cycles per UART bit.
 

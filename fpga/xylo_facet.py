@@ -33,6 +33,7 @@ class XyloFPGA(FPGAFacet):
     (``cycles_per_step``, :func:`.cycles.xylo_cycles`); host driver :class:`.host.XyloBoard`."""
 
     chip = "xylo"
+    core_kind = 1
     clock_hz = {"icebreaker": 30e6, "ulx3s": 50e6}
     build_options = {
         "size": {"help": "Xylo NIN/NHID/NOUT (default 16/1000/8, the full array)"},
@@ -54,10 +55,11 @@ class XyloFPGA(FPGAFacet):
     def report_entry(self, hardware) -> dict:
         return dataclasses.asdict(hardware)
 
-    def hardware_from_report(self, report: dict):
+    def hardware_from_entry(self, entry):
+        """A :class:`~spikegate.hdl.xylo.XyloCoreParams` of the report's ``params`` (one is kept as it is)."""
         from spikegate.hdl.xylo import XyloCoreParams
 
-        return XyloCoreParams(**report[self.report_key])
+        return entry if isinstance(entry, XyloCoreParams) else XyloCoreParams(**entry)
 
     def cycles(self, hardware, clock_hz: float) -> dict:
         from .cycles import xylo_cycles
@@ -65,9 +67,9 @@ class XyloFPGA(FPGAFacet):
         return {"cycles_per_step": xylo_cycles(hardware, clock_hz)}
 
     def describe(self, report: dict) -> str:
-        p = report[self.report_key]
-        return (f"Xylo {p['n_inputs']}/{p['n_hidden']}/{p['n_outputs']}, fan-out {p['max_fanout']} per neuron, "
-                f"{p['max_synapses']} recurrent synapses, version {p['version']}")
+        p = self.hardware_from_entry(report[self.report_key])
+        return (f"Xylo {p.n_inputs}/{p.n_hidden}/{p.n_outputs}, fan-out {p.max_fanout} per neuron, "
+                f"{p.max_synapses} recurrent synapses, version {p.version}")
 
     def cycle_lines(self, report: dict) -> list[str]:
         clock = report["clock"]["pll_hz"] / 1e6

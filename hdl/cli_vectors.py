@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from spikegate.sim.chip import chip_for_file, chips, get_chip, select_options
+from spikegate.sim.chip import add_cli_options, chip_for_file, chips, cli_option_values, get_chip, select_options
 
 
 def _hardware_chips() -> dict:
@@ -28,9 +28,7 @@ def register(subparsers) -> None:
     export.add_argument("input", type=Path, help="input (.npy): " + "; ".join(
         f"{chip.name} {chip.input_kind}" for chip in _hardware_chips().values()))
     export.add_argument("--out", type=Path, required=True, help="folder to write the vectors into")
-    export.add_argument("--no-state", action="store_true", help="Xylo: leave out the expected state per step")
-    export.add_argument("--membranes", type=int, nargs="*", default=[],
-                        help="DYNAP-CNN: cores whose final membranes are expected")
+    add_cli_options(export, "vectors", _hardware_chips())  # each chip's own (its descriptor's cli_options)
     export.set_defaults(func=run_export)
     example = commands.add_parser("example", help="the smallest networks with known answers")
     example.add_argument("chip", nargs="?", choices=sorted(_hardware_chips()), help="the chip of the example")
@@ -48,9 +46,7 @@ def run_export(args) -> int:
         hardware = chip.facet("hdl")
         config = chip.load_config(args.config)
     with user_input(None):  # the message names the option
-        options = select_options(chip, hardware.export_vectors,
-                                 {"with_state": not args.no_state, "membranes": args.membranes},
-                                 {"with_state": True, "membranes": []})
+        options = select_options(chip, hardware.export_vectors, *cli_option_values(args, "vectors", _hardware_chips()))
     data = load_array(args.input)
     with user_input(args.input):  # the model checks the input
         out = hardware.export_vectors(config, data, args.out, **options)

@@ -17,13 +17,16 @@ Adding a chip is one new package holding a :class:`Chip` subclass and one entry 
 :func:`register`); no dispatcher changes.
 
 Layers: a descriptor holds what the base package knows (configuration class and JSON format tag,
-behavioural model, inputs, trace, evaluator, cost model). The layers above attach *facets* by name in
-:attr:`Chip.facets` (``{"hdl": "spikegate.hdl.xylo.facet:HDL", ...}``): each layer resolves only its own
-facet with :meth:`Chip.facet`, so nothing in ``spikegate.sim`` imports them.
+behavioural model, inputs, trace, evaluator, cost model, bundled network, and the chip's own options of
+the ``trace``, ``eval`` and ``vectors`` commands: :attr:`Chip.cli_options`, added by :func:`add_cli_options`).
+The layers above attach *facets* by name in :attr:`Chip.facets` (``{"hdl": "spikegate.hdl.xylo.facet:HDL",
+...}``): each layer resolves only its own facet with :meth:`Chip.facet`, so nothing in ``spikegate.sim``
+imports them.
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import inspect
 import json
@@ -37,6 +40,10 @@ ENTRY_POINT_GROUP = "spikegate.chips"
 #: facet names and the layer that resolves each (see :meth:`Chip.facet`)
 FACETS = {"converter": "spikegate.converter", "hdl": "spikegate.hdl", "fpga": "spikegate.fpga"}
 
+#: commands with chip options (:attr:`Chip.cli_options`) -> the function those options are passed to
+CLI_COMMANDS = {"trace": "Chip.trace", "eval": "Chip.evaluator (also spikegate sweep)",
+                "vectors": "export_vectors of the chip's hdl facet"}
+
 
 class Chip:
     """One chip's descriptor. Subclasses set the attributes and implement the methods.
@@ -49,6 +56,11 @@ class Chip:
             facet object; a chip without hardware leaves out ``hdl`` and ``fpga``.
         pj_per_sop, pj_per_event: the default energy estimates (picojoules) of one synaptic operation
             and of one emitted event, used by dataset evaluations (docs/eval.md).
+        bundled_network: ``"module:function"`` of a function without arguments that builds a hand-made
+            register configuration (``spikegate eval bundled:NAME``); empty for none.
+        cli_options: command (a key of :data:`CLI_COMMANDS`) -> option name -> keywords of
+            ``argparse.add_argument`` for ``--NAME``: the chip's own options of that command, passed (by
+            their destination) to the function :data:`CLI_COMMANDS` names (see :func:`add_cli_options`).
     """
 
     name: str = ""
@@ -57,6 +69,8 @@ class Chip:
     facets: Mapping[str, str] = {}
     pj_per_sop: float = 0.0
     pj_per_event: float = 0.0
+    bundled_network: str = ""
+    cli_options: Mapping[str, Mapping[str, dict]] = {}
 
     # --------------------------------------------------------------------- configuration
     def config_class(self) -> type:
@@ -99,14 +113,25 @@ class Chip:
         if reference is None:
             raise LookupError(f"chip {self.name!r} has no {layer} implementation "
                               f"(it has: {', '.join(sorted(self.facets)) or 'none'})")
-        module, _, attribute = reference.partition(":")
-        return getattr(importlib.import_module(module), attribute)
+        return _resolve(reference)
 
     def has_facet(self, layer: str) -> bool:
         return layer in self.facets
 
+    def bundled_config(self):
+        """The register configuration :attr:`bundled_network` builds (LookupError when the chip has none)."""
+        if not self.bundled_network:
+            raise LookupError(f"chip {self.name!r} has no bundled network")
+        return _resolve(self.bundled_network)()
+
     def __repr__(self) -> str:
         return f"<chip {self.name}: {self.title}>"
+
+
+def _resolve(reference: str):
+    """The object ``"module:attribute"`` names, its module imported on first use."""
+    module, _, attribute = reference.partition(":")
+    return getattr(importlib.import_module(module), attribute)
 
 
 # ------------------------------------------------------------------------------------ registry
@@ -162,6 +187,45 @@ def select_options(chip: Chip, function, options: Mapping, defaults: Mapping) ->
             raise ValueError(f"option {name}: value {value!r} does not apply to {chip.name} "
                              f"({function.__name__} of {chip.name} takes: {', '.join(accepted) or 'no options'})")
     return {name: value for name, value in options.items() if name in accepted}
+
+
+def chip_cli_options(command: str, among: Mapping[str, Chip] | None = None) -> dict[str, dict]:
+    """Option name -> ``argparse`` keywords of the chip options of ``command`` (:data:`CLI_COMMANDS`): those
+    of every chip in ``among`` (default: every registered chip), in registry order. Chips that declare an
+    option alike share it; ValueError (naming the option and both chips) when they declare it differently."""
+    if command not in CLI_COMMANDS:
+        raise ValueError(f"command: {command!r} is not one of {tuple(CLI_COMMANDS)}")
+    options: dict[str, dict] = {}
+    owners: dict[str, str] = {}
+    for name, chip in (chips() if among is None else among).items():
+        for option, keywords in chip.cli_options.get(command, {}).items():
+            if option in options and options[option] != keywords:
+                raise ValueError(f"{command} --{option}: declared differently by chips {owners[option]} and {name}")
+            options.setdefault(option, dict(keywords))
+            owners.setdefault(option, name)
+    return options
+
+
+def add_cli_options(parser, command: str, among: Mapping[str, Chip] | None = None) -> dict:
+    """Add the chip options of ``command`` (:func:`chip_cli_options`) to ``parser`` (an ``argparse`` parser);
+    returns each option's destination -> default."""
+    defaults = {}
+    for option, keywords in chip_cli_options(command, among).items():
+        action = parser.add_argument(f"--{option}", **keywords)
+        defaults[action.dest] = action.default
+    return defaults
+
+
+def cli_option_defaults(command: str, among: Mapping[str, Chip] | None = None) -> dict:
+    """Destination -> default of each chip option of ``command`` (the defaults of :func:`select_options`)."""
+    return add_cli_options(argparse.ArgumentParser(add_help=False), command, among)
+
+
+def cli_option_values(args, command: str, among: Mapping[str, Chip] | None = None) -> tuple[dict, dict]:
+    """``(values, defaults)`` of the chip options of ``command`` in parsed ``args``: destination -> value
+    given, destination -> default (:func:`cli_option_defaults`)."""
+    defaults = cli_option_defaults(command, among)
+    return {dest: getattr(args, dest) for dest in defaults}, defaults
 
 
 def get_chip(name: str) -> Chip:

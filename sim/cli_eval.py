@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .chip import add_cli_options, chips, cli_option_values
+
 
 def add_run_options(parser) -> None:
     """Options shared by ``eval`` and ``sweep``: where it runs and how results are kept."""
@@ -35,16 +37,9 @@ def add_run_options(parser) -> None:
 
 
 def add_model_options(parser) -> None:
-    """Options of the model and prediction rule."""
-    parser.add_argument("--mode", choices=("event", "timestep"), default="event",
-                        help="DYNAP-CNN model: event-driven chip model (default) or time-stepped")
-    parser.add_argument("--dt-us", type=int, default=1000, help="time step of --mode timestep in µs (default 1000)")
-    parser.add_argument("--device", default="cpu", help="torch device of --mode timestep: cpu (default) or cuda")
-    parser.add_argument("--batch-size", type=int, default=64,
-                        help="samples run together by --mode timestep (default 64; at most --shard-size take effect)")
-    parser.add_argument("--output-core", type=int, help="DYNAP-CNN readout core (default: the monitored core)")
-    parser.add_argument("--rule", choices=("spikes", "vmem"), default="spikes",
-                        help="Xylo prediction: most readout spikes (default) or highest Vmem_out")
+    """Options of the model and prediction rule: each chip's own (its descriptor's ``cli_options["eval"]``),
+    then the energy prices."""
+    add_cli_options(parser, "eval")
     parser.add_argument("--pj-per-sop", type=float, help="energy of one synaptic operation in pJ (see docs/eval.md)")
     parser.add_argument("--pj-per-event", type=float, help="energy of one emitted event in pJ")
 
@@ -52,7 +47,8 @@ def add_model_options(parser) -> None:
 def register(subparsers) -> None:
     parser = subparsers.add_parser("eval", help="evaluate a chip config over a labelled dataset (Dask)",
                                    description=__doc__)
-    parser.add_argument("config", help="register config JSON, or bundled:dynapcnn / bundled:xylo")
+    bundled = " / ".join(f"bundled:{name}" for name, chip in chips().items() if chip.bundled_network)
+    parser.add_argument("config", help=f"register config JSON, or {bundled}")
     parser.add_argument("dataset", help=".npz, class-folder tree, tonic:NAME:ROOT or synthetic:dvs|xylo[:N[:SEED]]")
     parser.add_argument("--out", type=Path, default=Path("out/eval"), help="output folder (default out/eval)")
     add_model_options(parser)
@@ -62,9 +58,8 @@ def register(subparsers) -> None:
 
 def model_options(args) -> dict:
     """Keyword arguments of :func:`spikegate.sim.eval.make_evaluator` from the command line."""
-    return {"rule": args.rule, "mode": args.mode, "output_core": args.output_core, "dt_us": args.dt_us,
-            "device": args.device, "batch_size": args.batch_size,
-            "pj_per_sop": args.pj_per_sop, "pj_per_event": args.pj_per_event}
+    values, _ = cli_option_values(args, "eval")
+    return {**values, "pj_per_sop": args.pj_per_sop, "pj_per_event": args.pj_per_event}
 
 
 def run_options(args) -> dict:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .chip import chips, get_chip, select_options
+from .chip import add_cli_options, chips, cli_option_values, get_chip, select_options
 
 
 def register(subparsers) -> None:
@@ -29,8 +29,7 @@ def register(subparsers) -> None:
     record.add_argument("config", type=Path, help="register configuration (JSON)")
     record.add_argument("input", type=Path, help="input (.npy): " + "; ".join(
         f"{chip.name} {chip.input_kind}" for chip in chips().values()))
-    record.add_argument("--membranes", type=int, nargs="*", default=[],
-                        help="DYNAP-CNN cores whose membranes are recorded after every input event")
+    add_cli_options(record, "trace")  # each chip's own (its descriptor's cli_options["trace"])
     record.add_argument("--out", type=Path, required=True, help="trace file (.npz or .csv)")
     record.set_defaults(func=run_record)
 
@@ -61,7 +60,7 @@ def run_record(args) -> int:
     chip = get_chip(args.chip)
     data = load_array(args.input)
     with user_input(None):  # the message names the option
-        options = select_options(chip, chip.trace, {"membranes": args.membranes}, {"membranes": []})
+        options = select_options(chip, chip.trace, *cli_option_values(args, "trace"))
     with user_input(args.config):
         config = chip.load_config(args.config)
     with user_input(args.input):  # the model checks the input and its options

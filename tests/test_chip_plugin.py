@@ -1,31 +1,51 @@
 """A toy third chip with hardware facets, registered as a plug-in: ``spikegate vectors`` runs it through its
-HDL facet without an edit of spikegate; the FPGA layer (build options, clocks, report codec, host driver)
-works through the chips' FPGA facets and refuses a chip that has none. See tests/test_chip_registry.py for
-the same toy chip through ``trace`` and ``eval``."""
+HDL facet, ``trace record`` and ``eval`` take the options and the bundled network its descriptor declares,
+and its FPGA facet puts its core behind the UART protocol (its own core kind id) and rebuilds its host
+driver from a build report, all without an edit of spikegate; the FPGA layer refuses a chip without an
+FPGA facet and two chips with one core kind id. See tests/test_chip_registry.py for the same toy chip
+through ``trace`` and ``eval`` without options."""
 
 import json
 
 import numpy as np
 import pytest
 
-from plugin_chip import CounterChip, CounterConfig
+from plugin_chip import CounterChip, CounterConfig, CounterSim
 from spikegate.fpga.build import build_bitstream, design_clock_hz, design_cores
-from spikegate.fpga.host import DynapcnnBoard, SelectedCore, XyloBoard
+from spikegate.fpga.facet import Design
+from spikegate.fpga.host import DynapcnnBoard, Link, SelectedCore, XyloBoard
+from spikegate.fpga.protocol import core_kinds, ident_word, parse_ident
+from spikegate.fpga.serial_top import SerialTop
+from spikegate.fpga.transport import SimulatedSerial
 from spikegate.hdl.dynapcnn import CoreLimits
 from spikegate.hdl.xylo import XyloCoreParams
-from spikegate.sim.chip import get_chip, register, unregister
+from spikegate.sim.chip import chip_cli_options, get_chip, register, unregister
 from spikegate.sim.cli import main
+from spikegate.sim.trace import Trace
 
 
 class HardwareCounterChip(CounterChip):
     facets = {"hdl": "plugin_chip.hdl:HDL"}
 
 
-@pytest.fixture
-def counter_chip():
-    chip = register(HardwareCounterChip())
+class FPGACounterChip(CounterChip):
+    facets = {"hdl": "plugin_chip.hdl:HDL", "fpga": "plugin_chip.fpga:FPGA"}
+
+
+def registered(chip):
+    register(chip)
     yield chip
     unregister(chip.name)
+
+
+@pytest.fixture
+def counter_chip():
+    yield from registered(HardwareCounterChip())
+
+
+@pytest.fixture
+def fpga_counter_chip():
+    yield from registered(FPGACounterChip())
 
 
 def test_a_plugin_chip_runs_through_vectors(counter_chip, tmp_path, capsys):
@@ -64,13 +84,16 @@ def test_fpga_facets_rebuild_the_drivers_from_a_report():
               "limits": dynapcnn.report_entry(limits)}
     report = json.loads(json.dumps(report))  # as read back from report.json
     assert report["limits"][0] == {"kernel": 256, "neuron": 256, "bias": 8} and report["params"]["n_hidden"] == 32
-    board = xylo.open_board("a link", report)
+    design = Design.from_report(report)
+    assert design.cores == ("xylo", "dynapcnn") and design.hardware == {"xylo": params, "dynapcnn": limits}
+    board = design.open_board("a link", "xylo")
     assert type(board) is XyloBoard and board.params == params
     assert type(board.link) is SelectedCore and (board.link.index, board.link.kind) == (0, "xylo")
-    board = dynapcnn.open_board("a link", report)
+    board = design.open_board("a link", "dynapcnn")
     assert type(board) is DynapcnnBoard and board.limits == limits and board.link.index == 1
-    board = xylo.open_board("a link", {"cores": ["xylo"], "params": xylo.report_entry(params)})
+    board = Design.from_report({"cores": ["xylo"], "params": xylo.report_entry(params)}).open_board("a link", "xylo")
     assert board.link == "a link"  # a single-core design: no SELECT
+    assert {k: v for k, v in design.to_report().items() if k != "board"} == {"core": "xylo+dynapcnn", **report}
 
 
 def test_designs_and_clocks():
@@ -90,7 +113,7 @@ def test_designs_wrong(counter_chip, tmp_path, capsys):
     with pytest.raises(TypeError, match="config: a CounterConfig is not a xylo configuration"):
         build_bitstream("icebreaker", "xylo", tmp_path, config=CounterConfig(n_inputs=2, threshold=2))
     with pytest.raises(ValueError, match="report: the design holds dynapcnn, no xylo core"):
-        get_chip("xylo").facet("fpga").open_board(None, {"cores": ["dynapcnn"], "limits": []})
+        Design.from_report({"cores": ["dynapcnn"], "limits": []}).open_board(None, "xylo")
     assert main(["fpga", "build", "--board", "icebreaker", "--core", "counter", "--out", str(tmp_path)]) == 2
     assert "spikegate fpga build: core: 'counter' is not one of ('dynapcnn', 'xylo')" in capsys.readouterr().err
     assert main(["fpga", "build", "--board", "ulx3s", "--core", "dynapcnn", "--size", "4/8/2",
@@ -120,3 +143,99 @@ def test_fpga_doc_board_table_matches_the_facets():
         assert dynapcnn.strip().endswith(f"at {design_clock_hz(board, ['dynapcnn']) / 1e6:g} MHz")
         clock = design_clock_hz(board, ["xylo", "dynapcnn"])
         assert both.strip() == "does not fit" if clock is None else both.strip().endswith(f"at {clock / 1e6:g} MHz")
+
+
+def test_a_plugin_chip_declares_its_cli_options_and_bundled_network(counter_chip, tmp_path, capsys):
+    CounterConfig(n_inputs=2, threshold=2).save(tmp_path / "counter.json")
+    np.save(tmp_path / "raster.npy", np.array([[1, 0], [2, 1], [3, 1]]))
+    for reset, membrane in (("subtract", [1, 1, 2]), ("zero", [1, 0, 0])):
+        assert main(["trace", "record", "counter", str(tmp_path / "counter.json"), str(tmp_path / "raster.npy"),
+                     "--reset", reset, "--out", str(tmp_path / f"{reset}.npz")]) == 0
+        assert Trace.load(tmp_path / f"{reset}.npz").fields["membrane"][:, 0].tolist() == membrane
+    capsys.readouterr()
+    assert main(["eval", "bundled:counter", "synthetic:xylo:8", "--reset", "zero", "--workers", "0", "--no-progress",
+                 "--out", str(tmp_path / "eval")]) == 0
+    manifest = json.loads((tmp_path / "eval" / "manifest.json").read_text())
+    assert manifest["run"]["evaluator"]["chip"] == "counter" and manifest["run"]["evaluator"]["reset"] == "zero"
+    assert json.loads((tmp_path / "eval" / "summary.json").read_text())["evaluated"] == 8
+
+
+def test_a_plugin_chip_declares_its_cli_options_and_bundled_network_wrong(counter_chip, tmp_path, capsys):
+    np.save(tmp_path / "raster.npy", np.ones((3, 16), int))
+    assert main(["trace", "record", "xylo", "x.json", str(tmp_path / "raster.npy"), "--reset", "zero",
+                 "--out", str(tmp_path / "t.npz")]) == 2
+    err = capsys.readouterr().err
+    assert "option reset: value 'zero' does not apply to xylo (trace of xylo takes: no options)" in err
+    assert main(["eval", "bundled:xylo", "synthetic:xylo:4", "--reset", "zero", "--workers", "0",
+                 "--out", str(tmp_path / "e")]) == 2
+    err = capsys.readouterr().err
+    assert "option reset: value 'zero' does not apply to xylo (evaluator of xylo takes: rule)" in err
+    assert main(["eval", "bundled:loihi", "synthetic:xylo", "--workers", "0", "--out", str(tmp_path / "e")]) == 2
+    assert "bundled networks are ['bundled:counter', 'bundled:dynapcnn', 'bundled:xylo']" in capsys.readouterr().err
+    assert main(["eval", "bundled:counter", "synthetic:xylo:4", "--reset", "half", "--workers", "0"]) == 2
+    assert "argument --reset: invalid choice: 'half'" in capsys.readouterr().err
+    clashing = type("RuleChip", (CounterChip,), {"name": "rules", "cli_options": {"eval": {"rule": {"type": int}}}})
+    register(clashing())
+    try:
+        with pytest.raises(ValueError, match="^eval --rule: declared differently by chips xylo and rules$"):
+            chip_cli_options("eval")
+    finally:
+        unregister("rules")
+    with pytest.raises(ValueError, match=r"command: 'run' is not one of \('trace', 'eval', 'vectors'\)"):
+        chip_cli_options("run")
+
+
+def test_a_plugin_chip_runs_on_the_fpga_host_path(fpga_counter_chip):
+    """The counter core behind the UART in simulation (protocol engine, SerialTop, Link: spikegate's own),
+    its driver rebuilt from a build report through its facet, equal to the model value by value."""
+    assert core_kinds() == {"xylo": 1, "dynapcnn": 2, "counter": 3}
+    assert parse_ident(ident_word("counter", 1, 0))["kind"] == "counter"
+    assert design_cores("counter") == ["counter"] and design_clock_hz("icebreaker", ["counter"]) == 12e6
+    facet = fpga_counter_chip.facet("fpga")
+    report = json.loads(json.dumps(Design("icebreaker", ("counter",), {"counter": 3}).to_report()))
+    assert report == {"board": "icebreaker", "core": "counter", "cores": ["counter"], "counter": {"channels": 3}}
+    design = Design.from_report(report)
+    assert design.hardware == {"counter": 3}
+    config = CounterConfig(n_inputs=3, threshold=3)
+    serial = SimulatedSerial(SerialTop({"counter": facet.adapter(3)}, 4), 4)
+    board = design.open_board(Link(serial), "counter", config)
+    assert board.link.status().kind == "counter"
+    raster = np.array([[1, 0, 3], [2, 1, 0], [0, 4, 5], [3, 3, 3]])
+    got, want = board.run(raster), CounterSim(config).run(raster)
+    assert got[1].tolist() == want[1].tolist() and got[0].tolist() == want[0].tolist()
+
+
+def test_a_plugin_chip_runs_on_the_fpga_host_path_wrong(fpga_counter_chip, tmp_path, capsys):
+    with pytest.raises(ValueError, match="^report: no 'counter' entry for its counter core$"):
+        Design.from_report({"cores": ["counter"]})
+    with pytest.raises(ValueError, match=r"^report 'counter': not the hardware of a counter core \("):
+        Design.from_report({"cores": ["counter"], "counter": {}})
+    with pytest.raises(ValueError, match=r"^report: core 'loihi' is not one of \('dynapcnn', 'xylo', 'counter'\)$"):
+        Design.from_report({"cores": ["loihi"]})
+    with pytest.raises(ValueError, match="^report: no 'cores' list; not a report of spikegate fpga build$"):
+        Design.from_report({"core": "counter"})
+    (tmp_path / "report.json").write_text("{")
+    with pytest.raises(ValueError, match=r"report.json: not valid JSON \("):
+        Design.load(tmp_path / "report.json")
+    assert main(["fpga", "build", "--board", "ulx3s", "--core", "counter", "--out", str(tmp_path / "b")]) == 2
+    assert "core: 'counter' does not fit the ulx3s" in capsys.readouterr().err
+    assert main(["fpga", "build", "--board", "icebreaker", "--core", "xylo", "--channels", "3",
+                 "--out", str(tmp_path / "b")]) == 2
+    assert "--channels applies to --core counter or xylo+counter only" in capsys.readouterr().err
+    assert not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize("facet, message", [
+    ("CLASHING", "core_kind 1: declared by both xylo and counter; each chip's FPGA facet needs its own id"),
+    ("OVERSIZED", r"core_kind of counter: value 256 is outside 1..255"),
+])
+def test_core_kind_ids_wrong(facet, message):
+    chip = register(type("Clash", (CounterChip,), {"facets": {"fpga": f"plugin_chip.fpga:{facet}"}})())
+    try:
+        with pytest.raises(ValueError, match=f"^{message}$"):
+            core_kinds()
+        with pytest.raises(ValueError, match=f"^{message}$"):
+            ident_word("xylo")
+    finally:
+        unregister(chip.name)
+    assert core_kinds() == {"xylo": 1, "dynapcnn": 2}

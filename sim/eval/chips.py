@@ -28,17 +28,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ..dynapcnn.config import DVS_POLARITIES, DVS_SIZE
-from ..chip import chip_of, select_options
+from ..chip import chip_of, chips, cli_option_defaults, select_options
 from ..chip import load_config as chip_load_config
+from ..dynapcnn.chip import DEFAULT_BATCH_SIZE, DYNAPCNN_MODES
+from ..dynapcnn.config import DVS_POLARITIES, DVS_SIZE
+from ..xylo.chip import XYLO_RULES
 from .cost import CostModel, default_costs, dynapcnn_cycles, xylo_cycles
 from .datasets import MalformedSample, as_events
 from .fit import first_sample, sensor_of
 
-XYLO_RULES = ("spikes", "vmem")
-DYNAPCNN_MODES = ("event", "timestep")
 DEVICES = ("cpu", "cuda")
-DEFAULT_BATCH_SIZE = 64
 MAX_RASTER_VALUES = 1 << 28
 """Most counts a time-stepped run holds at once (one sample's raster, or a batch's padded rasters): 2^28, a
 2 GiB raster of int64 counts. A sample needing more (a late timestamp at a small ``dt_us``) is malformed;
@@ -411,33 +410,27 @@ def _int64(value):
 
 # ----------------------------------------------------------------------------------- configs
 def load_config(spec: str | Path):
-    """A register configuration from a JSON file (of any chip, told by its ``format`` field), or a
-    bundled network: ``bundled:dynapcnn``, ``bundled:xylo``."""
+    """A register configuration from a JSON file (of any chip, told by its ``format`` field), or the
+    bundled network of a chip (its descriptor's ``bundled_network``): ``bundled:dynapcnn``, ``bundled:xylo``."""
     text = str(spec)
     if text.startswith("bundled:"):
-        from .synthetic import BUNDLED
-
-        if text[8:] not in BUNDLED:
-            raise ValueError(f"config {text!r}: bundled networks are {sorted('bundled:' + n for n in BUNDLED)}")
-        return BUNDLED[text[8:]]()
+        bundled = {name: chip for name, chip in chips().items() if chip.bundled_network}
+        name = text[len("bundled:"):]
+        if name not in bundled:
+            raise ValueError(f"config {text!r}: bundled networks are {sorted('bundled:' + n for n in bundled)}")
+        return bundled[name].bundled_config()
     return chip_load_config(text)
 
 
-def make_evaluator(config, *, rule: str = "spikes", mode: str = "event", output_core: int | None = None,
-                   dt_us: int = 1000, device: str = "cpu", batch_size: int = DEFAULT_BATCH_SIZE,
-                   pj_per_sop: float | None = None, pj_per_event: float | None = None) -> Evaluator:
-    """The evaluator of ``config``, a register configuration of any chip. Options of other chips are
-    ignored at their defaults and refused when set (``rule`` is Xylo's; ``mode``, ``output_core``,
-    ``dt_us``, ``device`` and ``batch_size`` are DYNAP-CNN's).
+def make_evaluator(config, *, pj_per_sop: float | None = None, pj_per_event: float | None = None,
+                   **options) -> Evaluator:
+    """The evaluator of ``config``, a register configuration of any chip, with the chip's evaluator
+    ``options`` (its descriptor's ``evaluator`` keywords: Xylo ``rule``; DYNAP-CNN ``mode``, ``output_core``,
+    ``dt_us``, ``device``, ``batch_size``). Options of other chips (the ``eval`` options of every chip's
+    ``cli_options``) are ignored at their defaults and refused when set.
 
     ``pj_per_sop`` / ``pj_per_event`` replace the chip's default energy prices (:mod:`.cost`)."""
     chip = chip_of(config)
     costs = CostModel(pj_per_sop=chip.pj_per_sop if pj_per_sop is None else pj_per_sop,
                       pj_per_event=chip.pj_per_event if pj_per_event is None else pj_per_event)
-    options = {"rule": rule, "mode": mode, "output_core": output_core, "dt_us": dt_us, "device": device,
-               "batch_size": batch_size}
-    return chip.evaluator(config, costs, **select_options(chip, chip.evaluator, options, _EVALUATOR_DEFAULTS))
-
-
-_EVALUATOR_DEFAULTS = {"rule": "spikes", "mode": "event", "output_core": None, "dt_us": 1000, "device": "cpu",
-                       "batch_size": DEFAULT_BATCH_SIZE}
+    return chip.evaluator(config, costs, **select_options(chip, chip.evaluator, options, cli_option_defaults("eval")))

@@ -18,7 +18,8 @@ alone, so any worker of a Dask cluster regenerates exactly the same sample witho
 
 :func:`dynapcnn_network` and :func:`xylo_network` build register configurations by hand (no
 training) that classify these datasets well above chance; they are the bundled networks of
-``spikegate eval bundled:dynapcnn synthetic:dvs``.
+``spikegate eval bundled:dynapcnn synthetic:dvs`` (each chip's descriptor names its own:
+``Chip.bundled_network``).
 """
 
 from __future__ import annotations
@@ -178,5 +179,3 @@ def xylo_network():
     return XyloConfig.from_spec(weights_in=weights_in, weights_out=weights_out, dash_syn=2, dash_mem=2,
                                 dash_syn_out=2, dash_mem_out=2, threshold=60, threshold_out=60)
 
-
-BUNDLED = {"dynapcnn": dynapcnn_network, "xylo": xylo_network}

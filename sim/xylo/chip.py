@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from ..chip import Chip
 
+#: Xylo prediction rules of dataset evaluations (:class:`~spikegate.sim.eval.chips.XyloEvaluator`)
+XYLO_RULES = ("spikes", "vmem")
+
 
 class XyloChip(Chip):
     name = "xylo"
@@ -14,6 +17,13 @@ class XyloChip(Chip):
               "fpga": "spikegate.fpga.xylo_facet:FPGA"}
     pj_per_sop = 5.0
     pj_per_event = 10.0
+    bundled_network = "spikegate.sim.eval.synthetic:xylo_network"  # classifies synthetic:xylo
+    cli_options = {
+        "eval": {"rule": {"choices": XYLO_RULES, "default": "spikes",
+                          "help": "Xylo prediction: most readout spikes (default) or highest Vmem_out"}},
+        "vectors": {"no-state": {"dest": "with_state", "action": "store_false",
+                                 "help": "Xylo: leave out the expected state per step"}},
+    }
 
     def config_class(self) -> type:
         from .config import XyloConfig
