@@ -164,18 +164,30 @@ class CompiledSerial:
     that bit-bangs the bytes written here onto ``rx`` and decodes ``tx``. It runs hundreds of times
     faster than Amaranth's simulator, which lets tests load full-size networks through the UART.
     Compiling takes a minute or so for a large design.
+
+    ``divisor=None``: the design has the host link's byte streams in place of the UART pins
+    (:class:`.serial_top.SerialTop` built with ``divisor=None``); bytes go in and out at up to one per
+    cycle, so the protocol engine and the core run cycle-exact without UART bit times (the busy cycles
+    DONE reports are the core's own). A bit time (``pause``, ``drain``) is then one cycle and
+    :meth:`write_garbled` is refused.
     """
 
     BRIDGE = Path(__file__).parent / "data" / "cxxrtl_serial.cc"
+    #: With byte streams, a read simulates on until no byte came for this many cycles and keeps what
+    #: came (a READ's replies follow each other within a few cycles): one request instead of one per
+    #: reply. The extra cycles are idle time between host commands; the core's busy cycles are unchanged.
+    READ_AHEAD_CYCLES = 32
 
-    def __init__(self, design, divisor: int, cache_dir=None, timeout_cycles: int = 5_000_000, optimize: str = "-O1"):
+    def __init__(self, design, divisor: int | None, cache_dir=None, timeout_cycles: int = 5_000_000,
+                 optimize: str = "-O1"):
         import subprocess
 
         binary = cxxrtl.build(design, self.BRIDGE, what="CXXRTL serial simulation", optimize=optimize,
-                              cache_dir=cache_dir)
-        self._process = subprocess.Popen([str(binary), str(divisor)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         text=True, bufsize=1, start_new_session=True)
-        self.divisor, self.timeout_cycles, self.cycles = divisor, timeout_cycles, 0
+                              defines=("BYTE_STREAMS",) if divisor is None else (), cache_dir=cache_dir)
+        self.divisor, self.timeout_cycles, self.cycles = divisor or 1, timeout_cycles, 0
+        self._bytes, self._ahead = divisor is None, b""
+        self._process = subprocess.Popen([str(binary), str(self.divisor)], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, text=True, bufsize=1, start_new_session=True)
 
     def write(self, data: bytes) -> None:
         for start in range(0, len(data), 4096):
@@ -184,14 +196,16 @@ class CompiledSerial:
 
     def write_garbled(self, byte: int) -> None:
         """Send ``byte`` with a low stop bit: the device's receiver sees a framing error."""
+        if self._bytes:
+            raise ValueError("write_garbled: a design with byte streams (divisor None) has no UART line to garble")
         self._process.stdin.write(f"F {byte:02x}\n")
 
     def pause(self, bits: int) -> None:
         """Hold the line idle for ``bits`` bit times before the next byte written."""
         self._process.stdin.write(f"P {bits}\n")
 
-    def _request(self, n: int, cycles: int) -> bytes:
-        self._process.stdin.write(f"R {n} {cycles}\n")
+    def _request(self, n: int, cycles: int, quiet: int = 0) -> bytes:
+        self._process.stdin.write(f"R {n} {cycles} {quiet}\n")
         self._process.stdin.flush()
         line = self._process.stdout.readline()
         if not line:
@@ -203,15 +217,20 @@ class CompiledSerial:
     def drain(self, quiet_bits: int) -> int:
         """Send what is queued, then discard received bytes until none came for ``quiet_bits`` bit
         times; returns how many were discarded."""
-        dropped = 0
+        dropped, self._ahead = len(self._ahead), b""
         while received := self._request(1 << 20, quiet_bits * self.divisor):
             dropped += len(received)
         return dropped
 
     def read(self, n: int) -> bytes:
-        received = self._request(n, self.timeout_cycles)
-        if len(received) != n:
-            raise TimeoutError(f"compiled serial: {len(received)} of {n} bytes after {self.timeout_cycles} cycles")
+        if len(self._ahead) < n:
+            # byte streams: read on while replies keep coming (a READ's words arrive in one request)
+            self._ahead += self._request(n - len(self._ahead), self.timeout_cycles,
+                                         self.READ_AHEAD_CYCLES if self._bytes else 0)
+        if len(self._ahead) < n:
+            received, self._ahead = len(self._ahead), b""
+            raise TimeoutError(f"compiled serial: {received} of {n} bytes after {self.timeout_cycles} cycles")
+        received, self._ahead = self._ahead[:n], self._ahead[n:]
         return received
 
     def close(self) -> None:

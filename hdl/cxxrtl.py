@@ -80,10 +80,13 @@ def generate(design) -> str:
                           advice="retry on a less loaded machine or raise spikegate.hdl.tools.RUN_TIMEOUT_S").stdout
 
 
-def _flags(optimize: str) -> list[str]:
+def _flags(optimize: str, defines) -> list[str]:
     if optimize not in OPTIMIZE_LEVELS:
         raise ValueError(f"optimize: {optimize!r} is not one of {OPTIMIZE_LEVELS}")
-    return ["-std=c++14", optimize, "-DNDEBUG"]
+    for name in defines:
+        if not name.isidentifier():
+            raise ValueError(f"defines: {name!r} is not a C++ macro name")
+    return ["-std=c++14", optimize, "-DNDEBUG", *(f"-D{name}" for name in defines)]
 
 
 def cache_key(source: str, driver: str, flags, compiler: str) -> str:
@@ -104,15 +107,15 @@ def _first_error(stderr: str) -> str:
     return next((line for line in lines if "error" in line), lines[0] if lines else "no diagnostic")
 
 
-def build(design, driver: Path, *, what: str, optimize: str = "-O1", cache_dir=None) -> Path:
+def build(design, driver: Path, *, what: str, optimize: str = "-O1", defines=(), cache_dir=None) -> Path:
     """The compiled simulator of ``design`` clocked by the C++ file ``driver``, built unless cached.
 
-    ``what`` names the simulator in errors (``"g++ (<what>)"``); ``cache_dir`` replaces
-    :func:`cache_directory`. Raises :class:`RuntimeError` when g++ is missing or the compile fails
-    (one line: the tool, the driver, the compiler's first error line), :class:`.tools.ToolTimeout`
-    past :data:`.tools.COMPILE_TIMEOUT_S`.
+    ``what`` names the simulator in errors (``"g++ (<what>)"``); ``defines``: macro names the driver
+    tests (``-D<name>``); ``cache_dir`` replaces :func:`cache_directory`. Raises :class:`RuntimeError`
+    when g++ is missing or the compile fails (one line: the tool, the driver, the compiler's first
+    error line), :class:`.tools.ToolTimeout` past :data:`.tools.COMPILE_TIMEOUT_S`.
     """
-    flags = _flags(optimize)
+    flags = _flags(optimize, defines)
     compiler = _compiler()
     driver = Path(driver)
     driver_text = driver.read_text()

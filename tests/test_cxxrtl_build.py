@@ -1,6 +1,6 @@
 """The one CXXRTL build path (spikegate.hdl.cxxrtl): a tiny counter built with a tiny driver runs; a second
-build is a cache hit (no g++ run, same binary); an edited design gets a new binary; a missing g++, a
-driver that does not compile and an unknown optimisation level are one-line errors."""
+build is a cache hit (no g++ run, same binary); an edited design, driver or flags get a new key; a missing
+g++, a driver that does not compile, an unknown optimisation level or macro name are one-line errors."""
 
 import gc
 import shutil
@@ -83,7 +83,8 @@ def test_edited_design_driver_or_flags_get_a_new_key(driver):
 
 def test_missing_compiler_wrong(driver, monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
-    with refused(), pytest.raises(RuntimeError, match=r"^CXXRTL build: g\+\+ \(a C\+\+14 compiler\) was not found on PATH; "):
+    with refused(), pytest.raises(RuntimeError, match=r"^CXXRTL build: g\+\+ \(a C\+\+14 compiler\) was not "
+                                                      r"found on PATH; "):
         cxxrtl.build(Counter(3), driver, what="test counter")
 
 
@@ -95,6 +96,9 @@ def test_driver_that_does_not_compile_wrong(tmp_path, driver):
     assert not list((tmp_path / "cache").iterdir())  # the scratch folder is gone
 
 
-def test_unknown_optimisation_level_wrong(driver):
-    with refused(), pytest.raises(ValueError, match=r"^optimize: '-O9' is not one of \('-O0', '-O1', '-O2', '-O3', '-Os'\)$"):
+def test_unknown_optimisation_level_or_macro_wrong(driver):
+    with refused(), pytest.raises(ValueError, match=r"^optimize: '-O9' is not one of "
+                                                    r"\('-O0', '-O1', '-O2', '-O3', '-Os'\)$"):
         cxxrtl.build(Counter(3), driver, what="test counter", optimize="-O9")
+    with refused(), pytest.raises(ValueError, match=r"^defines: 'A=1' is not a C\+\+ macro name$"):
+        cxxrtl.build(Counter(3), driver, what="test counter", defines=("A=1",))
