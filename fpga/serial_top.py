@@ -16,18 +16,24 @@ class SerialTop(wiring.Component):
     Parameters:
         cores: ``{kind: adapter}``, chip names of :func:`.protocol.core_kinds`, in SELECT index order
             (e.g. ``{"xylo": XyloAdapter(params), "dynapcnn": DynapcnnAdapter(limits)}``).
-        divisor: clock cycles per UART bit.
+        divisor: clock cycles per UART bit; ``None``: byte streams in place of the UART
+            (:class:`.link.HostLink`), the design :class:`.transport.CompiledSerial` runs cycle-exact
+            with ``divisor=None``.
 
     Members:
         rx: In(1), UART line from the host (idle high).
         tx: Out(1), UART line to the host (idle high).
+        rx_bytes, tx_bytes: the host link's byte streams, in place of ``rx`` and ``tx`` when
+            ``divisor`` is None.
     """
 
-    def __init__(self, cores: dict, divisor: int):
+    def __init__(self, cores: dict, divisor: int | None):
         if not cores:
             raise ValueError("cores: no core given; a design holds at least one")
         self.cores, self.divisor = dict(cores), divisor
-        super().__init__({"rx": In(1, init=1), "tx": Out(1, init=1)})
+        self.link = HostLink(divisor, self.kinds)
+        super().__init__({name: member for name, member in self.link.signature.members.items()
+                          if name in ("rx", "tx", "rx_bytes", "tx_bytes")})
 
     @property
     def kinds(self) -> tuple:
@@ -36,7 +42,7 @@ class SerialTop(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.link = link = HostLink(self.divisor, self.kinds)
+        m.submodules.link = link = self.link
         adapters = list(self.cores.values())
         for kind, adapter in self.cores.items():
             m.submodules[kind] = adapter
@@ -48,5 +54,9 @@ class SerialTop(wiring.Component):
             m.d.comb += select.select.eq(link.select)
             for port, adapter in zip(select.cores, adapters):
                 wiring.connect(m, port, adapter)
-        m.d.comb += [link.rx.eq(self.rx), self.tx.eq(link.tx)]
+        if self.divisor is None:
+            wiring.connect(m, wiring.flipped(self.rx_bytes), link.rx_bytes)
+            wiring.connect(m, link.tx_bytes, wiring.flipped(self.tx_bytes))
+        else:
+            m.d.comb += [link.rx.eq(self.rx), self.tx.eq(link.tx)]
         return m

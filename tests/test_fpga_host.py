@@ -182,6 +182,37 @@ def test_xylo_and_dynapcnn_share_one_link():
 
 
 @pytest.mark.slow
+def test_xylo_and_dynapcnn_over_compiled_byte_streams(tmp_path):
+    """The xylo+dynapcnn design without its UART (divisor None), compiled by CXXRTL: both boards' results
+    equal their models, and each Xylo step's busy cycles from DONE equal the core's own cycles in
+    Amaranth's simulator (the protocol engine adds none). Opt in with --run-slow: ~20 s of g++ (the
+    default suite runs Xylo this way in tests/test_xylo_hdl_cxxrtl.py)."""
+    from spikegate.hdl.xylo import simulate
+
+    rng = np.random.default_rng(5)
+    config = random_config(rng, 3, 6, 2, 1, regime="medium", max_fanout=4)
+    raster = random_raster(rng, 6, 3, 3.0)
+    chip = small_chip(rng)
+    params, limits = XyloCoreParams.for_config(config), fitted_limits(chip)
+    serial = CompiledSerial(SerialTop({"xylo": XyloAdapter(params), "dynapcnn": DynapcnnAdapter(limits)}, None),
+                            None, tmp_path, optimize="-O0")
+    try:
+        link = Link(serial)
+        xylo, dynapcnn = XyloBoard(link, params, config, select=0), DynapcnnBoard(link, limits, chip, select=1)
+        batch = np.zeros(10, INPUT_EVENT_DTYPE)
+        batch["x"], batch["y"] = rng.integers(0, 4, 10), rng.integers(0, 4, 10)
+        batch["p"], batch["t"] = rng.integers(0, 2, 10), np.arange(10) * 10
+        want_events, membranes = reference(chip, batch)
+        assert_same_run(XyloSim(config).evolve(raster, record=True), xylo.evolve(raster, record=True))
+        assert_same_chip_run(chip, want_events, membranes, dynapcnn, dynapcnn(batch))
+        assert_same({"cycles": simulate(config, raster, record=False)[3]}, {"cycles": xylo.cycles},
+                    names=("Amaranth simulator", "board"))
+        assert link.status().unknown_commands == 0
+    finally:
+        serial.close()
+
+
+@pytest.mark.slow
 def test_full_size_xylo_and_dynapcnn_through_one_uart(tmp_path):
     """The ULX3S xylo+dynapcnn top level at full size (16/1000/8 beside nine cores of the board's
     memory depths), compiled by CXXRTL: a random 1000-neuron network and a two-core DYNAP-CNN network

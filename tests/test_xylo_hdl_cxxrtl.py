@@ -1,5 +1,6 @@
-"""XyloCore compiled with CXXRTL (simulate(..., backend="cxxrtl")) equals the numpy model and the
-Python simulator, cycle counts included, and runs the full-size array over many steps."""
+"""XyloCore compiled with CXXRTL (simulate(..., backend="cxxrtl"): XyloBoard over CompiledSerial's byte
+streams) equals the numpy model and the Python simulator, cycle counts included, and runs the full-size
+array over many steps."""
 
 import shutil
 
@@ -7,8 +8,11 @@ import numpy as np
 import pytest
 from xylo_reference import random_config, random_raster
 
+from spikegate.fpga.serial_top import SerialTop
+from spikegate.fpga.transport import CompiledSerial
+from spikegate.fpga.xylo_adapter import XyloAdapter
 from spikegate.hdl.xylo import XyloCoreParams, simulate
-from spikegate.hdl.xylo.cxxrtl import CACHE_VARIABLE
+from spikegate.hdl.cxxrtl import CACHE_VARIABLE
 from spikegate.sim.compare import assert_same
 from spikegate.sim.xylo import XyloConfig, XyloSim
 
@@ -24,11 +28,14 @@ def cache(tmp_path_factory):
         yield
 
 
+PARAMS = XyloCoreParams(6, 24, 4, max_fanout=10, max_synapses=240)  # one build for the small tests
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_cxxrtl_equals_python_simulator_and_numpy(seed):
     rng = np.random.default_rng(300 + seed)
     config = random_config(rng, 6, 24, 4, version=1, regime=("quiet", "medium", "saturated")[seed], max_fanout=10)
-    params = XyloCoreParams(6, 24, 4, max_fanout=10, max_synapses=240)  # one build for the three configs
+    params = PARAMS
     raster = random_raster(rng, 12, 6, rate=1.5)
     out, state, rec, cycles = simulate(config, raster, params=params, backend="cxxrtl")
     py_out, py_state, py_rec, py_cycles = simulate(config, raster[:4], params=params)
@@ -65,3 +72,15 @@ def test_cxxrtl_wrong():
         simulate(config, [[1]], vcd="x.vcd", backend="cxxrtl")
     with pytest.raises(ValueError, match="backend: 'verilator' is not one of"):
         simulate(config, [[1]], backend="verilator")
+    with pytest.raises(ValueError, match=r"^Nin: the config has 1, the core is built for 6$"):
+        simulate(config, [[1]], params=PARAMS, backend="cxxrtl")  # the board would pad it: refused first
+
+
+def test_byte_streams_have_no_line_to_garble_wrong():
+    serial = CompiledSerial(SerialTop({"xylo": XyloAdapter(PARAMS)}, None), None)  # the small tests' build
+    try:
+        with pytest.raises(ValueError, match=r"^write_garbled: a design with byte streams \(divisor None\) has "
+                                             r"no UART line to garble$"):
+            serial.write_garbled(0x55)
+    finally:
+        serial.close()

@@ -3,10 +3,15 @@
 // stdin, one request per line:  "W <hex bytes>"  queue bytes to send on rx;
 //                                "F <hex byte>"  queue one byte sent with a low stop bit (framing error);
 //                                "P <bits>"  queue an idle line for that many bit times;
-//                                "R <n> <max cycles>"  simulate until n bytes came out of tx (or the
-//                                limit, counted from when the queued bytes are all sent), then print
-//                                "<cycles> <hex bytes>" (as many as arrived).
+//                                "R <n> <max cycles> <quiet>"  simulate until n bytes came out of tx (or
+//                                the limit, counted from when the queued bytes are all sent), then on
+//                                until none came for <quiet> cycles (read-ahead; 0: stop at n), then
+//                                print "<cycles> <hex bytes>" (all that arrived).
 // Bytes are sent 8N1, LSB first, `divisor` cycles per bit (argv[1]); tx is sampled mid-bit.
+//
+// Compiled with -DBYTE_STREAMS, the design has the host link's byte streams `rx_bytes` (in) and `tx_bytes`
+// (out, always ready) in place of the pins (spikegate.fpga.link.HostLink with divisor None): the next queued
+// byte is offered every cycle until taken, a bit time is one cycle ("P"); "F" is not sent (no line to garble).
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -25,14 +30,39 @@ int main(int argc, char **argv) {
     top.p_clk.set<bool>(true); top.step();
     ++cycles;
   };
+#ifndef BYTE_STREAMS
   top.p_rx.set<bool>(true);
+#endif
   top.p_rst.set<bool>(true); tick(); tick();
   top.p_rst.set<bool>(false);
 
   std::deque<long> to_device;  // a byte (0..255), a byte with a low stop bit (256 + byte), idle bits (-bits)
   std::deque<unsigned char> from_device;
+#ifdef BYTE_STREAMS
+  unsigned long rx_timer = 0;  // cycles of a pause still to wait
+  top.p_tx__bytes____ready.set<bool>(true);
+  auto sending = [&]() { return !to_device.empty(); };
+  auto cycle = [&]() {
+    if (rx_timer == 0 && !to_device.empty() && to_device.front() < 0) {
+      rx_timer = (unsigned long)(-to_device.front()); to_device.pop_front();
+    }
+    bool offered = rx_timer == 0 && !to_device.empty();
+    top.p_rx__bytes____valid.set<bool>(offered);
+    if (offered) top.p_rx__bytes____payload.set<unsigned>((unsigned)to_device.front());
+    top.p_clk.set<bool>(false); top.step();  // settle: sample the handshakes before the edge
+    bool taken = offered && top.p_rx__bytes____ready.get<bool>();
+    bool got = top.p_tx__bytes____valid.get<bool>();
+    unsigned char byte = top.p_tx__bytes____payload.get<unsigned>();
+    top.p_clk.set<bool>(true); top.step();
+    ++cycles;
+    if (rx_timer) --rx_timer;
+    if (taken) to_device.pop_front();
+    if (got) from_device.push_back(byte);
+  };
+#else
   int rx_bit = -1;  unsigned long rx_timer = 0;  long rx_byte = 0;             // sender state
   int tx_bit = -1;  unsigned long tx_timer = 0;  unsigned tx_byte = 0; bool tx_last = true;  // sampler
+  auto sending = [&]() { return rx_bit >= 0 || !to_device.empty(); };
   auto cycle = [&]() {
     if (rx_timer == 0) {
       if (rx_bit < 0) top.p_rx.set<bool>(true);  // idle (also after a low stop bit)
@@ -60,6 +90,7 @@ int main(int argc, char **argv) {
     }
     tx_last = tx;
   };
+#endif
 
   std::vector<char> line(1 << 16);
   std::string request;
@@ -78,17 +109,20 @@ int main(int argc, char **argv) {
     } else if (request[0] == 'P') {
       to_device.push_back(-(long)strtoul(request.c_str() + 2, nullptr, 10));
     } else if (request[0] == 'R') {
-      unsigned long n = 0; unsigned long long limit = 0;
-      sscanf(request.c_str() + 2, "%lu %llu", &n, &limit);
+      unsigned long n = 0; unsigned long long limit = 0, quiet = 0;
+      sscanf(request.c_str() + 2, "%lu %llu %llu", &n, &limit, &quiet);
       unsigned long long stop = cycles + limit;
       while (from_device.size() < n && cycles < stop) {
         cycle();
-        if (rx_bit >= 0 || !to_device.empty()) stop = cycles + limit;  // the limit counts once all is sent
+        if (sending()) stop = cycles + limit;  // the limit counts once all is sent
+      }
+      for (unsigned long long last = cycles, had = from_device.size();
+           from_device.size() >= n && cycles < stop && cycles - last < quiet;) {
+        cycle();
+        if (from_device.size() != had) { last = cycles; had = from_device.size(); }
       }
       printf("%llu ", cycles);
-      for (unsigned long i = 0; i < n && !from_device.empty(); ++i) {
-        printf("%02x", from_device.front()); from_device.pop_front();
-      }
+      for (; !from_device.empty(); from_device.pop_front()) printf("%02x", from_device.front());
       printf("\n");
       fflush(stdout);
     } else {

