@@ -1,0 +1,115 @@
+"""The memories of :class:`~spikegate.hdl.xylo.XyloCore` and the one signature its parts reach them by."""
+
+from functools import reduce
+from operator import or_
+
+from amaranth.hdl import MemoryData, Module, signed
+from amaranth.lib import data, memory, wiring
+from amaranth.lib.wiring import In, Out
+
+from .arith import STATE_BITS
+from .memory_map import NEURON_MEMORIES, SINGLE_PORT_MEMORIES, TARGET_BITS, Region, XyloCoreParams
+from .spram import SinglePortRAM, ram_signature
+
+#: Bits of a spike-count word: the count (0..31) and the epoch bit (the parity of the step that wrote it).
+SPIKE_WORD_BITS = 6
+
+#: Client names of :class:`CoreMemories`, one member each.
+CLIENTS = ("host", "pipeline", "controller")
+
+
+def neuron_layout(version: int) -> data.StructLayout:
+    """One word of every per-neuron memory, each field named as its region in lower case: Isyn, Isyn2 and
+    Vmem (int16), the spike-count word (:data:`SPIKE_WORD_BITS`), threshold (int16), dashes
+    (``dash_syn_2 << 8 | dash_syn << 4 | dash_mem``, 12 bits), alias (``1 << 10 | target``, 11 bits) and,
+    for version 2, bias (int16)."""
+    word = signed(STATE_BITS)
+    shapes = {Region.ISYN: word, Region.ISYN2: word, Region.VMEM: word, Region.SPIKES: SPIKE_WORD_BITS,
+              Region.THRESHOLD: word, Region.DASH: 12, Region.ALIAS: TARGET_BITS + 1, Region.BIAS: word}
+    assert set(shapes) == set(NEURON_MEMORIES)
+    if version == 1:
+        del shapes[Region.BIAS]
+    return data.StructLayout({region.name.lower(): shape for region, shape in shapes.items()})
+
+
+def access_signature(params: XyloCoreParams) -> wiring.Signature:
+    """A client's side of :class:`CoreMemories` (a :class:`HostPort`, the :class:`SynapticPipeline` or
+    the :class:`StepController`).
+
+    Members:
+        read_addr: Out(ceil(log2(neurons))) — the word every per-neuron memory reads this cycle.
+        read_data: In(:func:`neuron_layout`) — the words read at the previous cycle's ``read_addr``.
+        write_addr: Out(ceil(log2(neurons))) — the word the per-neuron memories write this cycle.
+        write_en: Out(struct of 1 bit per :func:`neuron_layout` field) — which memories write.
+        write_data: Out(:func:`neuron_layout`) — the words to write.
+        w_in, fan, misc: In(:func:`~spikegate.hdl.xylo.spram.ram_signature`) — the single-port memories
+            (``addr``, ``we``, ``wdata`` driven, ``rdata`` the word of the previous cycle's ``addr``).
+
+    ``neurons`` is ``n_hidden + n_outputs``: readout neuron ``o`` is word ``n_hidden + o``.
+    """
+    neuron = neuron_layout(params.version)
+    address = range(params.n_hidden + params.n_outputs)
+    return wiring.Signature({
+        "read_addr": Out(address),
+        "read_data": In(neuron),
+        "write_addr": Out(address),
+        "write_en": Out(data.StructLayout({name: 1 for name, _ in neuron})),
+        "write_data": Out(neuron),
+        "w_in": In(ram_signature(params.w_in_depth)),
+        "fan": In(ram_signature(params.max_synapses)),
+        "misc": In(ram_signature(params.misc_depth)),
+    })
+
+
+class CoreMemories(wiring.Component):
+    """Every memory of one core, shared by its three clients, which take turns: the host port while the
+    core is idle, the synaptic pipeline during its additions, the controller otherwise. A client drives
+    zeros outside its turn (Amaranth's default for an unassigned ``comb`` signal), so each memory port
+    takes the OR of the clients' requests; read data goes to all of them.
+
+    Parameters: ``params``, the :class:`XyloCoreParams` of the core.
+
+    Members:
+        host, pipeline, controller: In(:func:`access_signature`) — one client each.
+
+    Memories: W_IN (``w_in_depth`` words), FAN (``max_synapses``) and MISC (``misc_depth``) are
+    :class:`SinglePortRAM`; the per-neuron memories (:func:`neuron_layout`) are simple dual-port
+    ``amaranth.lib.memory.Memory`` of ``n_hidden + n_outputs`` words. Latency one cycle for every read,
+    one read and (per-neuron memories) one write per cycle.
+    """
+
+    def __init__(self, params: XyloCoreParams):
+        if not isinstance(params, XyloCoreParams):
+            raise TypeError(f"params: expected a XyloCoreParams, got {type(params).__name__}")
+        self._params = params
+        neurons = params.n_hidden + params.n_outputs
+        self._rams = {Region.W_IN: SinglePortRAM(params.w_in_depth), Region.FAN: SinglePortRAM(params.max_synapses),
+                      Region.MISC: SinglePortRAM(params.misc_depth)}
+        #: Memory (named by its region) -> its words, for simulation; see ``XyloCoreParams.locate``.
+        self.data = {Region[name.upper()]: MemoryData(shape=field.shape, depth=neurons, init=[])
+                     for name, field in neuron_layout(params.version)}
+        self.data |= {region: ram.data for region, ram in self._rams.items()}
+        super().__init__({client: In(access_signature(params)) for client in CLIENTS})
+
+    def elaborate(self, platform):
+        m = Module()
+        clients = [getattr(self, client) for client in CLIENTS]
+
+        def merged(get):  # the OR of one request over the clients
+            return reduce(or_, (get(client) for client in clients))
+
+        for name, _ in neuron_layout(self._params.version):
+            m.submodules[name] = mem = memory.Memory(data=self.data[Region[name.upper()]])
+            write, read = mem.write_port(), mem.read_port()
+            m.d.comb += [write.addr.eq(merged(lambda c: c.write_addr)),
+                         write.en.eq(merged(lambda c: c.write_en[name])),
+                         write.data.eq(merged(lambda c: c.write_data[name])),
+                         read.addr.eq(merged(lambda c: c.read_addr))]
+            m.d.comb += [client.read_data[name].eq(read.data) for client in clients]
+        for region in SINGLE_PORT_MEMORIES:
+            name = region.name.lower()
+            m.submodules[name] = ram = self._rams[region]
+            for member in ("addr", "we", "wdata"):
+                m.d.comb += getattr(ram, member).eq(merged(lambda c: getattr(getattr(c, name), member)))
+            m.d.comb += [getattr(client, name).rdata.eq(ram.rdata) for client in clients]
+        return m
