@@ -1,6 +1,8 @@
 """The step controller of the Xylo core: the FSM that sequences one time step (spec §3) over the
 synaptic pipeline and the neuron unit."""
 
+from dataclasses import dataclass
+
 from amaranth.hdl import Cat, Module, Mux, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
@@ -12,6 +14,17 @@ from .memories import access_signature
 from .memory_map import TARGET_BITS, XyloCoreParams
 from .neuron import NeuronUnit
 from .pipeline import Addition, Source
+
+@dataclass
+class _Registers:
+    """The controller's registers that several phases of a step use."""
+
+    counts: list  # this step's count (4 bits) per input channel, shifted down as channels are done
+    i: Signal  # input channel
+    n: Signal  # input pass neuron, recurrent source, or updated neuron
+    ptr: Signal  # first fan-out entry of the next recurrent source
+    parity: Signal  # this step's epoch: a spike-count word is of this step iff its bit 5 matches
+
 
 #: Cycles of the neuron sweep per neuron without spikes or pushes, per version (``N_START``, the
 #: :class:`NeuronUnit`'s 5 or 7 cycles, ``N_NEXT``).
@@ -66,24 +79,20 @@ class StepController(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         p, mem = self._params, self.memories
-        self._m = m
-        self._neurons = p.n_hidden + p.n_outputs
-        self._counts = [Signal(4, name=f"count{i}") for i in range(p.n_inputs)]  # shifted down as channels are done
-        self._i = Signal(range(p.n_inputs + 1))  # input channel
-        self._n = Signal(range(self._neurons))  # input pass neuron, recurrent source, or updated neuron
-        self._ptr = Signal(p.synapse_bits + 1)  # first fan-out entry of the next recurrent source
-        self._parity = Signal()  # this step's epoch: a spike-count word is of this step iff its bit 5 matches
-        m.submodules.neuron = self._unit = NeuronUnit(p.version)
+        neurons = p.n_hidden + p.n_outputs
+        r = _Registers(counts=[Signal(4, name=f"count{i}") for i in range(p.n_inputs)], i=Signal(range(p.n_inputs + 1)),
+                       n=Signal(range(neurons)), ptr=Signal(p.synapse_bits + 1), parity=Signal())
+        m.submodules.neuron = unit = NeuronUnit(p.version)
         idle = Signal()
         clearing = Signal()
         clear = Signal()  # the host wrote CTRL CLEAR; registered to keep the address decode out of the FSM
         cycles = Signal(32)
-        m.d.comb += [self.host.idle.eq(idle), self.host.parity.eq(self._parity), self.host.cycles.eq(cycles),
+        m.d.comb += [self.host.idle.eq(idle), self.host.parity.eq(r.parity), self.host.cycles.eq(cycles),
                      self.busy.eq(~idle), self.counts.ready.eq(idle)]
         with m.If(self.host.clear):
             m.d.sync += clear.eq(1)
         with m.If(self.counts.valid & self.counts.ready):
-            for i, count in enumerate(self._counts):
+            for i, count in enumerate(r.counts):
                 with m.If(self.counts.payload.channel == i):
                     c = self.counts.payload.count
                     m.d.sync += count.eq(Mux(c > MAX_INPUT_COUNT, MAX_INPUT_COUNT, c))
@@ -93,50 +102,49 @@ class StepController(wiring.Component):
             with m.State("IDLE"):
                 m.d.comb += [idle.eq(~clear), clearing.eq(clear)]
                 with m.If(clear):
-                    m.d.sync += [self._n.eq(0), clear.eq(0)]
+                    m.d.sync += [r.n.eq(0), clear.eq(0)]
                     m.next = "CLEAR"
                 with m.Elif(self.step):
-                    m.d.sync += [self._parity.eq(~self._parity), self._i.eq(0), cycles.eq(0)]
+                    m.d.sync += [r.parity.eq(~r.parity), r.i.eq(0), cycles.eq(0)]
                     m.next = "IN_CHAN"
             with m.State("CLEAR"):
-                m.d.comb += clearing.eq(1)
-                m.d.comb += mem.write_addr.eq(self._n)
+                m.d.comb += [clearing.eq(1), mem.write_addr.eq(r.n)]
                 for name in ("isyn", "isyn2", "vmem", "spikes"):
                     m.d.comb += [mem.write_data[name].eq(0), mem.write_en[name].eq(1)]
-                m.d.sync += [self._n.eq(self._n + 1), self._parity.eq(0)]
-                with m.If(self._n == self._neurons - 1):
+                m.d.sync += [r.n.eq(r.n + 1), r.parity.eq(0)]
+                with m.If(r.n == neurons - 1):
                     m.next = "IDLE"
-            self._input_phase()
-            self._recurrent_phase()
-            self._neuron_sweep()
+            self._input_phase(m, r)
+            self._recurrent_phase(m, r)
+            self._neuron_sweep(m, r, unit)
             with m.State("FINISH"):
                 m.d.comb += self.done.eq(1)
                 m.next = "IDLE"
         return m
 
-    # The phases add their states to the FSM of :meth:`elaborate`.
-    def _issue(self, kind: Source, count, index=0, lane=0):
+    # The phases add their states to the FSM of :meth:`elaborate` (``m`` is its module).
+    def _issue(self, m: Module, kind: Source, count, index=0, lane=0):
         """Start one addition in the synaptic pipeline."""
-        self._m.d.comb += [self.issue.valid.eq(1), self.issue.payload.kind.eq(kind),
+        m.d.comb += [self.issue.valid.eq(1), self.issue.payload.kind.eq(kind),
                            self.issue.payload.count.eq(count), self.issue.payload.index.eq(index),
                            self.issue.payload.lane.eq(lane)]
 
-    def _scan(self, j):
+    def _scan(self, m: Module, j):
         """Read source ``j``'s last spike count and fan-out length."""
-        self._m.d.comb += [self.memories.read_addr.eq(j), self.memories.misc.addr.eq(self._params.misc_len_base + j)]
+        m.d.comb += [self.memories.read_addr.eq(j), self.memories.misc.addr.eq(self._params.misc_len_base + j)]
 
-    def _input_phase(self):
+    def _input_phase(self, m: Module, r: _Registers):
         """1. Input channels ascending, each over every hidden neuron."""
-        m, p, mem, i, n = self._m, self._params, self.memories, self._i, self._n
-        head = self._counts[0]  # during the input phase, the count of channel i
+        p, mem, i, n = self._params, self.memories, r.i, r.n
+        head = r.counts[0]  # during the input phase, the count of channel i
 
         def next_channel():
-            m.d.sync += [i.eq(i + 1), Cat(self._counts).eq(Cat(self._counts[1:]))]
+            m.d.sync += [i.eq(i + 1), Cat(r.counts).eq(Cat(r.counts[1:]))]
 
         with m.State("IN_CHAN"):
             with m.If(i == p.n_inputs):
-                m.d.sync += [n.eq(0), self._ptr.eq(0)]
-                self._scan(0)
+                m.d.sync += [n.eq(0), r.ptr.eq(0)]
+                self._scan(m, 0)
                 m.next = "REC_TEST"
             with m.Elif(head != 0):
                 m.d.sync += n.eq(0)
@@ -145,7 +153,7 @@ class StepController(wiring.Component):
                 next_channel()
         with m.State("IN_STREAM"):
             m.d.comb += mem.w_in.addr.eq(Cat(n[:p.hidden_bits], i[:p.input_bits]))
-            self._issue(Source.INPUT, head, n)
+            self._issue(m, Source.INPUT, head, n)
             m.d.sync += n.eq(n + 1)
             with m.If(n == p.n_hidden - 1):
                 m.next = "IN_DRAIN"
@@ -154,13 +162,13 @@ class StepController(wiring.Component):
                 next_channel()
                 m.next = "IN_CHAN"
 
-    def _recurrent_phase(self):
+    def _recurrent_phase(self, m: Module, r: _Registers):
         """2-3. Hidden sources ascending that spiked the step before: fan-out list, then readout weights."""
-        m, p, mem, n = self._m, self._params, self.memories, self._n
+        p, mem, n = self._params, self.memories, r.n
         o = Signal(range(p.n_outputs))
         src_count = Signal(5)
         entry = Signal(p.synapse_bits + 1)
-        ptr = self._ptr
+        ptr = r.ptr
         remaining = Signal(p.length_bits)  # fan-out entries of the source still to issue
         length = mem.misc.rdata[:p.length_bits]
 
@@ -171,7 +179,7 @@ class StepController(wiring.Component):
                 m.next = "N_START"
             with m.Else():
                 m.d.sync += n.eq(j + 1)
-                self._scan(j + 1)
+                self._scan(m, j + 1)
                 m.next = "REC_TEST"
 
         with m.State("REC_TEST"):
@@ -187,13 +195,13 @@ class StepController(wiring.Component):
                 next_source(n)
         with m.State("REC_STREAM"):
             m.d.comb += [mem.fan.addr.eq(entry), mem.misc.addr.eq(entry >> 2)]
-            self._issue(Source.RECURRENT, src_count, lane=entry[:2])
+            self._issue(m, Source.RECURRENT, src_count, lane=entry[:2])
             m.d.sync += [entry.eq(entry + 1), remaining.eq(remaining - 1)]
             with m.If(remaining == 1):
                 m.next = "REC_OUT"
         with m.State("REC_OUT"):
             m.d.comb += mem.misc.addr.eq(p.misc_out_base + n * p.out_words + (o >> 1))
-            self._issue(Source.READOUT, src_count, o)
+            self._issue(m, Source.READOUT, src_count, o)
             m.d.sync += o.eq(o + 1)
             with m.If(o == p.n_outputs - 1):
                 m.next = "REC_DRAIN"
@@ -201,9 +209,9 @@ class StepController(wiring.Component):
             with m.If(~self.pipeline_busy):
                 next_source(n)
 
-    def _neuron_sweep(self):
+    def _neuron_sweep(self, m: Module, r: _Registers, unit: NeuronUnit):
         """4-7. Every neuron, hidden then readout: decay, membrane, spikes, alias push or output spike."""
-        m, p, mem, n, unit, parity = self._m, self._params, self.memories, self._n, self._unit, self._parity
+        p, mem, n, parity = self._params, self.memories, r.n, r.parity
         word = mem.read_data
         readout = Signal()  # the sweep is at a readout neuron
         alias = Signal(TARGET_BITS + 1, name="alias_word")
@@ -248,5 +256,5 @@ class StepController(wiring.Component):
             m.d.comb += mem.read_addr.eq(n + 1)
             m.d.sync += n.eq(n + 1)
             m.next = "N_START"
-            with m.If(n == self._neurons - 1):
+            with m.If(n == p.n_hidden + p.n_outputs - 1):
                 m.next = "FINISH"
