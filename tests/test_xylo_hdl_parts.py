@@ -55,11 +55,11 @@ def test_host_port_writes_every_kind_of_region():
         ctx.set(host.core.idle, 1)
         ctx.set(host.core.parity, 1)
         await send_all(ctx, host.config, [
-            {"addr": address(Region.CTRL, Ctrl.WSHIFT_REC), "data": 5},
-            {"addr": address(Region.THRESHOLD, 2), "data": 0x8001},
-            {"addr": address(Region.THRESHOLD_OUT, 1), "data": 1234},  # word n_hidden + 1
-            {"addr": address(Region.SPIKES, 0), "data": 7},  # stored with the epoch bit
-            {"addr": address(Region.FAN, 6), "data": 0xABCD},
+            {"addr": address(Region.CTRL, Ctrl.WSHIFT_REC), "data": 5, "write": 1},
+            {"addr": address(Region.THRESHOLD, 2), "data": 0x8001, "write": 1},
+            {"addr": address(Region.THRESHOLD_OUT, 1), "data": 1234, "write": 1},  # word n_hidden + 1
+            {"addr": address(Region.SPIKES, 0), "data": 7, "write": 1},  # stored with the epoch bit
+            {"addr": address(Region.FAN, 6), "data": 0xABCD, "write": 1},
         ], within=1)
         await ctx.tick()
         assert ctx.get(host.shifts.recurrent) == 5 and ctx.get(host.shifts.input) == 0
@@ -83,10 +83,29 @@ def test_host_port_reads_back_two_cycles_after_the_address():
         ctx.set(memories.data[Region.VMEM][PARAMS.n_hidden], -2)
         ctx.set(memories.data[Region.SPIKES][1], 9 | 1 << 5)  # the epoch bit does not read back
         ctx.set(memories.data[Region.MISC][2], 77)
-        await send(ctx, host.config, {"addr": address(Region.CTRL, Ctrl.WSHIFT_OUT), "data": 3})
+        await send(ctx, host.config, {"addr": address(Region.CTRL, Ctrl.WSHIFT_OUT), "data": 3, "write": 1})
         for addr, expected in reads.items():
-            await send(ctx, host.readback_addr, {"addr": addr}, within=1)
-            assert (await receive(ctx, host.readback_data, within=2)).data == expected, hex(addr)
+            await send(ctx, host.config, {"addr": addr}, within=1)  # write = 0: a read
+            assert await receive(ctx, host.readback, within=2) == expected, hex(addr)
+
+    simulate_parts(bench, host)
+
+
+def test_host_port_holds_reads_under_back_pressure():
+    """A read is refused while its word would have no place: the output and the skid register both full."""
+    host = HostPort(PARAMS)
+
+    async def bench(ctx, memories):
+        ctx.set(host.core.idle, 1)
+        for n in range(3):
+            ctx.set(memories.data[Region.THRESHOLD][n], 100 + n)
+        await send_all(ctx, host.config, [{"addr": address(Region.THRESHOLD, n)} for n in range(2)], within=1)
+        with pytest.raises(TimeoutError, match="config: no transfer within 3 cycles"):
+            await send(ctx, host.config, {"addr": address(Region.THRESHOLD, 2)}, within=3)
+        await send(ctx, host.config, {"addr": address(Region.THRESHOLD, 0), "data": 7, "write": 1}, within=1)
+        assert [await receive(ctx, host.readback, within=1) for _ in range(2)] == [100, 101]
+        await send(ctx, host.config, {"addr": address(Region.THRESHOLD, 0)}, within=1)
+        assert await receive(ctx, host.readback, within=2) == 7
 
     simulate_parts(bench, host)
 
@@ -96,7 +115,7 @@ def test_host_port_pulses_clear():
 
     async def bench(ctx, memories):
         ctx.set(host.core.idle, 1)
-        ctx.set(host.config.payload, {"addr": address(Region.CTRL, Ctrl.CLEAR)})
+        ctx.set(host.config.payload, {"addr": address(Region.CTRL, Ctrl.CLEAR), "write": 1})
         ctx.set(host.config.valid, 1)
         assert ctx.get(host.core.clear)
         await ctx.tick()
@@ -111,10 +130,10 @@ def test_host_port_refuses_access_while_busy_wrong():
 
     async def bench(ctx, memories):
         ctx.set(host.core.idle, 0)
-        with pytest.raises(TimeoutError, match=r"config: no transfer within 5 cycles \(ready stayed low\)"):
-            await send(ctx, host.config, {"addr": address(Region.THRESHOLD, 0), "data": 1}, within=5)
-        with pytest.raises(TimeoutError, match=r"readback_addr: no transfer within 5 cycles"):
-            await send(ctx, host.readback_addr, {"addr": address(Region.THRESHOLD, 0)}, within=5)
+        for write in (1, 0):
+            with pytest.raises(TimeoutError, match=r"config: no transfer within 5 cycles \(ready stayed low\)"):
+                await send(ctx, host.config, {"addr": address(Region.THRESHOLD, 0), "data": 1, "write": write},
+                           within=5)
         assert ctx.get(memories.data[Region.THRESHOLD][0]) == 0
 
     simulate_parts(bench, host)

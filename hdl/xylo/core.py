@@ -1,13 +1,13 @@
 """``XyloCore``: the Xylo LIF array (``docs/xylo-core.md``) as a time-multiplexed Amaranth core."""
 
-from amaranth.hdl import Module
-from amaranth.lib import wiring
+from amaranth.hdl import Module, Mux
+from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from .controller import NEURON_CYCLES, StepController
-from .host_port import HostPort, config_request, readback_answer, readback_request
+from .host_port import HostPort
 from .memories import CLIENTS, CoreMemories
-from .memory_map import XyloCoreParams
+from .memory_map import ADDRESS_BITS, DATA_BITS, XyloCoreParams
 from .pipeline import DRAIN_CYCLES, SynapticPipeline
 
 
@@ -63,7 +63,12 @@ class XyloCore(wiring.Component):
             address; one read per cycle while ``ready`` stays high.
         cycles: Out(32) — clock cycles of the last step (also CTRL ``CYCLES_LO``/``CYCLES_HI``).
 
-    Parts, one file each: :class:`HostPort` (``config``, read-back, CTRL registers),
+    ``config`` and ``readback_addr`` share the host port's one request stream (the configuration-bus
+    convention of the DYNAP-CNN core: :data:`~spikegate.hdl.xylo.host_port.ConfigRequest` and a
+    ``readback`` stream), a write first; they stay two streams here for the drivers built on them
+    (the compiled simulator's, the cocotb and Verilog testbenches, the FPGA adapter).
+
+    Parts, one file each: :class:`HostPort` (configuration and read-back, CTRL registers),
     :class:`StepController` (the FSM of a step, ``counts``, ``step``, ``spikes``; the
     :class:`NeuronUnit` sweep), :class:`SynapticPipeline` (one synaptic addition per cycle) and
     :class:`CoreMemories`, which they take turns on. Cycles of a step: :func:`step_cycles`.
@@ -88,9 +93,9 @@ class XyloCore(wiring.Component):
             "busy": controller["busy"],
             "done": controller["done"],
             "spikes": controller["spikes"],
-            "config": In(config_request()),
-            "readback_addr": In(readback_request()),
-            "readback_data": Out(readback_answer()),
+            "config": In(stream.Signature(data.StructLayout({"addr": ADDRESS_BITS, "data": DATA_BITS}))),
+            "readback_addr": In(stream.Signature(data.StructLayout({"addr": ADDRESS_BITS}))),
+            "readback_data": Out(stream.Signature(data.StructLayout({"data": DATA_BITS}))),
             "cycles": Out(32),
         })
 
@@ -112,12 +117,26 @@ class XyloCore(wiring.Component):
             wiring.connect(m, self._parts[client].memories, getattr(memories, client))
         wiring.connect(m, controller.host, host.core)
         wiring.connect(m, controller.issue, pipeline.issue)
-        for outer, inner in ((self.config, host.config), (self.readback_addr, host.readback_addr),
-                             (self.counts, controller.counts)):
-            wiring.connect(m, wiring.flipped(outer), inner)
-        for inner, outer in ((host.readback_data, self.readback_data), (controller.spikes, self.spikes)):
-            wiring.connect(m, inner, wiring.flipped(outer))
+        wiring.connect(m, wiring.flipped(self.counts), controller.counts)
+        wiring.connect(m, controller.spikes, wiring.flipped(self.spikes))
+        self._host_requests(m, host)
         m.d.comb += [pipeline.shifts.eq(host.shifts), controller.pipeline_busy.eq(pipeline.busy),
                      controller.step.eq(self.step), self.busy.eq(controller.busy), self.done.eq(controller.done),
                      self.cycles.eq(controller.host.cycles)]
         return m
+
+    def _host_requests(self, m: Module, host: HostPort):
+        """``config`` and ``readback_addr`` onto the host port's one request stream (a write first),
+        its ``readback`` onto ``readback_data``."""
+        writing = self.config.valid
+        m.d.comb += [
+            host.config.valid.eq(writing | self.readback_addr.valid),
+            host.config.payload.write.eq(writing),
+            host.config.payload.addr.eq(Mux(writing, self.config.payload.addr, self.readback_addr.payload.addr)),
+            host.config.payload.data.eq(self.config.payload.data),
+            self.config.ready.eq(host.config.ready),
+            self.readback_addr.ready.eq(host.config.ready & ~writing),
+            self.readback_data.valid.eq(host.readback.valid),
+            self.readback_data.payload.data.eq(host.readback.payload),
+            host.readback.ready.eq(self.readback_data.ready),
+        ]
