@@ -24,7 +24,8 @@ CoreStatus = wiring.Signature({
 
 
 #: A configuration access of the Xylo core (``addr``: ``region << 16 | offset``, 21 bits; ``data``: 16 bits;
-#: ``write``), the configuration-bus convention the DYNAP-CNN core shares (:func:`~spikegate.hdl.streams.config_request`).
+#: ``write``): the configuration-bus convention the DYNAP-CNN core shares
+#: (:func:`~spikegate.hdl.streams.config_request`).
 ConfigRequest = config_request(ADDRESS_BITS, DATA_BITS)
 
 
@@ -63,53 +64,67 @@ class HostPort(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        request, rb_out, mem = self.config.payload, self.readback, self.memories
-        idle = self.core.idle
+        request, mem = self.config.payload, self.memories
+        region, offset = request.addr[OFFSET_BITS:], request.addr[:OFFSET_BITS]
         rb_pending = Signal()  # a read was accepted last cycle
+        rb_blocked = Signal()  # the word of a read accepted now would have no place
+        m.d.comb += self.config.ready.eq(self.core.idle & Mux(request.write, ~rb_pending, ~rb_blocked))
+        accept = self.config.valid & self.config.ready
+        with m.If(self.core.idle):  # every memory's address is the host's
+            # readout regions live after the hidden neurons
+            neuron = Mux(Cat(region == r for r in READOUT_MEMORY).any(), offset + self._params.n_hidden, offset)
+            m.d.comb += [mem.write_addr.eq(neuron), mem.read_addr.eq(neuron)]
+            for ram in self._rams().values():
+                m.d.comb += [ram.addr.eq(offset), ram.wdata.eq(request.data)]
+        with m.If(accept & request.write):
+            self._write(m, region, offset, request.data)
+        m.d.sync += rb_pending.eq(accept & ~request.write)
+        self._read_back(m, accept & ~request.write, region, offset, rb_pending, rb_blocked)
+        return m
+
+    def _rams(self) -> dict:
+        """Single-port memory region -> its ports in :attr:`memories`."""
+        return {memory: getattr(self.memories, memory.name.lower()) for memory in SINGLE_PORT_MEMORIES}
+
+    def _neuron_memories(self) -> dict:
+        """Per-neuron memory (named by its hidden region) -> (its :func:`neuron_layout` field, the regions
+        it answers: its own and its readout region)."""
+        memories = {}
+        for name, _ in neuron_layout(self._params.version):
+            memory = Region[name.upper()]
+            memories[memory] = name, [memory] + [r for r, held_in in READOUT_MEMORY.items() if held_in == memory]
+        return memories
+
+    def _write(self, m: Module, region, offset, word):
+        """Write ``word`` at ``offset`` of ``region`` this cycle."""
+        mem = self.memories
+        for memory, (name, regions) in self._neuron_memories().items():
+            with m.If(Cat(region == r for r in regions).any()):
+                m.d.comb += [mem.write_data[name].eq(Cat(word[:5], self.core.parity) if memory == Region.SPIKES
+                                                     else word),
+                             mem.write_en[name].eq(1)]
+        for memory, ram in self._rams().items():
+            m.d.comb += ram.we.eq(region == memory)
+        with m.If(region == Region.CTRL):
+            with m.Switch(offset):
+                for register, shift in ((Ctrl.WSHIFT_IN, self.shifts.input), (Ctrl.WSHIFT_REC, self.shifts.recurrent),
+                                        (Ctrl.WSHIFT_OUT, self.shifts.readout)):
+                    with m.Case(register):
+                        m.d.sync += shift.eq(word)
+                with m.Case(Ctrl.CLEAR):
+                    m.d.comb += self.core.clear.eq(1)
+
+    def _read_back(self, m: Module, read, region, offset, pending, blocked):
+        """Answer a ``read`` of ``region``/``offset`` on :attr:`readback` (``pending`` the cycle after);
+        ``blocked``: a read now would find the output and the skid register full."""
+        out = self.readback
         rb_region = Signal(ADDRESS_BITS - OFFSET_BITS)
         rb_offset = Signal(ceil_log2(len(CTRL_REGISTERS)))  # enough for a CTRL register; memories read already
         skid_valid = Signal()  # a read word the blocked output could not take yet
         skid = Signal(DATA_BITS)
-        out_free = ~rb_out.valid | rb_out.ready
-        # a read only if its word will have a place: the output or the (empty) skid register
-        m.d.comb += self.config.ready.eq(idle & Mux(request.write, ~rb_pending,
-                                                    ~skid_valid & ~(rb_pending & ~out_free)))
-        accept = self.config.valid & self.config.ready
-        host_write, host_read = accept & request.write, accept & ~request.write
-        region, offset, w_data = request.addr[OFFSET_BITS:], request.addr[:OFFSET_BITS], request.data
-        n_hid = self._params.n_hidden
-        rams = {memory: getattr(mem, memory.name.lower()) for memory in SINGLE_PORT_MEMORIES}
-        # the neuron memories and the address-map regions each answers: its own and its readout region
-        neuron_memories = {Region[name.upper()]: name for name, _ in neuron_layout(self._params.version)}
-        regions_of = {memory: [memory] + [r for r, held_in in READOUT_MEMORY.items() if held_in == memory]
-                      for memory in neuron_memories}
-        # readout regions live after the hidden neurons
-        neuron_address = Mux(Cat(region == r for r in READOUT_MEMORY).any(), offset + n_hid, offset)
-
-        with m.If(idle):  # every memory's address is the host's
-            m.d.comb += [mem.write_addr.eq(neuron_address), mem.read_addr.eq(neuron_address)]
-            for ram in rams.values():
-                m.d.comb += [ram.addr.eq(offset), ram.wdata.eq(w_data)]
-        with m.If(host_write):
-            for memory, name in neuron_memories.items():
-                with m.If(Cat(region == r for r in regions_of[memory]).any()):
-                    m.d.comb += [mem.write_data[name].eq(Cat(w_data[:5], self.core.parity) if memory == Region.SPIKES
-                                                         else w_data),
-                                 mem.write_en[name].eq(1)]
-            for memory, ram in rams.items():
-                m.d.comb += ram.we.eq(region == memory)
-            with m.If(region == Region.CTRL):
-                with m.Switch(offset):
-                    for register, shift in ((Ctrl.WSHIFT_IN, self.shifts.input),
-                                            (Ctrl.WSHIFT_REC, self.shifts.recurrent),
-                                            (Ctrl.WSHIFT_OUT, self.shifts.readout)):
-                        with m.Case(register):
-                            m.d.sync += shift.eq(w_data)
-                    with m.Case(Ctrl.CLEAR):
-                        m.d.comb += self.core.clear.eq(1)
-
-        m.d.sync += rb_pending.eq(host_read)
-        with m.If(host_read):
+        out_free = ~out.valid | out.ready
+        m.d.comb += blocked.eq(skid_valid | (pending & ~out_free))
+        with m.If(read):
             m.d.sync += [rb_region.eq(region), rb_offset.eq(offset)]
         value = Signal(DATA_BITS)  # the word of last cycle's read
         readable = {Ctrl.WSHIFT_IN: self.shifts.input, Ctrl.WSHIFT_REC: self.shifts.recurrent,
@@ -120,16 +135,15 @@ class HostPort(wiring.Component):
                 for register, contents in readable.items():
                     with m.Case(register):
                         m.d.comb += value.eq(contents)
-        for memory, name in neuron_memories.items():
-            with m.If(Cat(rb_region == r for r in regions_of[memory]).any()):
-                word = mem.read_data[name]
+        for memory, (name, regions) in self._neuron_memories().items():
+            with m.If(Cat(rb_region == r for r in regions).any()):
+                word = self.memories.read_data[name]
                 m.d.comb += value.eq(word[:5] if memory == Region.SPIKES else word)
-        for memory, ram in rams.items():
+        for memory, ram in self._rams().items():
             with m.If(rb_region == memory):
                 m.d.comb += value.eq(ram.rdata)
         with m.If(out_free):
-            m.d.sync += [rb_out.valid.eq(skid_valid | rb_pending), rb_out.payload.eq(Mux(skid_valid, skid, value)),
-                         skid_valid.eq(skid_valid & rb_pending), skid.eq(value)]
-        with m.Elif(rb_pending):
+            m.d.sync += [out.valid.eq(skid_valid | pending), out.payload.eq(Mux(skid_valid, skid, value)),
+                         skid_valid.eq(skid_valid & pending), skid.eq(value)]
+        with m.Elif(pending):
             m.d.sync += [skid_valid.eq(1), skid.eq(value)]
-        return m
