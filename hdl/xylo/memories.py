@@ -8,7 +8,7 @@ from amaranth.lib import data, memory, wiring
 from amaranth.lib.wiring import In, Out
 
 from .arith import STATE_BITS
-from .memory_map import NEURON_MEMORIES, SINGLE_PORT_MEMORIES, TARGET_BITS, Region, XyloCoreParams
+from .memory_map import SINGLE_PORT_MEMORIES, TARGET_BITS, Region, XyloCoreParams
 from .spram import SinglePortRAM, ram_signature
 
 #: Bits of a spike-count word: the count (0..31) and the epoch bit (the parity of the step that wrote it).
@@ -26,7 +26,6 @@ def neuron_layout(version: int) -> data.StructLayout:
     word = signed(STATE_BITS)
     shapes = {Region.ISYN: word, Region.ISYN2: word, Region.VMEM: word, Region.SPIKES: SPIKE_WORD_BITS,
               Region.THRESHOLD: word, Region.DASH: 12, Region.ALIAS: TARGET_BITS + 1, Region.BIAS: word}
-    assert set(shapes) == set(NEURON_MEMORIES)
     if version == 1:
         del shapes[Region.BIAS]
     return data.StructLayout({region.name.lower(): shape for region, shape in shapes.items()})
@@ -55,10 +54,7 @@ def access_signature(params: XyloCoreParams) -> wiring.Signature:
         "write_addr": Out(address),
         "write_en": Out(data.StructLayout({name: 1 for name, _ in neuron})),
         "write_data": Out(neuron),
-        "w_in": In(ram_signature(params.w_in_depth)),
-        "fan": In(ram_signature(params.max_synapses)),
-        "misc": In(ram_signature(params.misc_depth)),
-    })
+    } | {region.name.lower(): In(ram_signature(params.region_depth(region))) for region in SINGLE_PORT_MEMORIES})
 
 
 class CoreMemories(wiring.Component):
@@ -83,8 +79,7 @@ class CoreMemories(wiring.Component):
             raise TypeError(f"params: expected a XyloCoreParams, got {type(params).__name__}")
         self._params = params
         neurons = params.n_hidden + params.n_outputs
-        self._rams = {Region.W_IN: SinglePortRAM(params.w_in_depth), Region.FAN: SinglePortRAM(params.max_synapses),
-                      Region.MISC: SinglePortRAM(params.misc_depth)}
+        self._rams = {region: SinglePortRAM(params.region_depth(region)) for region in SINGLE_PORT_MEMORIES}
         #: Memory (named by its region) -> its words, for simulation; see ``XyloCoreParams.locate``.
         self.data = {Region[name.upper()]: MemoryData(shape=field.shape, depth=neurons, init=[])
                      for name, field in neuron_layout(params.version)}
