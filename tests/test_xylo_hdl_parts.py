@@ -14,7 +14,7 @@ from spikegate.hdl.streams import receive, send, send_all
 from spikegate.hdl.xylo.controller import StepController
 from spikegate.hdl.xylo.core import step_cycles
 from spikegate.hdl.xylo.host_port import HostPort
-from spikegate.hdl.xylo.memories import CLIENTS, CoreMemories, neuron_layout
+from spikegate.hdl.xylo.memories import CLIENTS, CoreMemories, access_signature, neuron_layout
 from spikegate.hdl.xylo.memory_map import (CTRL_REGISTERS, NEURON_MEMORIES, READOUT_MEMORY, REGIONS, Ctrl, Region,
                                            XyloCoreParams, address)
 from spikegate.hdl.xylo.pipeline import DRAIN_CYCLES, Source, SynapticPipeline
@@ -278,6 +278,11 @@ def test_part_params_wrong(part):
         with pytest.raises(TypeError, match="params: expected a XyloCoreParams, got dict"):
             part({"n_inputs": 2})
         gc.collect()
+
+
+def test_access_signature_wrong():
+    with pytest.raises(ValueError, match=r"client: 'router' is not one of \('host', 'pipeline', 'controller'\)"):
+        access_signature(PARAMS, "router")
 
 
 # ------------------------------------------------------------------ the address map's one table

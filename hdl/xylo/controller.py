@@ -73,7 +73,7 @@ class StepController(wiring.Component):
             "host": Out(CoreStatus),
             "issue": Out(stream.Signature(Addition, always_ready=True)),
             "pipeline_busy": In(1),
-            "memories": Out(access_signature(params)),
+            "memories": Out(access_signature(params, "controller")),
         })
 
     def elaborate(self, platform):

@@ -59,7 +59,7 @@ class HostPort(wiring.Component):
             "readback": Out(stream.Signature(DATA_BITS)),
             "core": In(CoreStatus),
             "shifts": Out(Shifts),
-            "memories": Out(access_signature(params)),
+            "memories": Out(access_signature(params, "host")),
         })
 
     def elaborate(self, platform):

@@ -14,8 +14,9 @@ from .spram import SinglePortRAM, ram_signature
 #: Bits of a spike-count word: the count (0..31) and the epoch bit (the parity of the step that wrote it).
 SPIKE_WORD_BITS = 6
 
-#: Client names of :class:`CoreMemories`, one member each.
-CLIENTS = ("host", "pipeline", "controller")
+#: Client of :class:`CoreMemories` (one member each) -> the per-neuron memories it writes (None: all).
+CLIENT_WRITES = {"host": None, "pipeline": ("isyn", "isyn2"), "controller": ("isyn", "isyn2", "vmem", "spikes")}
+CLIENTS = tuple(CLIENT_WRITES)
 
 
 def neuron_layout(version: int) -> data.StructLayout:
@@ -31,29 +32,35 @@ def neuron_layout(version: int) -> data.StructLayout:
     return data.StructLayout({region.name.lower(): shape for region, shape in shapes.items()})
 
 
-def access_signature(params: XyloCoreParams) -> wiring.Signature:
-    """A client's side of :class:`CoreMemories` (a :class:`HostPort`, the :class:`SynapticPipeline` or
-    the :class:`StepController`).
+def access_signature(params: XyloCoreParams, client: str) -> wiring.Signature:
+    """A client's side of :class:`CoreMemories`: ``client`` is ``"host"`` (:class:`HostPort`),
+    ``"pipeline"`` (:class:`SynapticPipeline`) or ``"controller"`` (:class:`StepController`).
 
     Members:
         read_addr: Out(ceil(log2(neurons))) — the word every per-neuron memory reads this cycle.
         read_data: In(:func:`neuron_layout`) — the words read at the previous cycle's ``read_addr``.
         write_addr: Out(ceil(log2(neurons))) — the word the per-neuron memories write this cycle.
-        write_en: Out(struct of 1 bit per :func:`neuron_layout` field) — which memories write.
-        write_data: Out(:func:`neuron_layout`) — the words to write.
+        write_en: Out(struct of 1 bit per written field) — which memories write.
+        write_data: Out(struct of the written fields of :func:`neuron_layout`) — the words to write.
         w_in, fan, misc: In(:func:`~spikegate.hdl.xylo.spram.ram_signature`) — the single-port memories
             (``addr``, ``we``, ``wdata`` driven, ``rdata`` the word of the previous cycle's ``addr``).
 
-    ``neurons`` is ``n_hidden + n_outputs``: readout neuron ``o`` is word ``n_hidden + o``.
+    ``neurons`` is ``n_hidden + n_outputs``: readout neuron ``o`` is word ``n_hidden + o``. The written
+    fields are the memories the client writes (:data:`CLIENT_WRITES`): a port with constant bits would
+    become a Verilog ``always @*`` without inputs, which Icarus never runs.
     """
+    if client not in CLIENT_WRITES:
+        raise ValueError(f"client: {client!r} is not one of {CLIENTS}")
     neuron = neuron_layout(params.version)
+    writes = CLIENT_WRITES[client] or [name for name, _ in neuron]
+    written = data.StructLayout({name: neuron.members[name] for name in writes})
     address = range(params.n_hidden + params.n_outputs)
     return wiring.Signature({
         "read_addr": Out(address),
         "read_data": In(neuron),
         "write_addr": Out(address),
-        "write_en": Out(data.StructLayout({name: 1 for name, _ in neuron})),
-        "write_data": Out(neuron),
+        "write_en": Out(data.StructLayout({name: 1 for name in writes})),
+        "write_data": Out(written),
     } | {region.name.lower(): In(ram_signature(params.region_depth(region))) for region in SINGLE_PORT_MEMORIES})
 
 
@@ -84,21 +91,23 @@ class CoreMemories(wiring.Component):
         self.data = {Region[name.upper()]: MemoryData(shape=field.shape, depth=neurons, init=[])
                      for name, field in neuron_layout(params.version)}
         self.data |= {region: ram.data for region, ram in self._rams.items()}
-        super().__init__({client: In(access_signature(params)) for client in CLIENTS})
+        super().__init__({client: In(access_signature(params, client)) for client in CLIENTS})
 
     def elaborate(self, platform):
         m = Module()
         clients = [getattr(self, client) for client in CLIENTS]
 
-        def merged(get):  # the OR of one request over the clients
-            return reduce(or_, (get(client) for client in clients))
+        def merged(get, among=clients):  # the OR of one request over the clients
+            return reduce(or_, (get(client) for client in among))
 
         for name, _ in neuron_layout(self._params.version):
             m.submodules[name] = mem = memory.Memory(data=self.data[Region[name.upper()]])
             write, read = mem.write_port(), mem.read_port()
+            writers = [getattr(self, client) for client, writes in CLIENT_WRITES.items()
+                       if writes is None or name in writes]
             m.d.comb += [write.addr.eq(merged(lambda c: c.write_addr)),
-                         write.en.eq(merged(lambda c: c.write_en[name])),
-                         write.data.eq(merged(lambda c: c.write_data[name])),
+                         write.en.eq(merged(lambda c: c.write_en[name], writers)),
+                         write.data.eq(merged(lambda c: c.write_data[name], writers)),
                          read.addr.eq(merged(lambda c: c.read_addr))]
             m.d.comb += [client.read_data[name].eq(read.data) for client in clients]
         for region in SINGLE_PORT_MEMORIES:

@@ -54,7 +54,7 @@ class SynapticPipeline(wiring.Component):
             "issue": In(stream.Signature(Addition, always_ready=True)),
             "shifts": In(Shifts),
             "busy": Out(1),
-            "memories": Out(access_signature(params)),
+            "memories": Out(access_signature(params, "pipeline")),
         })
 
     def elaborate(self, platform):
