@@ -1,5 +1,5 @@
 """Testbench helpers for ``amaranth.lib.stream`` interfaces, shared by the gateware's simulation drivers
-and the tests.
+and the tests, and the payload of the cores' one configuration-bus convention (:func:`config_request`).
 
 A transfer happens at the clock edge where ``valid`` and ``ready`` are both high (Amaranth's stream rule);
 each helper completes exactly one transfer per payload, a transfer per cycle while the other side keeps up,
@@ -8,6 +8,16 @@ to wait for one transfer (None: no bound); past it, ``TimeoutError`` names the s
 """
 
 from __future__ import annotations
+
+from amaranth.lib import data
+
+
+def config_request(address_bits: int, data_bits: int = 16) -> data.StructLayout:
+    """The payload of a core's configuration stream: write ``data`` (``data_bits``) at ``addr``
+    (``address_bits``) or, with ``write`` = 0, read ``addr``; each read is answered in order on the core's
+    ``readback`` stream of ``data_bits``-bit words. The DYNAP-CNN core and chip and the Xylo core's
+    :class:`~spikegate.hdl.xylo.host_port.HostPort` use it (each with its own address map)."""
+    return data.StructLayout({"addr": address_bits, "data": data_bits, "write": 1})
 
 
 def _name(stream) -> str:

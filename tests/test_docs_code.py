@@ -132,3 +132,12 @@ def test_dynapcnn_capacity_table():
         documented = [int(cell.removesuffix("Ki")) * 1024 for cell in rows[memory]]
         for chip, cores in dyn.CHIP_PROFILES.items():
             assert documented == [core[memory] for core in cores], f"{memory} capacities of {chip}"
+
+
+def test_xylo_address_map_tables():
+    """docs/xylo-hdl.md holds the address map and CTRL tables as memory_map.REGIONS/CTRL_REGISTERS render them."""
+    from spikegate.hdl.xylo.memory_map import address_map_tables
+
+    page = (DOCS / "xylo-hdl.md").read_text()
+    tables = "\n".join(address_map_tables())
+    assert tables in page, f"docs/xylo-hdl.md: the address map tables differ from the code's:\n{tables}"

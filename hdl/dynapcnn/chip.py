@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from amaranth.hdl import Module, Signal
-from amaranth.lib import data, fifo, stream, wiring
+from amaranth.lib import fifo, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from spikegate.sim.dynapcnn.config import N_CORES, ChipConfig
 
 from .core import DynapcnnCore
 from .dvs import DvsLayer
+from ..streams import config_request
 from .layouts import ChipInput, DvsFields, Event, MonitorOut
 from .limits import CoreLimits
 from .memory_map import ADDRESS_BITS, DATA_BITS, DVS_SLOT, LOCAL_BITS, field_init
@@ -19,7 +20,7 @@ from .registers import RegisterFile
 from .router import EventRouter
 
 #: A configuration access of the chip: ``addr`` = slot << 18 | local address (see memory_map).
-ChipConfigRequest = data.StructLayout({"addr": ADDRESS_BITS, "data": DATA_BITS, "write": 1})
+ChipConfigRequest = config_request(ADDRESS_BITS, DATA_BITS)
 
 
 def _fifo(layout, depth: int) -> fifo.SyncFIFOBuffered:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from amaranth.hdl import Module, Mux, Signal
-from amaranth.lib import data, memory, stream, wiring
+from amaranth.lib import memory, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from spikegate.sim.dynapcnn.config import CoreConfig
 
+from ..streams import config_request
 from .layouts import STATE, WEIGHT, CoreFields, CoreInput, Event
 from .limits import CoreLimits
 from .memory_map import (BIASES, DATA_BITS, KERNEL, LOCAL_BITS, NEURONS, OFFSET_BITS, REGISTERS, field_init,
@@ -18,7 +19,7 @@ from .update import UpdatePipeline
 
 #: A configuration access: word address (within a core: region << 16 | offset, see memory_map), data, and
 #: whether it is a write (else a read, answered on ``readback``).
-ConfigRequest = data.StructLayout({"addr": LOCAL_BITS, "data": DATA_BITS, "write": 1})
+ConfigRequest = config_request(LOCAL_BITS, DATA_BITS)
 
 
 class DynapcnnCore(wiring.Component):

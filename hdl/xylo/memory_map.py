@@ -9,30 +9,9 @@ Address map
 
 A port address is ``region << 16 | offset`` (21 bits); data words are 16 bits. Every region can be
 written through the configuration port and read through the read-back port, while the core is idle.
-
-===========  ====  ============================================  ==========================================
-region       id    offset                                        16-bit word
-===========  ====  ============================================  ==========================================
-CTRL         0     0 WSHIFT_IN, 1 WSHIFT_REC, 2 WSHIFT_OUT       3-bit weight shifts
-             0     3 CLEAR                                       write: zero all state; reads 0
-             0     4 CYCLES_LO, 5 CYCLES_HI (read only)          clock cycles of the last time step
-W_IN         1     ``channel << hidden_bits | neuron``           ``w_syn2 << 8 | w_syn1`` (int8 each)
-FAN          2     entry ``e`` (0..max_synapses-1)               ``target[7:0] << 8 | weight`` (int8)
-MISC         3     raw word, three parts (below)                 packed
-THRESHOLD    4     neuron                                        int16
-DASH         5     neuron                                        ``dash_syn_2 << 8 | dash_syn << 4 | dash_mem``
-ALIAS        6     neuron                                        ``1 << 10 | target``, or 0 for none
-BIAS         7     neuron (version 2 cores only)                 int16
-THRESHOLD_OUT 8    readout neuron                                int16
-DASH_OUT     9     readout neuron                                ``dash_syn_out << 4 | dash_mem_out``
-BIAS_OUT     10    readout neuron (version 2 cores only)         int16
-ISYN         16    neuron                                        int16 state
-ISYN2        17    neuron                                        int16 state
-VMEM         18    neuron                                        int16 state
-SPIKES       19    neuron                                        spike count of the last step (0..31)
-ISYN_OUT     20    readout neuron                                int16 state
-VMEM_OUT     21    readout neuron                                int16 state
-===========  ====  ============================================  ==========================================
+:data:`REGIONS` and :data:`CTRL_REGISTERS` are the one description of the map: :class:`Region`,
+:class:`Ctrl`, :meth:`XyloCoreParams.region_depth`, the core's address decoder and the tables of
+``docs/xylo-hdl.md`` (checked by ``tests/test_docs_code.py``) all derive from them.
 
 ``MISC`` holds, one after the other: the fan-out entries' high bits (entry ``e`` in word ``e >> 2``, bits
 ``3·(e & 3)``: ``syn << 2 | target[9:8]``), the readout weights (hidden neuron ``j``, readout ``o`` in word
@@ -62,43 +41,100 @@ TARGET_BITS = 10
 FANHI_PER_WORD = 4
 
 
-class Region(enum.IntEnum):
-    """Regions of the address map (the top 5 address bits)."""
-    CTRL = 0
-    W_IN = 1
-    FAN = 2
-    MISC = 3
-    THRESHOLD = 4
-    DASH = 5
-    ALIAS = 6
-    BIAS = 7
-    THRESHOLD_OUT = 8
-    DASH_OUT = 9
-    BIAS_OUT = 10
-    ISYN = 16
-    ISYN2 = 17
-    VMEM = 18
-    SPIKES = 19
-    ISYN_OUT = 20
-    VMEM_OUT = 21
+@dataclass(frozen=True)
+class RegionSpec:
+    """One region of the address map.
+
+    Attributes:
+        name: the :class:`Region` member's name.
+        id: the region number (the top 5 address bits).
+        words: the :class:`XyloCoreParams` attribute giving its number of offsets.
+        offset: what an offset selects.
+        word: what the 16-bit word holds.
+        version: the first core version that has the region (it has no offsets below that version).
+        memory: for a readout region, the hidden-neuron region whose memory holds it, at ``n_hidden + offset``.
+    """
+
+    name: str
+    id: int
+    words: str
+    offset: str
+    word: str
+    version: int = 1
+    memory: str | None = None
 
 
-class Ctrl(enum.IntEnum):
-    """Offsets of the registers in :attr:`Region.CTRL`."""
-    WSHIFT_IN = 0
-    WSHIFT_REC = 1
-    WSHIFT_OUT = 2
-    CLEAR = 3
-    CYCLES_LO = 4
-    CYCLES_HI = 5
+#: The address map, in region order (rendered as the address-map table of docs/xylo-hdl.md).
+REGIONS = (
+    RegionSpec("CTRL", 0, "ctrl_words", "a CTRL register (below)", "the register"),
+    RegionSpec("W_IN", 1, "w_in_depth", "`channel << hidden_bits | neuron`", "`w_syn2 << 8 | w_syn1` (int8 each)"),
+    RegionSpec("FAN", 2, "max_synapses", "entry `e`", "`target[7:0] << 8 | weight` (int8)"),
+    RegionSpec("MISC", 3, "misc_depth", "raw word", "fan-out high bits, readout weights, list lengths (below)"),
+    RegionSpec("THRESHOLD", 4, "n_hidden", "neuron", "int16"),
+    RegionSpec("DASH", 5, "n_hidden", "neuron", "`dash_syn_2 << 8 | dash_syn << 4 | dash_mem`"),
+    RegionSpec("ALIAS", 6, "n_hidden", "neuron", "`1 << 10 | target`, or 0 for none"),
+    RegionSpec("BIAS", 7, "n_hidden", "neuron", "int16", version=2),
+    RegionSpec("THRESHOLD_OUT", 8, "n_outputs", "readout neuron", "int16", memory="THRESHOLD"),
+    RegionSpec("DASH_OUT", 9, "n_outputs", "readout neuron", "`dash_syn_out << 4 | dash_mem_out`", memory="DASH"),
+    RegionSpec("BIAS_OUT", 10, "n_outputs", "readout neuron", "int16", version=2, memory="BIAS"),
+    RegionSpec("ISYN", 16, "n_hidden", "neuron", "int16 state"),
+    RegionSpec("ISYN2", 17, "n_hidden", "neuron", "int16 state"),
+    RegionSpec("VMEM", 18, "n_hidden", "neuron", "int16 state"),
+    RegionSpec("SPIKES", 19, "n_hidden", "neuron", "spike count of the last step (0..31)"),
+    RegionSpec("ISYN_OUT", 20, "n_outputs", "readout neuron", "int16 state", memory="ISYN"),
+    RegionSpec("VMEM_OUT", 21, "n_outputs", "readout neuron", "int16 state", memory="VMEM"),
+)
 
 
-#: Per-neuron memories of the core. Readout neuron ``o`` is word ``n_hidden + o`` of the same memory as
-#: the hidden neurons' (its Isyn, Vmem, threshold, dashes, bias), so one neuron sweep updates both.
-NEURON_MEMORIES = (Region.ISYN, Region.ISYN2, Region.VMEM, Region.SPIKES, Region.THRESHOLD, Region.DASH,
-                   Region.ALIAS, Region.BIAS)
-READOUT_MEMORY = {Region.ISYN_OUT: Region.ISYN, Region.VMEM_OUT: Region.VMEM, Region.THRESHOLD_OUT: Region.THRESHOLD,
-                  Region.DASH_OUT: Region.DASH, Region.BIAS_OUT: Region.BIAS}
+@dataclass(frozen=True)
+class CtrlSpec:
+    """One register of the CTRL region: its name (the :class:`Ctrl` member), offset, access and meaning."""
+
+    name: str
+    offset: int
+    access: str
+    meaning: str
+
+
+#: The CTRL registers (rendered as the CTRL table of docs/xylo-hdl.md).
+CTRL_REGISTERS = (
+    CtrlSpec("WSHIFT_IN", 0, "read/write", "input weight shift (3 bits)"),
+    CtrlSpec("WSHIFT_REC", 1, "read/write", "recurrent weight shift (3 bits)"),
+    CtrlSpec("WSHIFT_OUT", 2, "read/write", "readout weight shift (3 bits)"),
+    CtrlSpec("CLEAR", 3, "write", "zero all state (Isyn, Isyn2, Vmem, counts, readout state); reads 0"),
+    CtrlSpec("CYCLES_LO", 4, "read", "clock cycles of the last time step, bits 0-15"),
+    CtrlSpec("CYCLES_HI", 5, "read", "clock cycles of the last time step, bits 16-31"),
+)
+
+#: Regions of the address map (the top 5 address bits), from :data:`REGIONS`.
+Region = enum.IntEnum("Region", [(spec.name, spec.id) for spec in REGIONS], module=__name__)
+#: Offsets of the registers in :attr:`Region.CTRL`, from :data:`CTRL_REGISTERS`.
+Ctrl = enum.IntEnum("Ctrl", [(spec.name, spec.offset) for spec in CTRL_REGISTERS], module=__name__)
+REGION_SPECS = {Region[spec.name]: spec for spec in REGIONS}
+
+#: Readout region -> the hidden-neuron region whose memory holds it: readout neuron ``o`` is word
+#: ``n_hidden + o`` of the same memory as the hidden neurons' (its Isyn, Vmem, threshold, dashes, bias),
+#: so one neuron sweep updates both.
+READOUT_MEMORY = {region: Region[spec.memory] for region, spec in REGION_SPECS.items() if spec.memory}
+#: Per-neuron memories of the core (one word per hidden neuron, then per readout neuron).
+NEURON_MEMORIES = tuple(region for region, spec in REGION_SPECS.items() if spec.words == "n_hidden")
+#: Regions held by a single-port memory (:class:`~spikegate.hdl.xylo.spram.SinglePortRAM`).
+SINGLE_PORT_MEMORIES = (Region.W_IN, Region.FAN, Region.MISC)
+
+
+def _markdown(header: list[str], rows) -> list[str]:
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + ["| " + " | ".join(row) + " |"
+                                                                            for row in rows]
+
+
+def address_map_tables() -> list[str]:
+    """The address map and the CTRL registers as Markdown tables (the lines docs/xylo-hdl.md holds)."""
+    regions = [[spec.name, str(spec.id), f"`{spec.words}`" + (f" (version {spec.version})" if spec.version > 1 else ""),
+                spec.offset.replace("|", "\\|"), spec.word.replace("|", "\\|")] for spec in REGIONS]
+    ctrl = [[str(spec.offset), spec.name, spec.access, spec.meaning] for spec in CTRL_REGISTERS]
+    return (_markdown(["region", "id", "words", "offset", "word"], regions) + [""]
+            + _markdown(["CTRL offset", "register", "access", "meaning"], ctrl))
+
 
 #: Recorded array name (``XyloSim.evolve``) -> state region holding it.
 STATE_REGIONS = {"Isyn": Region.ISYN, "Isyn2": Region.ISYN2, "Vmem": Region.VMEM, "Spikes": Region.SPIKES,
@@ -232,12 +268,15 @@ class XyloCoreParams:
             return READOUT_MEMORY[region], self.n_hidden + offset
         return region, offset
 
+    @property
+    def ctrl_words(self) -> int:
+        """Registers of the CTRL region."""
+        return len(CTRL_REGISTERS)
+
     def region_depth(self, region: Region) -> int:
-        """Number of valid offsets in ``region``."""
-        return {Region.CTRL: len(Ctrl), Region.W_IN: self.w_in_depth, Region.FAN: self.max_synapses,
-                Region.MISC: self.misc_depth, Region.BIAS: self.n_hidden if self.version == 2 else 0,
-                Region.BIAS_OUT: self.n_outputs if self.version == 2 else 0,
-                }.get(region, self.n_outputs if region in _READOUT_REGIONS else self.n_hidden)
+        """Number of valid offsets in ``region`` (:data:`REGIONS`)."""
+        spec = REGION_SPECS[Region(region)]
+        return getattr(self, spec.words) if self.version >= spec.version else 0
 
     def check_config(self, config: XyloConfig) -> None:
         """Refuse a config that this core cannot hold, naming the field and the limit."""
@@ -257,9 +296,6 @@ class XyloCoreParams:
         if fanout.sum() > self.max_synapses:
             raise ValueError(f"weights_rec: {int(fanout.sum())} recurrent synapses in total, over the core's "
                              f"max_synapses of {self.max_synapses}")
-
-
-_READOUT_REGIONS = (Region.THRESHOLD_OUT, Region.DASH_OUT, Region.BIAS_OUT, Region.ISYN_OUT, Region.VMEM_OUT)
 
 
 def _u16(values) -> list[int]:

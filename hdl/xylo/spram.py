@@ -16,6 +16,17 @@ def is_ultraplus(platform) -> bool:
             and str(getattr(platform, "device", "")).startswith("iCE40UP"))
 
 
+def ram_signature(depth: int) -> wiring.Signature:
+    """The members of a :class:`SinglePortRAM` of ``depth`` words, from the RAM's side (a user's side is
+    ``In(ram_signature(depth))``)."""
+    return wiring.Signature({
+        "addr": In(max(1, ceil_log2(depth))),
+        "we": In(1),
+        "wdata": In(SPRAM_WIDTH),
+        "rdata": Out(SPRAM_WIDTH),
+    })
+
+
 class SinglePortRAM(wiring.Component):
     """``depth`` words of 16 bits behind one shared address, as iCE40 UltraPlus SPRAM requires.
 
@@ -39,12 +50,7 @@ class SinglePortRAM(wiring.Component):
         self._depth = depth
         #: The words, for simulation (a testbench may read or set ``data[addr]`` directly).
         self.data = MemoryData(shape=SPRAM_WIDTH, depth=depth, init=[])
-        super().__init__({
-            "addr": In(max(1, ceil_log2(depth))),
-            "we": In(1),
-            "wdata": In(SPRAM_WIDTH),
-            "rdata": Out(SPRAM_WIDTH),
-        })
+        super().__init__(ram_signature(depth))
 
     @property
     def depth(self) -> int:
