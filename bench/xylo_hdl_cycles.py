@@ -1,7 +1,7 @@
 """Clock cycles per time step of the full-size XyloCore (16/1000/8, fan-out 32) at 0 %, ~10 % and 100 %
 hidden activity, measured in Amaranth's simulator, beside the vendor's cycle model for Xylo Audio 2
-(the vendor's cycle model: 38.9k / 68k / 331k cycles with 30 % input activity), run with the
-CXXRTL backend of :func:`simulate` (the same design; equal to the Python simulator, cycles included).
+(the vendor's cycle model: 38.9k / 68k / 331k cycles with 30 % input activity), run compiled
+by :func:`spikegate.fpga.compiled.simulate_xylo` (the same design; equal to the Python simulator, cycles included).
 
 Activity is set exactly with the version-2 bias: with ``dash_syn = dash_mem = 0`` a neuron's membrane
 is ``bias`` every step, so ``bias = threshold`` gives one spike per step and ``bias = 0`` none,
@@ -17,7 +17,8 @@ import time
 import numpy as np
 
 from spikegate.fpga.cycles import VENDOR_CYCLES as VENDOR
-from spikegate.hdl.xylo import XyloCoreParams, simulate
+from spikegate.fpga.compiled import simulate_xylo
+from spikegate.hdl.xylo import XyloCoreParams
 from spikegate.hdl.xylo.core import step_cycles
 from spikegate.sim.xylo import XyloConfig, XyloSim
 
@@ -46,7 +47,7 @@ def main():
     for activity in (0.0, 0.1, 1.0):
         cfg = config(activity, rng)
         start = time.perf_counter()
-        _, _, _, cycles = simulate(cfg, raster, record=False, params=XyloCoreParams(version=2), backend="cxxrtl")
+        _, _, _, cycles = simulate_xylo(cfg, raster, record=False, params=XyloCoreParams(version=2))
         seconds = time.perf_counter() - start
         _, _, rec = XyloSim(cfg).evolve(raster, record=True)
         spiking = int(np.count_nonzero(rec["Spikes"][1]))

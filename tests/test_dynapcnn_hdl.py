@@ -370,26 +370,67 @@ def test_limits_and_decoder_wrong():
 
 
 # ----------------------------------------------------------------------------------------- compiled path
+def assert_compiled_equals_model(result, chip: ChipConfig, batch: np.ndarray, leak_ticks=()):
+    """A CompiledResult against the model: every output event field in order, every membrane."""
+    want, membranes = reference(chip, batch, leak_ticks)
+    assert len(result.events) == len(want), f"{len(result.events)} output events compiled, {len(want)} from the model"
+    assert_same({k: result.events[k][:, None] for k in FIELDS}, {k: want[k][:, None] for k in FIELDS},
+                axes=("event", "-"), names=("compiled", "model"), context="output events")
+    assert sorted(result.membranes) == sorted(chip.used_cores)
+    for i in chip.used_cores:
+        assert_same({"V": result.membranes[i][None]}, {"V": membranes[i][None]}, axes=("-", "f", "x", "y"),
+                    names=("compiled", "model"), context=f"core {i} membranes")
+
+
+def test_compiled_chip_two_batches_from_the_loaded_state(tmp_path):
+    """CompiledDynapcnn (the chip behind the protocol engine, compiled, run by DynapcnnBoard over byte
+    streams): two leaky, pooled cores with random initial membranes; two batches on one build, each from
+    the loaded state; events and membranes equal the model's and simulate()'s."""
+    from spikegate.fpga.compiled import CompiledDynapcnn
+
+    rng = np.random.default_rng(503)
+    chip, size = random_case(rng, *CASES[3])  # k3, pooling 2 into core 1, leak, feature shift 2
+    first = random_events(rng, size, chip.cores[0].channels, 60)
+    second = random_events(rng, size, chip.cores[0].channels, 40)
+    ticks = [(20, 1000), (60, 2000)]
+    with CompiledDynapcnn(chip, tmp_path) as compiled:
+        result = compiled.run(first, ticks)
+        assert_compiled_equals_model(result, chip, first, ticks)
+        hdl = simulate(chip, first, leak_ticks=ticks)
+        assert (result.events == hdl.events).all() and result.items == hdl.items == 60 + 2
+        assert 0 < result.busy_cycles < compiled.cycles
+        again = compiled.run(second, [(0, 3000)])
+        assert_compiled_equals_model(again, chip, second, [(0, 3000)])
+        assert compiled.run(second[:0], read_membranes=False).membranes == {}
+        with pytest.raises(ValueError, match=r"^leak_ticks\[0\]: position 5 is outside 0..4 \(the number of events\)$"):
+            compiled.run(second[:4], [(5, 0)])
+        assert_compiled_equals_model(compiled.run(second), chip, second)  # the refused run sent nothing
+
+
+def test_compiled_chip_wrong():
+    from spikegate.fpga.compiled import CompiledDynapcnn
+
+    with pytest.raises(TypeError, match=r"^chip_config: expected a ChipConfig, got dict$"):
+        CompiledDynapcnn({})
+
+
 @pytest.mark.slow
 def test_compiled_chip_matches_model_on_long_runs(tmp_path):
-    """The CXXRTL model (about a minute of g++) on the MNIST-like network: 3000 events with leak ticks,
-    output events and membranes equal to the model, cycle count equal to Amaranth's simulator on a prefix."""
-    from spikegate.hdl.dynapcnn.compiled import CompiledChip
+    """The compiled chip (a few minutes of g++) on the MNIST-like network: 3000 events with leak ticks,
+    output events and membranes equal to the model; a prefix's events equal Amaranth's simulator's."""
+    from spikegate.fpga.compiled import CompiledDynapcnn
 
     rng = np.random.default_rng(8)
     chip = mnist_like(rng)
     leaky = [None if c is None else c.replace(leak_enable=True, biases=rng.integers(-3, 4, c.features))
              for c in chip.cores]
     chip = chip.replace(cores=leaky)
-    compiled = CompiledChip(chip, tmp_path)
     batch = events(list(zip(rng.integers(0, 28, 3000), rng.integers(0, 28, 3000), rng.integers(0, 2, 3000))))
     ticks = [(i, 10_000 + i) for i in range(0, 3000, 500)]
-    result = compiled.run(batch, ticks)
-    want, membranes = reference(chip, batch, ticks)
-    assert_same({k: result.events[k][:, None] for k in FIELDS}, {k: want[k][:, None] for k in FIELDS},
-                axes=("event", "-"), names=("cxxrtl", "model"), context="output events")
+    with CompiledDynapcnn(chip, tmp_path) as compiled:
+        assert_compiled_equals_model(compiled.run(batch, ticks), chip, batch, ticks)
+        prefix = simulate(chip, batch[:40], leak_ticks=[(0, 10_000)])
+        result = compiled.run(batch[:40], [(0, 10_000)])
+    assert (result.events == prefix.events).all() and result.items == prefix.items
     for i in chip.used_cores:
-        assert_same({"V": result.membranes[i][None]}, {"V": membranes[i][None]}, axes=("-", "f", "x", "y"),
-                    names=("cxxrtl", "model"), context=f"core {i} membranes")
-    prefix = simulate(chip, batch[:40], leak_ticks=[(0, 10_000)], read_membranes=False)
-    assert compiled.run(batch[:40], [(0, 10_000)], read_membranes=False).cycles == prefix.cycles
+        assert (result.membranes[i] == prefix.membranes[i]).all()

@@ -14,6 +14,9 @@ import pytest
 
 ROOT = Path(__file__).parents[1]
 
+# slow: a wheel build, a fresh environment and a compiled design on a loaded 2-core machine (default 120 s)
+pytestmark = pytest.mark.timeout(600)
+
 SCRIPT = r'''
 import subprocess, sys
 from pathlib import Path
@@ -41,9 +44,6 @@ from spikegate.fpga.serial_top import SerialTop
 from spikegate.fpga.transport import CompiledSerial
 from spikegate.fpga.xylo_adapter import XyloAdapter
 from spikegate.hdl.xylo import XyloCoreParams
-
-# slow hardware tests: a limit their slowest run on a loaded 2-core machine fits in (default 120 s)
-pytestmark = pytest.mark.timeout(600)
 
 params = XyloCoreParams(n_inputs=2, n_hidden=4, n_outputs=2, max_fanout=4, max_synapses=16)
 serial = CompiledSerial(SerialTop({{"xylo": XyloAdapter(params)}}, 4), 4, "cxxrtl")

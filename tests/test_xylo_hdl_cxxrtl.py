@@ -1,4 +1,4 @@
-"""XyloCore compiled with CXXRTL (simulate(..., backend="cxxrtl"): XyloBoard over CompiledSerial's byte
+"""XyloCore compiled with CXXRTL (spikegate.fpga.compiled.simulate_xylo: XyloBoard over CompiledSerial's byte
 streams) equals the numpy model and the Python simulator, cycle counts included, and runs the full-size
 array over many steps."""
 
@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from xylo_reference import random_config, random_raster
 
+from spikegate.fpga.compiled import simulate_xylo
 from spikegate.fpga.serial_top import SerialTop
 from spikegate.fpga.transport import CompiledSerial
 from spikegate.fpga.xylo_adapter import XyloAdapter
@@ -37,12 +38,13 @@ def test_cxxrtl_equals_python_simulator_and_numpy(seed):
     config = random_config(rng, 6, 24, 4, version=1, regime=("quiet", "medium", "saturated")[seed], max_fanout=10)
     params = PARAMS
     raster = random_raster(rng, 12, 6, rate=1.5)
-    out, state, rec, cycles = simulate(config, raster, params=params, backend="cxxrtl")
+    out, state, rec, cycles = simulate_xylo(config, raster, record=True, params=params)
     py_out, py_state, py_rec, py_cycles = simulate(config, raster[:4], params=params)
     assert_same(py_rec | {"out": py_out, "cycles": py_cycles},
-                {k: v[:4] for k, v in (rec | {"out": out, "cycles": cycles}).items()}, names=("amaranth", "cxxrtl"))
+                {k: v[:4] for k, v in (rec | {"out": out, "cycles": cycles}).items()},
+                names=("amaranth", "compiled"))
     ref_out, ref_state, ref_rec = XyloSim(config).evolve(raster, record=True)
-    assert_same(ref_rec | {"out": ref_out}, rec | {"out": out}, names=("numpy", "cxxrtl"))
+    assert_same(ref_rec | {"out": ref_out}, rec | {"out": out}, names=("numpy", "compiled"))
 
 
 def test_cxxrtl_full_size_over_many_steps():
@@ -60,20 +62,20 @@ def test_cxxrtl_full_size_over_many_steps():
         weight_shift_in=4, weight_shift_rec=2, weight_shift_out=1,
         aliases=[[int(t)] if t != s and rng.random() < 0.1 else [] for s, t in enumerate(rng.integers(0, n_hid, n_hid))])
     raster = rng.poisson(0.5, (60, 16))
-    out, _, rec, cycles = simulate(config, raster, params=XyloCoreParams(), backend="cxxrtl")
+    out, _, rec, cycles = simulate_xylo(config, raster, record=True, params=XyloCoreParams())
     ref_out, _, ref_rec = XyloSim(config).evolve(raster, record=True)
-    assert_same(ref_rec | {"out": ref_out}, rec | {"out": out}, names=("numpy", "cxxrtl"))
+    assert_same(ref_rec | {"out": ref_out}, rec | {"out": out}, names=("numpy", "compiled"))
     assert rec["Spikes"].sum() > 10_000 and cycles.max() > 20_000
 
 
 def test_cxxrtl_wrong():
     config = XyloConfig.from_spec(weights_in=[[1]], weights_out=[[1]], threshold=1, threshold_out=1)
-    with pytest.raises(ValueError, match="vcd: waveforms come from the 'amaranth' backend only"):
-        simulate(config, [[1]], vcd="x.vcd", backend="cxxrtl")
-    with pytest.raises(ValueError, match="backend: 'verilator' is not one of"):
-        simulate(config, [[1]], backend="verilator")
+    with pytest.raises(TypeError, match=r"^config: expected a XyloConfig, got dict$"):
+        simulate_xylo({}, [[1]])
+    with pytest.raises(TypeError, match="unexpected keyword argument 'backend'"):
+        simulate(config, [[1]], backend="cxxrtl")  # one way to run the compiled core: spikegate.fpga.compiled
     with pytest.raises(ValueError, match=r"^Nin: the config has 1, the core is built for 6$"):
-        simulate(config, [[1]], params=PARAMS, backend="cxxrtl")  # the board would pad it: refused first
+        simulate_xylo(config, [[1]], params=PARAMS)  # the board would pad it: refused first
 
 
 def test_byte_streams_have_no_line_to_garble_wrong():

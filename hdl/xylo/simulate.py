@@ -90,7 +90,7 @@ def check_raster(config: XyloConfig, raster) -> np.ndarray:
 
 
 def simulate(config: XyloConfig, raster, record: bool = True, vcd: str | Path | None = None,
-             params: XyloCoreParams | None = None, load: str = "port", backend: str = "amaranth"):
+             params: XyloCoreParams | None = None, load: str = "port"):
     """Load ``config`` into a :class:`XyloCore` through its configuration port and run ``raster``.
 
     Args:
@@ -102,15 +102,15 @@ def simulate(config: XyloConfig, raster, record: bool = True, vcd: str | Path | 
         load: ``"port"`` writes the config through the configuration port, one word per cycle;
             ``"direct"`` puts the same words straight into the memories (no cycles: a full-size
             config is about 64k words, half a minute in Amaranth's simulator).
-        backend: ``"amaranth"`` (Amaranth's Python simulator) or ``"cxxrtl"`` (the same design compiled
-            with CXXRTL and g++ and run by the board driver, :mod:`spikegate.hdl.xylo.cxxrtl`, cached after
-            the first ~15 s build; several hundred times faster; always loads through the port; no
-            ``vcd``; needs the ``fpga`` extra).
 
     Returns:
         ``(out, state, rec, cycles)``: ``out``, ``state`` and ``rec`` as ``XyloSim(config).evolve(raster,
         record)`` returns them (int16; ``rec`` empty unless ``record``), and ``cycles`` (T,) int64,
         the clock cycles each step kept the core busy.
+
+    For long or full-size runs, ``spikegate.fpga.compiled.simulate_xylo`` runs the same design compiled
+    with CXXRTL and g++, driven by the board driver (the same results and cycles, several hundred times
+    faster; no waveforms).
     """
     if not isinstance(config, XyloConfig):
         raise TypeError(f"config: expected a XyloConfig, got {type(config).__name__}")
@@ -118,13 +118,6 @@ def simulate(config: XyloConfig, raster, record: bool = True, vcd: str | Path | 
     params = params or XyloCoreParams.for_config(config)
     if load not in ("port", "direct"):
         raise ValueError(f"load: {load!r} is not one of ('port', 'direct')")
-    if backend not in ("amaranth", "cxxrtl"):
-        raise ValueError(f"backend: {backend!r} is not one of ('amaranth', 'cxxrtl')")
-    if backend == "cxxrtl":
-        if vcd is not None:
-            raise ValueError("vcd: waveforms come from the 'amaranth' backend only")
-        from . import cxxrtl
-        return cxxrtl.run(config, raster, record, params)
     writes = config_writes(config, params)
     core = XyloCore(params)
     n_steps = raster.shape[0]
