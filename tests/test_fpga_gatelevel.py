@@ -81,7 +81,7 @@ def test_corrupted_netlist_fails(netlist, tmp_path):
     comparison must fail."""
     params, _, verilog, _ = netlist
     text = verilog.read_text()
-    instance = re.search(r"SB_RAM40_4K #\([^;]*?\)\s*\\core\.vmem\S*\s*\((.*?)\);", text, re.S)
+    instance = re.search(r"SB_RAM40_4K #\([^;]*?\)\s*\\core\.memories\.vmem\S*\s*\((.*?)\);", text, re.S)
     assert instance, "no SB_RAM40_4K instance of the membrane memory in the netlist"
     body = instance.group(1)
     wdata = re.search(r"\.WDATA\(\{(.*?)\}\)", body, re.S)
