@@ -34,7 +34,7 @@ def _ulx3s_85f():
 #: Boards by command-line name. The iCEBreaker's FTDI channel B is its UART; the ULX3S's FTDI is.
 BOARDS = {
     "icebreaker": Board("icebreaker", _icebreaker, max_cores=1, baud=1_000_000,
-                        fits="iCE40UP5K: the full Xylo array takes 63 % of its 5280 logic cells and all 4 SPRAMs, "
+                        fits="iCE40UP5K: the full Xylo array takes 64 % of its 5280 logic cells and all 4 SPRAMs, "
                              "one DYNAP-CNN core 66 %: one design at a time"),
     "ulx3s": Board("ulx3s", _ulx3s_85f, max_cores=2, baud=1_000_000,
                    fits="ECP5-85F: the full Xylo array and nine DYNAP-CNN cores together"),

@@ -100,7 +100,7 @@ def test_build_wrong(tmp_path, capsys):
                  "--out", str(tmp_path)]) == 2
     assert "--config sizes a single core" in capsys.readouterr().err
     assert main(["fpga", "build", "--board", "icebreaker", "--core", "xylo+dynapcnn", "--out", str(tmp_path)]) == 2
-    assert ("core: 'xylo+dynapcnn' does not fit the icebreaker (iCE40UP5K: the full Xylo array takes 63 % of its "
+    assert ("core: 'xylo+dynapcnn' does not fit the icebreaker (iCE40UP5K: the full Xylo array takes 64 % of its "
             "5280 logic cells") in capsys.readouterr().err
     code = main(["fpga", "build", "--board", "icebreaker", "--core", "xylo", "--baud", "9000000",
                  "--out", str(tmp_path)])
