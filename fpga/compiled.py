@@ -46,7 +46,7 @@ def simulate_xylo(config: XyloConfig, raster, record: bool = False, params: Xylo
         record: read every state register back after every step (else only after the last).
         params: the core's size (default: the smallest that holds ``config``); a config smaller than
             ``params`` is refused (the board would pad it), as :func:`spikegate.hdl.xylo.simulate` does.
-        cache_dir: where the compiled binary is kept (default: :func:`spikegate.hdl.cxxrtl.cache_dir`).
+        cache_dir: where the compiled binary is kept (default: :func:`spikegate.hdl.cxxrtl.cache_directory`).
         optimize: g++'s optimisation flag.
 
     Returns:
