@@ -2,9 +2,7 @@
 damaged file (libhdf5 did, with a segmentation fault, on a file the input fuzzer made) becomes one
 ValueError, and the caller lives on."""
 
-import os
 import stat
-import sys
 
 import nir
 import numpy as np
