@@ -88,6 +88,23 @@ def _torch_weight(core: CoreConfig) -> torch.Tensor:
     return torch.tensor(core.weights.transpose(0, 1, 3, 2).astype(np.float32))
 
 
+def sinabs_layers(chip: ChipConfig, batch: int) -> torch.nn.Sequential:
+    """The chip's chain of cores as sinabs layers (sinabs importable): per core a bias-free Conv2d with the
+    config's integer weights, an IAFSqueeze of ``batch`` samples with its thresholds, and a SumPool2d when
+    its first destination pools."""
+    from sinabs.layers import IAFSqueeze, SumPool2d
+    layers = []
+    for core in chain(chip):
+        conv = torch.nn.Conv2d(core.channels, core.features, core.dimensions.kernel_size, bias=False)
+        with torch.no_grad():
+            conv.weight.copy_(_torch_weight(core))
+        layers += [conv, IAFSqueeze(batch_size=batch, spike_threshold=float(core.threshold_high),
+                                    min_v_mem=float(core.threshold_low))]
+        if core.destinations and core.destinations[0].enable and core.destinations[0].pooling > 1:
+            layers.append(SumPool2d(core.destinations[0].pooling))
+    return torch.nn.Sequential(*layers)
+
+
 def sinabs_reference(chip: ChipConfig):
     """sinabs' DynapcnnNetwork on the same discretized network, or None when sinabs cannot be imported."""
     sys.path.insert(0, str(ROOT / "tests"))
@@ -99,18 +116,8 @@ def sinabs_reference(chip: ChipConfig):
     if found is None:
         return None
     sinabs, dynapcnn = found
-    from sinabs.layers import IAFSqueeze, SumPool2d
-    layers = []
-    for core in chain(chip):
-        conv = torch.nn.Conv2d(core.channels, core.features, core.dimensions.kernel_size, bias=False)
-        with torch.no_grad():
-            conv.weight.copy_(_torch_weight(core))
-        layers += [conv, IAFSqueeze(batch_size=1, spike_threshold=float(core.threshold_high),
-                                    min_v_mem=float(core.threshold_low))]
-        if core.destinations[0].enable and core.destinations[0].pooling > 1:
-            layers.append(SumPool2d(core.destinations[0].pooling))
     width, height = chain(chip)[0].input_map
-    network = dynapcnn.DynapcnnNetwork(torch.nn.Sequential(*layers), input_shape=(1, height, width), discretize=True)
+    network = dynapcnn.DynapcnnNetwork(sinabs_layers(chip, batch=1), input_shape=(1, height, width), discretize=True)
     check_discretization(network, chip)
 
     def forward(raster: torch.Tensor) -> torch.Tensor:

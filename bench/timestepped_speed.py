@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from dynapcnn_speed import ROOT, _torch_weight, chain, seed_chip  # bench/ is on sys.path when run as a script
+from dynapcnn_speed import ROOT, _torch_weight, chain, seed_chip, sinabs_layers  # bench/ is on sys.path when run as a script
 from eval_scaling import RandomEvents, nmnist_network
 from spikegate.sim.compare import first_difference
 from spikegate.sim.dynapcnn import ChipConfig
@@ -75,19 +75,9 @@ def sinabs_network(chip: ChipConfig, batch: int):
     if found is None:
         raise SystemExit("sinabs cannot be imported (pip install --no-deps sinabs==3.1.3 nirtorch pbr)")
     sinabs, dynapcnn = found
-    from sinabs.layers import IAFSqueeze, SumPool2d
-    layers = []
-    for core in chain(chip):
-        conv = torch.nn.Conv2d(core.channels, core.features, core.dimensions.kernel_size, bias=False)
-        with torch.no_grad():
-            conv.weight.copy_(_torch_weight(core))
-        layers += [conv, IAFSqueeze(batch_size=batch, spike_threshold=float(core.threshold_high),
-                                    min_v_mem=float(core.threshold_low))]
-        if core.destinations and core.destinations[0].enable and core.destinations[0].pooling > 1:
-            layers.append(SumPool2d(core.destinations[0].pooling))
     first = chain(chip)[0]
     width, height = first.input_map
-    network = dynapcnn.DynapcnnNetwork(torch.nn.Sequential(*layers), input_shape=(first.channels, height, width),
+    network = dynapcnn.DynapcnnNetwork(sinabs_layers(chip, batch), input_shape=(first.channels, height, width),
                                        discretize=False)
     cores = [chip.layer_to_core[layer] for layer in sorted(chip.layer_to_core)]
     for index, core in enumerate(cores):
