@@ -1,31 +1,39 @@
-"""Convolution of sparse event counts on the CPU, by scattering each count through the kernel.
+"""Sparse cores of the time-stepped DYNAP-CNN model on the CPU: event lists, and one fused kernel per core.
 
-The time-stepped DYNAP-CNN model convolves all B·T frames of a core at once; its inputs (event counts of
-the sensor, spikes of earlier cores) are mostly zeros. :func:`gather` lists a core's input events straight
-from its sources' count maps (destination pooling, dropping and ``feature_shift`` applied to the
-coordinates: the core's dense input is never built), and :func:`scatter_conv2d` adds, per event, ``count ·
-weight`` to the ``f`` neurons of every kernel position it reaches: ``f`` multiply-adds per event and kernel
-position, where a dense convolution costs ``f · c · kh · kw`` per output position. Sums are made in int64,
-so the result is the exact integer current; it is then written in the model's float type (exact below
-2^24 for float32, 2^53 for float64: the model's range guard checks that).
+A core's inputs (event counts of the sensor, spikes of earlier cores) are mostly zeros, so on the CPU a core
+with a sparse input never builds its dense input or its convolution result:
+
+- :func:`gather` lists the core's input events frame by frame (:class:`Events`) from its sources: dense
+  count maps (the DVS layer's) or the event lists of the cores before, with each destination's pooling,
+  dropping and ``feature_shift`` applied to the coordinates;
+- :func:`run_core` runs the core over all frames, one sample after the other: per frame, every event adds
+  ``count · weight`` to the ``f`` neurons of each kernel position it reaches (a frame-sized int64 sum: the
+  exact current), then every neuron is updated by the formulas of :mod:`.timestepped` in int64, its spike
+  count written to the dense output and, when the core routes anywhere, listed as an event for the cores
+  after. Everything stays in one frame's worth of cache; the model's range guard checks the returned peak
+  (the largest ``|I|`` or ``|V|``) against the float type's exact range, so the float output equals the
+  int64 values. Samples (for fewer samples than threads: blocks of features) run in parallel threads.
+
+The cost per frame is ``f`` multiply-adds per event and kernel position plus one update per neuron, where a
+dense convolution costs ``f · c · kh · kw`` per output position.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
-import torch
 from numba import njit, prange
 
-#: largest fraction of non-zero input values for which the scatter is used (a dense convolution's
+#: largest fraction of non-zero input values for which the event path is used (a dense convolution's
 #: multiply-adds run about this many times faster per operation)
 DENSITY_LIMIT = 0.15
 
 
 class Events(NamedTuple):
-    """Input events of F frames, ordered by frame: ``start`` (F + 1,) int64 offsets of each frame's events,
-    ``channel``, ``y``, ``x`` (E,) int64 coordinates in the core's input map, ``count`` (E,) int64."""
+    """Events of F frames, ordered by frame: ``start`` (F + 1,) int64 offsets of each frame's events,
+    ``channel``, ``y``, ``x`` (E,) int64 coordinates, ``count`` (E,) int64 (≥ 1)."""
 
     start: np.ndarray
     channel: np.ndarray
@@ -35,28 +43,36 @@ class Events(NamedTuple):
 
 
 def gather(sources, shape: tuple[int, int, int], limit: float = DENSITY_LIMIT) -> Events | None:
-    """The events of a core's input map ``shape`` (c, h, w) from ``sources``: (counts (F, f, h, w), pooling,
-    feature_shift) of each source, as a destination routes them; None when they would fill more than
-    ``limit`` of the input values (then a dense convolution is faster)."""
+    """The events of a core's input map ``shape`` (c, h, w), from ``sources``: per source (counts (F, f, h, w)
+    torch tensor, pooling, feature_shift, parts) as a destination routes them, where ``parts`` is the
+    source's spikes as a tuple of :class:`Events` (from :func:`run_core`) or None (then ``counts`` is read).
+    None when the events would fill more than ``limit`` of the input values (a dense convolution is faster)."""
     frames = len(sources[0][0])
     channels, height, width = shape
-    arrays = [(counts.contiguous().numpy(), pooling, shift) for counts, pooling, shift in sources]
+    inputs = [(values, pooling, shift) for counts, pooling, shift, parts in sources
+              for values in (parts if parts is not None else (counts.contiguous().numpy(),))]
     per_frame = np.zeros(frames, np.int64)
-    for counts, pooling, _ in arrays:
-        _count_events(counts, pooling, height, width, per_frame)
+    for values, pooling, _ in inputs:
+        if isinstance(values, Events):
+            _count_listed(*values, pooling, height, width, per_frame)
+        else:
+            _count_dense(values, pooling, height, width, per_frame)
     start = np.zeros(frames + 1, np.int64)
     np.cumsum(per_frame, out=start[1:])
     if start[-1] > limit * frames * channels * height * width:
         return None
     events = Events(start, *(np.empty(start[-1], np.int64) for _ in range(4)))
     cursor = start[:-1].copy()
-    for counts, pooling, shift in arrays:
-        _fill_events(counts, pooling, shift, height, width, cursor, *events[1:])
+    for values, pooling, shift in inputs:
+        if isinstance(values, Events):
+            _fill_listed(*values, pooling, shift, height, width, cursor, *events[1:])
+        else:
+            _fill_dense(values, pooling, shift, height, width, cursor, *events[1:])
     return events
 
 
 @njit(cache=True, parallel=True)
-def _count_events(counts, pooling, height, width, per_frame):
+def _count_dense(counts, pooling, height, width, per_frame):
     """Add to per_frame[F] the non-zero counts (F, f, h, w) of each frame that land in the height x width map."""
     frames, features, rows, columns = counts.shape
     for frame in prange(frames):
@@ -70,7 +86,7 @@ def _count_events(counts, pooling, height, width, per_frame):
 
 
 @njit(cache=True, parallel=True)
-def _fill_events(counts, pooling, shift, height, width, cursor, channel, y_out, x_out, count):
+def _fill_dense(counts, pooling, shift, height, width, cursor, channel, y_out, x_out, count):
     """Write the events of counts (F, f, h, w) from cursor[frame] on (advancing it): channel f + shift,
     position (y // pooling, x // pooling) when inside the height x width map, count."""
     frames, features, rows, columns = counts.shape
@@ -87,43 +103,236 @@ def _fill_events(counts, pooling, shift, height, width, cursor, channel, y_out, 
         cursor[frame] = event
 
 
-def scatter_conv2d(events: Events, weight: np.ndarray, bias: np.ndarray, out_shape: tuple[int, int],
-                   stride: tuple[int, int], padding: tuple[int, int], dtype: torch.dtype) -> torch.Tensor:
-    """conv2d of the input ``events`` with integer weights ``weight`` (c, kh, kw, f) int64 (the torch weight
-    with the features last) and ``bias`` (f,) int64 added to every output position; returns
-    (F, f, h', w') = ``out_shape`` (h', w') in ``dtype``, as ``functional.conv2d`` of the dense input."""
-    frames = len(events.start) - 1
-    out = torch.empty((frames, weight.shape[3], *out_shape), dtype=dtype)
-    if out.numel():
-        _scatter_kernel(*events, weight, bias, stride[0], stride[1], padding[0], padding[1], out.numpy())
-    return out
-
-
-@njit(cache=True, parallel=True)
-def _scatter_kernel(start, channel, y, x, count, weight, bias, stride_y, stride_x, pad_y, pad_x, out):
-    """Frames in parallel; per frame an int64 (h', w', f) sum, written transposed into out (F, f, h', w')."""
-    _, kh, kw, features = weight.shape
-    frames, _, out_h, out_w = out.shape
-    for frame in prange(frames):
-        total = np.empty((out_h, out_w, features), np.int64)
-        for oy in range(out_h):
-            for ox in range(out_w):
-                total[oy, ox, :] = bias
+@njit(cache=True)
+def _count_listed(start, channel, y, x, count, pooling, height, width, per_frame):
+    """Add to per_frame[F] the listed events of each frame whose pooled position lands in the height x width map."""
+    for frame in range(len(start) - 1):
         for event in range(start[frame], start[frame + 1]):
-            c, n = channel[event], count[event]
-            for ky in range(kh):
-                ty = y[event] + pad_y - ky
-                if ty < 0 or ty % stride_y != 0 or ty // stride_y >= out_h:
-                    continue
-                for kx in range(kw):
-                    tx = x[event] + pad_x - kx
-                    if tx < 0 or tx % stride_x != 0 or tx // stride_x >= out_w:
-                        continue
-                    row = total[ty // stride_y, tx // stride_x]
-                    kernel = weight[c, ky, kx]
-                    for o in range(features):
-                        row[o] += n * kernel[o]
-        for o in range(features):
-            for oy in range(out_h):
-                for ox in range(out_w):
-                    out[frame, o, oy, ox] = total[oy, ox, o]
+            if y[event] // pooling < height and x[event] // pooling < width:
+                per_frame[frame] += 1
+
+
+@njit(cache=True)
+def _fill_listed(start, channel, y, x, count, pooling, shift, height, width, cursor, channel_out, y_out, x_out,
+                 count_out):
+    """:func:`_fill_dense` for listed events."""
+    for frame in range(len(start) - 1):
+        out = cursor[frame]
+        for event in range(start[frame], start[frame + 1]):
+            row, column = y[event] // pooling, x[event] // pooling
+            if row < height and column < width:
+                channel_out[out], y_out[out], x_out[out] = channel[event] + shift, row, column
+                count_out[out] = count[event]
+                out += 1
+        cursor[frame] = out
+
+
+def run_core(events: Events, weight: np.ndarray, bias: np.ndarray, stride: tuple[int, int],
+             padding: tuple[int, int], membranes: np.ndarray, spikes: np.ndarray, threshold_high: int,
+             threshold_low: int, return_to_zero: bool, listing: bool, limit: float, threads: int) -> tuple | None:
+    """Run a core over the input ``events`` of all B·T frames (module docstring).
+
+    ``weight`` (c, kh, kw, f) float64 is the torch weight with the features last and kx reversed
+    (:func:`kernel_weight`), ``bias`` (f,) float64 the current added to every neuron each step (zeros
+    without leak). ``membranes`` (B, f, h', w') hold the initial membranes and receive the final ones;
+    ``spikes`` (B·T, f, h', w') receives every spike count; both are float arrays, written as exact integers.
+
+    Sums are made in float64, exact while every partial sum stays below 2^53: when the events' counts could
+    pass that, or when an ``|I|`` or ``|V|`` reaches ``limit`` (the model's exact range), it returns None
+    (the caller then runs the core densely, where the range guard reports the value). Else it returns the
+    spikes as a tuple of :class:`Events` when ``listing``, or an empty tuple. ``threads``: parallel workers."""
+    if events.count.sum(dtype=np.float64) * np.abs(weight).max(initial=0) + np.abs(bias).max(initial=0) >= 2.0 ** 53:
+        return None
+    batch, features = membranes.shape[:2]
+    steps = len(spikes) // batch
+
+    def run(task):
+        first, last, low, high = task
+        part = slice(low, high)
+        return _core_kernel(*events, np.ascontiguousarray(weight[..., part]), np.ascontiguousarray(bias[part]),
+                            stride[0], stride[1], padding[0], padding[1], membranes, spikes, first * steps,
+                            last * steps, steps, low, threshold_high, threshold_low, bool(return_to_zero), listing,
+                            float(limit))
+    tasks = _tasks(batch, features, threads)
+    if len(tasks) == 1:
+        results = [run(tasks[0])]
+    else:
+        with ThreadPoolExecutor(len(tasks)) as pool:
+            results = list(pool.map(run, tasks))
+    if any(result[5] for result in results):
+        return None
+    return tuple(Events(*result[:5]) for result in results) if listing else ()
+
+
+def kernel_weight(weights: np.ndarray) -> np.ndarray:
+    """A core's weights (f, c, kx, ky) as :func:`run_core` takes them: (c, ky, kx reversed, f) float64."""
+    return np.ascontiguousarray(np.transpose(weights, (1, 3, 2, 0))[:, :, ::-1], np.float64)
+
+
+def _tasks(batch: int, features: int, threads: int) -> list[tuple[int, int, int, int]]:
+    """(first sample, end sample, first feature, end feature) of each worker: contiguous groups of samples, or
+    for fewer samples than threads, each sample's features in up to threads // batch blocks."""
+    if batch >= threads:
+        bounds = np.linspace(0, batch, threads + 1).round().astype(int)
+        return [(int(a), int(b), 0, features) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+    blocks = np.linspace(0, features, min(features, max(1, threads // batch)) + 1).round().astype(int)
+    return [(sample, sample + 1, int(a), int(b)) for sample in range(batch) for a, b in zip(blocks[:-1], blocks[1:])]
+
+
+@njit(cache=True, nogil=True)
+def _core_kernel(start, channel, y, x, count, weight, bias, stride_y, stride_x, pad_y, pad_x, membranes, spikes,
+                 first, last, steps, low, threshold_high, threshold_low, return_to_zero, listing, limit):
+    """Frames [first, last) (whole samples) of the features low … low + width − 1 that ``weight`` (c, kh, kw,
+    width) and ``bias`` (width,) hold. Returns (start (F + 1,) of the listed spikes, channel, y, x, count,
+    number of values at or past ``limit``). Per frame the neurons are held (h'·w', width) in float64."""
+    frames, _, out_h, out_w = spikes.shape
+    width, positions = len(bias), out_h * out_w
+    total = np.empty((positions, width))  # the frame's currents, then its spike counts
+    spiking = np.empty(positions, np.int64)  # per position: how many of its neurons spike
+    membrane = np.empty((positions, width))
+    flat = spikes.reshape(frames, -1)
+    listed = np.zeros(frames + 1, np.int64)
+    fields = np.empty((4, 1024), np.int64)  # channel, y, x, count of each listed spike
+    beyond = 0
+    for frame in range(first, last):
+        sample, step = frame // steps, frame % steps
+        if step == 0:
+            _load(membrane, membranes[sample], low)
+        _fill_rows(total, bias)
+        _scatter(total, start[frame], start[frame + 1], channel, y, x, count, weight, out_h, out_w, stride_y,
+                 stride_x, pad_y, pad_x)
+        out = flat[frame, low * positions:(low + width) * positions]
+        out[:] = 0.0
+        beyond += _scan(total, spiking, membrane, np.float64(threshold_high), np.float64(threshold_low),
+                        return_to_zero, limit)
+        hits = listed[frame]
+        if listing and hits + positions * width > fields.shape[1]:
+            fields = _grown(fields, hits, hits + positions * width)
+        listed[frame + 1] = _list(total, spiking, out, fields, hits, low, out_w, listing)
+        if step == steps - 1:
+            _store(membrane, membranes[sample], low)
+    used = listed[last]
+    listed[last + 1:] = used
+    return listed, fields[0, :used].copy(), fields[1, :used].copy(), fields[2, :used].copy(), fields[3, :used].copy(), beyond
+
+
+# Helpers of _core_kernel. Array indices are slices' own range indices where it matters: a computed index
+# makes numba check for negative values, which stops the loop from being vectorized.
+
+@njit(cache=True, nogil=True)
+def _load(membrane, initial, low):
+    """membrane (h'·w', width) from the sample's initial (f, h', w') of features low …"""
+    positions, width = membrane.shape
+    out_w = initial.shape[2]
+    for o in range(width):
+        for p in range(positions):
+            membrane[p, o] = initial[low + o, p // out_w, p % out_w]
+
+
+@njit(cache=True, nogil=True)
+def _store(membrane, final, low):
+    """The inverse of :func:`_load`."""
+    positions, width = membrane.shape
+    out_w = final.shape[2]
+    for o in range(width):
+        for p in range(positions):
+            final[low + o, p // out_w, p % out_w] = membrane[p, o]
+
+
+@njit(cache=True, nogil=True)
+def _fill_rows(total, bias):
+    """Every position's row of total (h'·w', width) set to bias (width,)."""
+    for p in range(total.shape[0]):
+        row = total[p]
+        for o in range(len(bias)):
+            row[o] = bias[o]
+
+
+@njit(cache=True, nogil=True)
+def _scatter(total, begin, end, channel, y, x, count, weight, out_h, out_w, stride_y, stride_x, pad_y, pad_x):
+    """Add count · weight of events begin … end − 1 to total (h'·w', width); weight (c, kh, kw, width) has kx
+    reversed, so that with stride_x 1 a kernel row's reach is one contiguous run of total and of weight."""
+    _, kh, kw, width = weight.shape
+    flat, kernel = total.ravel(), weight.ravel()
+    for event in range(begin, end):
+        c, n = channel[event], np.float64(count[event])
+        row_y, low_y, high_y = _reach(y[event] + pad_y, stride_y, kh, out_h)
+        row_x, low_x, high_x = _reach(x[event] + pad_x, stride_x, kw, out_w)
+        for ky in range(low_y, high_y, stride_y):
+            oy = (row_y - ky) // stride_y
+            if stride_x == 1:
+                target = (oy * out_w + row_x - (high_x - 1)) * width
+                source = ((c * kh + ky) * kw + kw - high_x) * width
+                size = (high_x - low_x) * width
+                into, taken = flat[target:target + size], kernel[source:source + size]
+                for k in range(size):
+                    into[k] += n * taken[k]
+            else:
+                for kx in range(low_x, high_x, stride_x):
+                    target = (oy * out_w + (row_x - kx) // stride_x) * width
+                    source = ((c * kh + ky) * kw + kw - 1 - kx) * width
+                    into, taken = flat[target:target + width], kernel[source:source + width]
+                    for o in range(width):
+                        into[o] += n * taken[o]
+
+
+@njit(cache=True, nogil=True)
+def _scan(total, row_spikes, membrane, threshold, floor_v, return_to_zero, limit):
+    """One step of every neuron (the formulas of :mod:`.timestepped`; floor(V / θ) of integers below 2^53 is
+    exact in float64): currents in total become spike counts, row_spikes[p] counts each position's spiking
+    neurons. Returns how many |I| or |V| reached limit."""
+    positions, width = membrane.shape
+    beyond = 0
+    for p in range(positions):
+        row_total, row_v = total[p], membrane[p]
+        spiking = 0
+        for o in range(width):
+            current = row_total[o]
+            v = row_v[o] + current
+            beyond += (abs(current) >= limit) | (abs(v) >= limit)
+            n = np.floor(max(v, 0.0) / threshold)
+            spiking += n > 0.0
+            if return_to_zero:
+                v = 0.0 if n > 0.0 else v
+            else:
+                v = v - n * threshold
+            row_v[o] = max(v, floor_v)
+            row_total[o] = n
+        row_spikes[p] = spiking
+    return beyond
+
+
+@njit(cache=True, nogil=True)
+def _list(total, row_spikes, out, fields, hits, low, out_w, listing):
+    """Write the frame's spike counts (total) into out (width, h'·w', zeroed) and, when listing, append them
+    to fields from column hits on; returns the new number of listed spikes."""
+    positions, width = total.shape
+    for p in range(positions):
+        if row_spikes[p] == 0:
+            continue
+        for o in range(width):
+            n = total[p, o]
+            if n > 0:
+                out[o * positions + p] = n
+                if listing:
+                    fields[0, hits], fields[1, hits], fields[2, hits] = low + o, p // out_w, p % out_w
+                    fields[3, hits] = np.int64(n)
+                    hits += 1
+    return hits
+
+
+@njit(cache=True, nogil=True)
+def _reach(position, stride, size, outputs):
+    """The kernel offsets k that take an input at ``position`` (+ padding) to an output (position − k) /
+    stride in [0, outputs): returns (position, first k, end k); k runs in steps of stride."""
+    first = max(0, position - stride * (outputs - 1))
+    first += (position - first) % stride
+    return position, first, min(size, position + 1)
+
+
+@njit(cache=True, nogil=True)
+def _grown(fields, used, needed):
+    """fields (4, capacity) with its first ``used`` columns, grown to hold at least ``needed``."""
+    grown = np.empty((4, max(2 * fields.shape[1], needed)), np.int64)
+    grown[:, :used] = fields[:, :used]
+    return grown

@@ -58,7 +58,7 @@ from torch.nn import functional
 from .config import DVS_POLARITIES, DVS_SIZE, ChipConfig, Destination
 from .model import topological_order
 from .scan import scan
-from .scatter import DENSITY_LIMIT, Events, gather, scatter_conv2d
+from .scatter import DENSITY_LIMIT, Events, gather, kernel_weight, run_core
 
 _EXACT = {torch.float32: 2 ** 24, torch.float64: 2 ** 53}
 MODES = ("layer", "step")
@@ -112,8 +112,8 @@ class DynapcnnTimeStepped:
                 "stride": (dims.stride.y, dims.stride.x),
                 "padding": (dims.padding.y, dims.padding.x),
                 "initial": self._tensor(core.neurons_initial_value.transpose(0, 2, 1)),
-                "scatter_weight": np.ascontiguousarray(np.transpose(core.weights, (1, 3, 2, 0)), np.int64),
-                "scatter_bias": np.asarray(core.biases if core.leak_enable else np.zeros(core.features), np.int64),
+                "event_weight": kernel_weight(core.weights),
+                "event_bias": np.asarray(core.biases if core.leak_enable else np.zeros(core.features), np.float64),
             }
 
     def _tensor(self, array: np.ndarray) -> torch.Tensor:
@@ -127,66 +127,74 @@ class DynapcnnTimeStepped:
         with torch.backends.cudnn.flags(enabled=True, allow_tf32=False), torch.no_grad():
             if self.mode == "step":
                 return self._run_steps(x)
+            batch, steps = x.shape[:2]
+            result = TimeSteppedResult(
+                {i: torch.empty((batch, steps, *self._cores[i]["initial"].shape), dtype=self.dtype, device=self.device)
+                 for i in self.order},
+                {i: torch.empty((batch, *self._cores[i]["initial"].shape), dtype=self.dtype, device=self.device)
+                 for i in self.order})
             chunk = self._chunk_size(x)
-            parts = [self._run_layers(x[start:start + chunk]) for start in range(0, len(x), chunk)]
-        if len(parts) == 1:
-            return parts[0]
-        return TimeSteppedResult(*({i: torch.cat([part[field][i] for part in parts]) for i in self.order}
-                                   for field in range(2)))
+            for start in range(0, batch, chunk):
+                part = slice(start, start + chunk)
+                self._run_layers(x[part], TimeSteppedResult(*({i: values[i][part] for i in self.order}
+                                                               for values in result)))
+        return result
 
     # ----------------------------------------------------------------------------- layer by layer
-    def _run_layers(self, x: torch.Tensor) -> TimeSteppedResult:
-        """Every core over all steps at once, in topological order (module docstring)."""
-        batch, steps = x.shape[:2]
-        frames = batch * steps
-        incoming = {i: [] for i in self.order}  # per core: (counts (B·T, f, h, w), pooling, feature_shift)
-        _send(self.dvs_layer(x.reshape(frames, *x.shape[2:])), self.config.dvs_layer.destinations, incoming)
-        spikes, membranes = {}, {}
+    def _run_layers(self, x: torch.Tensor, out: TimeSteppedResult) -> None:
+        """Every core over all steps at once, in topological order (module docstring), into ``out`` (the
+        result's tensors of these samples)."""
+        frames = x.shape[0] * x.shape[1]
+        incoming = {i: [] for i in self.order}  # per core: (counts (B·T, f, h, w), pooling, feature_shift, events)
+        _send(self.dvs_layer(x.reshape(frames, *x.shape[2:])), None, self.config.dvs_layer.destinations, incoming)
         for i in self.order:
-            spikes[i], membranes[i] = self._run_core(i, incoming.pop(i), batch, steps)
-            _send(spikes[i].reshape(frames, *spikes[i].shape[2:]), self.config.cores[i].destinations, incoming)
-        return TimeSteppedResult(spikes, membranes)
+            events = self._run_core(i, incoming.pop(i), out.spikes[i], out.membranes[i])
+            counts = out.spikes[i].view(frames, *out.spikes[i].shape[2:])
+            _send(counts, events, self.config.cores[i].destinations, incoming)
 
-    def _run_core(self, i: int, sources: list, batch: int, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Core i on the counts of its sources (as :func:`_send` lists them) of all steps: its spikes
-        (B, T, f, h', w') and final membranes."""
-        core = self.config.cores[i]
+    def _run_core(self, i: int, sources: list, spikes: torch.Tensor, membranes: torch.Tensor) -> tuple | None:
+        """Core i on its sources (as :func:`_send` lists them) of all steps: writes its spikes (B, T, f, h', w')
+        and final membranes (B, f, h', w'); returns its spikes as events when the event path ran (else None)."""
+        core, params = self.config.cores[i], self._cores[i]
+        batch, steps = spikes.shape[:2]
+        membranes.copy_(params["initial"].expand_as(membranes))
         x = self._layer_input(i, sources, batch * steps)
-        current = self._layer_convolve(i, x)
-        v = self._initial(i, batch)
-        error, peak = scan(current.reshape(batch, steps, -1), v.view(batch, -1), core.threshold_high,
+        if isinstance(x, Events):
+            listing = any(destination.enable for destination in core.destinations)
+            events = run_core(x, params["event_weight"], params["event_bias"], params["stride"], params["padding"],
+                              membranes.numpy(), spikes.view(batch * steps, *spikes.shape[2:]).numpy(),
+                              core.threshold_high, core.threshold_low, core.return_to_zero, listing,
+                              _EXACT[self.dtype], torch.get_num_threads())
+            if events is not None:
+                return events or None
+            membranes.copy_(params["initial"].expand_as(membranes))  # past the exact range: the dense path reports it
+            x = self._layer_input(i, sources, batch * steps, events=False)
+        current = self._convolve(i, x)
+        error, peak = scan(current.view(batch, steps, -1), membranes.view(batch, -1), core.threshold_high,
                            core.threshold_low, core.return_to_zero)
         if error > ROUNDING_BOUND and self.dtype == torch.float32:
             current = self._convolve(i, x.double()).float()
-            v = self._initial(i, batch)
-            error, peak = scan(current.reshape(batch, steps, -1), v.view(batch, -1), core.threshold_high,
+            membranes.copy_(params["initial"].expand_as(membranes))
+            error, peak = scan(current.view(batch, steps, -1), membranes.view(batch, -1), core.threshold_high,
                                core.threshold_low, core.return_to_zero)
         self._check_rounding(i, error)
         self._check_range(peak)
-        return current.reshape(batch, steps, *current.shape[1:]), v
+        spikes.copy_(current.view_as(spikes))
+        return None
 
-    def _layer_input(self, i: int, sources: list, frames: int) -> torch.Tensor | Events:
+    def _layer_input(self, i: int, sources: list, frames: int, events: bool = True) -> torch.Tensor | Events:
         """Core i's input of all frames: on the CPU, when sparse (at most :data:`~.scatter.DENSITY_LIMIT`
-        non-zero), its events (:func:`~.scatter.gather`); else the dense (B·T, c, h, w) counts."""
+        non-zero) and ``events``, its events (:func:`~.scatter.gather`); else the dense (B·T, c, h, w) counts."""
         core = self.config.cores[i]
         shape = (core.channels, *core.input_map[::-1])
-        if self.device.type == "cpu" and sources:
+        if events and self.device.type == "cpu" and sources:
             events = gather(sources, shape, DENSITY_LIMIT)
             if events is not None:
                 return events
         inputs = {i: torch.zeros((frames, *shape), dtype=self.dtype, device=self.device)}
-        for counts, pooling, shift in sources:
+        for counts, pooling, shift, _ in sources:
             self.route(counts, (Destination(i, True, pooling, shift),), inputs)
         return inputs[i]
-
-    def _layer_convolve(self, i: int, x: torch.Tensor | Events) -> torch.Tensor:
-        """Core i's convolution of its input x of all frames (:meth:`_layer_input`): events are scattered in
-        int64 (exact, :func:`~.scatter.scatter_conv2d`), dense counts convolved by :meth:`_convolve`."""
-        if isinstance(x, torch.Tensor):
-            return self._convolve(i, x)
-        params, core = self._cores[i], self.config.cores[i]
-        return scatter_conv2d(x, params["scatter_weight"], params["scatter_bias"], core.neuron_map[::-1],
-                              params["stride"], params["padding"], self.dtype)
 
     def _convolve(self, i: int, x: torch.Tensor) -> torch.Tensor:
         """Core i's convolution (+ biases when leak_enable) of the frames x, in x's dtype, not yet rounded."""
@@ -323,11 +331,12 @@ class DynapcnnTimeStepped:
         return x
 
 
-def _send(counts: torch.Tensor, destinations: tuple[Destination, ...], incoming: dict[int, list]) -> None:
-    """List the counts (B·T, f, h, w) of a core or of the DVS layer under each enabled destination's core."""
+def _send(counts: torch.Tensor, events, destinations: tuple[Destination, ...], incoming: dict[int, list]) -> None:
+    """List the counts (B·T, f, h, w) of a core or of the DVS layer, and the same as events when the event path
+    made them (else None), under each enabled destination's core."""
     for destination in destinations:
         if destination.enable:
-            incoming[destination.layer].append((counts, destination.pooling, destination.feature_shift))
+            incoming[destination.layer].append((counts, destination.pooling, destination.feature_shift, events))
 
 
 def _sum_pool(x: torch.Tensor, py: int, px: int) -> torch.Tensor:
