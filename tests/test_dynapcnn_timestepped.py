@@ -397,3 +397,47 @@ def test_torch_scan_equals_the_numba_scan():
                     axes=("step", "batch", "neuron"), names=("numba", "torch"), context=f"return_to_zero {zero}")
         assert_same({"v": va.numpy()}, {"v": vb.numpy()}, axes=("batch", "neuron"), names=("numba", "torch"))
         assert stats_numba == pytest.approx(stats_torch) and stats_numba[0] == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("threads", [2, 3, 5])
+def test_event_path_equals_step_mode_when_split_over_threads(threads):
+    """The CPU's event kernel splits samples (batch ≥ threads) or each sample's features (batch < threads)
+    over threads; every split gives the step model's spikes and membranes, for batches 1 and 3."""
+    config = feature_chip()
+    previous = torch.get_num_threads()
+    try:
+        torch.set_num_threads(threads)
+        for batch in (1, 3):
+            rng = np.random.default_rng(batch)
+            raster = rng.integers(1, 4, (batch, 8, 2, 14, 15)) * (rng.random((batch, 8, 2, 14, 15)) < 0.05)
+            step = DynapcnnTimeStepped(config, device="cpu", mode="step")(raster)
+            layer = DynapcnnTimeStepped(config, device="cpu")(raster)
+            assert_same_run(layer, step, ("layer", "step"), f"{threads} threads, batch {batch}")
+    finally:
+        torch.set_num_threads(previous)
+
+
+def test_event_path_past_the_exact_range_wrong():
+    """A sparse input (the event kernel's) whose current passes 2^24: the event kernel hands the core to the
+    dense path, whose range guard names the value; float64 holds it, and the spike count is exact."""
+    config = single_neuron(127, threshold=32767, low=-32768)
+    raster = torch.zeros((1, 40, 1, 1, 1))
+    raster[0, 7] = 2.0 ** 18
+    with pytest.raises(ValueError, match=r"reached 33292288, beyond the exact integer range 2\^24 of torch.float32"):
+        DynapcnnTimeStepped(config, device="cpu")(raster)
+    result = DynapcnnTimeStepped(config, device="cpu", dtype=torch.float64)(raster)
+    assert result.spikes[0].sum().item() == 127 * 2 ** 18 // 32767
+
+
+def test_event_kernel_refuses_sums_past_float64():
+    """Counts so large that a float64 partial sum could pass 2^53: run_core refuses (None) before running,
+    and leaves membranes and spikes as they were."""
+    from spikegate.sim.dynapcnn.scatter import Events, kernel_weight, run_core
+
+    weight = kernel_weight(np.full((1, 1, 1, 1), 100))
+    one = np.zeros(1, np.int64)
+    events = Events(np.array([0, 1]), one, one, one, np.array([2 ** 47], np.int64))
+    membranes, spikes = np.zeros((1, 1, 1, 1)), np.full((1, 1, 1, 1), 5.0)
+    assert run_core(events, weight, np.zeros(1), (1, 1), (0, 0), membranes, spikes, 10, -10, False, True,
+                    2.0 ** 53, 1) is None
+    assert membranes.tolist() == [[[[0.0]]]] and spikes.tolist() == [[[[5.0]]]]
