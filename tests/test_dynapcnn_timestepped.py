@@ -441,3 +441,15 @@ def test_event_kernel_refuses_sums_past_float64():
     assert run_core(events, weight, np.zeros(1), (1, 1), (0, 0), membranes, spikes, 10, -10, False, True,
                     2.0 ** 53, 1) is None
     assert membranes.tolist() == [[[[0.0]]]] and spikes.tolist() == [[[[5.0]]]]
+
+
+@pytest.mark.parametrize("density", [0.05, 0.6])
+def test_chunks_write_into_one_result(monkeypatch, density):
+    """A batch run in one chunk per sample (a tiny CHUNK_ELEMENTS) equals the step model: each chunk writes
+    its samples' slice of the result, on the event path and on the dense path."""
+    monkeypatch.setitem(timestepped.CHUNK_ELEMENTS, "cpu", 1)
+    rng = np.random.default_rng(9)
+    raster = rng.integers(1, 4, (3, 6, 2, 14, 15)) * (rng.random((3, 6, 2, 14, 15)) < density)
+    config = feature_chip()
+    step = DynapcnnTimeStepped(config, device="cpu", mode="step")(raster)
+    assert_same_run(DynapcnnTimeStepped(config, device="cpu")(raster), step, ("chunked", "step"), f"density {density}")

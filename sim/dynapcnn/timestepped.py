@@ -46,6 +46,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 
 from ..checks import as_array
 from ..extras import require
@@ -63,7 +64,7 @@ from .scatter import DENSITY_LIMIT, Events, gather, kernel_weight, run_core
 _EXACT = {torch.float32: 2 ** 24, torch.float64: 2 ** 53}
 MODES = ("layer", "step")
 ROUNDING_BOUND = 0.25  #: largest rounding correction of a convolution result accepted as exact
-CHUNK_ELEMENTS = {"cpu": 2 ** 26, "cuda": 2 ** 29}  #: per device kind, input + neuron values of a chunk's frames
+CHUNK_ELEMENTS = {"cpu": 2 ** 27, "cuda": 2 ** 29}  #: per device kind, input + neuron values of a chunk's frames
 
 
 class TimeSteppedResult(NamedTuple):
@@ -324,11 +325,26 @@ class DynapcnnTimeStepped:
                     raise ValueError(f"raster: {x.shape[2]} channels (+ feature_shift {destination.feature_shift}) "
                                      f"are more than core {destination.layer}'s {channels} input channels")
         x = x.to(device=self.device, dtype=self.dtype)
-        if x.numel() and (bool((x < 0).any()) or bool((x != torch.round(x)).any()) or bool(x.isinf().any())):
+        if x.numel() and not _all_counts(x):
             bad = torch.nonzero((x < 0) | (x != torch.round(x)) | x.isinf())[0].tolist()
             raise ValueError(f"raster: value {x[tuple(bad)].item()} at index {tuple(bad)} is not a non-negative "
                              f"integer event count")
         return x
+
+
+def _all_counts(x: torch.Tensor) -> bool:
+    """Whether every value of x is a finite non-negative integer (on the CPU in one pass)."""
+    if x.device.type == "cpu":
+        return _all_counts_kernel(x.reshape(-1).numpy())
+    return not (bool((x < 0).any()) or bool((x != torch.round(x)).any()) or bool(x.isinf().any()))
+
+
+@njit(cache=True)
+def _all_counts_kernel(values):
+    valid = True
+    for value in values:  # NaN fails the first test
+        valid &= (value >= 0) & (value == np.floor(value)) & (value < np.inf)
+    return valid
 
 
 def _send(counts: torch.Tensor, events, destinations: tuple[Destination, ...], incoming: dict[int, list]) -> None:
