@@ -7,12 +7,13 @@ with a sparse input never builds its dense input or its convolution result:
   count maps (the DVS layer's) or the event lists of the cores before, with each destination's pooling,
   dropping and ``feature_shift`` applied to the coordinates;
 - :func:`run_core` runs the core over all frames, one sample after the other: per frame, every event adds
-  ``count · weight`` to the ``f`` neurons of each kernel position it reaches (a frame-sized int64 sum: the
-  exact current), then every neuron is updated by the formulas of :mod:`.timestepped` in int64, its spike
-  count written to the dense output and, when the core routes anywhere, listed as an event for the cores
-  after. Everything stays in one frame's worth of cache; the model's range guard checks the returned peak
-  (the largest ``|I|`` or ``|V|``) against the float type's exact range, so the float output equals the
-  int64 values. Samples (for fewer samples than threads: blocks of features) run in parallel threads.
+  ``count · weight`` to the ``f`` neurons of each kernel position it reaches, then every neuron is updated
+  by the formulas of :mod:`.timestepped`, its spike count written to the dense output and, when the core
+  routes anywhere, listed as an event for the cores after. Everything stays in one frame's worth of cache.
+  Sums and membranes are float64 integers, exact below 2^53: :func:`run_core` refuses inputs whose sums
+  could pass that, and counts the values that reach the model's exact range (2^24 for float32), so the
+  model can hand such a core to its dense path, whose range guard names the value. Samples (for fewer
+  samples than threads: blocks of features) run in parallel threads.
 
 The cost per frame is ``f`` multiply-adds per event and kernel position plus one update per neuron, where a
 dense convolution costs ``f · c · kh · kw`` per output position.

@@ -18,17 +18,20 @@ pool, crop, flip y, flip x, swap) on the raster. There is no 16-bit saturation (
 
 **Order of work** (``mode="layer"``, the default). Since no core feeds an earlier one within a step (the
 routing is acyclic: :func:`~.model.topological_order` refuses loops), a core's input at every step is
-known once the cores before it have run all steps. So each core runs in one go: one convolution over
-all B·T frames (on the CPU, a sparse input is gathered as events from its sources and scattered through
-the kernel in int64: :mod:`.scatter`), then the neuron scan over time as one fused kernel (:mod:`.scan`:
-numba on the CPU, Triton on CUDA), and its spikes of all steps are routed on. Samples are processed in
-chunks whose frames fit :data:`CHUNK_ELEMENTS`. ``mode="step"`` runs the same formulas one step at a
-time, every core per step (the straightforward order, kept as the reference).
+known once the cores before it have run all steps. So each core runs in one go. On the CPU, a sparse
+input runs as one fused event kernel (:mod:`.scatter`): its events are listed from its sources, and frame
+by frame they are scattered through the kernel, the neurons updated and the spikes listed as events for the
+next core; no current tensor is built. Otherwise (dense inputs, CUDA) one convolution covers all B·T
+frames, then the neuron scan over time runs as one fused kernel (:mod:`.scan`: numba on the CPU, Triton on
+CUDA). Samples are processed in chunks whose frames fit :data:`CHUNK_ELEMENTS`, each written into its
+slice of the result. ``mode="step"`` runs the same formulas one step at a time, every core per step (the
+straightforward order, kept as the reference).
 
 **Exactness.** Values are integers held in float32 (float64 on request). Every result is exact on every
 device, or the call refuses it:
 
-- the CPU's scatter sums in int64: exact by construction;
+- the CPU's event kernel sums and updates in float64, exact below 2^53; it refuses inputs whose sums could
+  pass that, and hands a core whose values reach the exact range to the dense path (whose guard raises);
 - every other convolution result (integer inputs and weights: the exact current is an integer) is rounded
   to the nearest integer and the largest rounding correction is checked against :data:`ROUNDING_BOUND`.
   Convolution algorithms (cuDNN's FFT or Winograd, the CPU's own) may return non-integers; while their
