@@ -30,6 +30,9 @@ from numba import njit, prange
 #: largest fraction of non-zero input values for which the event path is used (a dense convolution's
 #: multiply-adds run about this many times faster per operation)
 DENSITY_LIMIT = 0.15
+#: neuron values (frames x neurons) per worker thread of :func:`run_core`, at least (fewer: the threads
+#: cost more than they save)
+VALUES_PER_THREAD = 2 ** 19
 
 
 class Events(NamedTuple):
@@ -154,7 +157,7 @@ def run_core(events: Events, weight: np.ndarray, bias: np.ndarray, stride: tuple
                             stride[0], stride[1], padding[0], padding[1], membranes, spikes, first * steps,
                             last * steps, steps, low, threshold_high, threshold_low, bool(return_to_zero), listing,
                             float(limit))
-    tasks = _tasks(batch, features, threads)
+    tasks = _tasks(batch, features, max(1, min(threads, spikes.size // VALUES_PER_THREAD)))
     if len(tasks) == 1:
         results = [run(tasks[0])]
     else:
