@@ -260,8 +260,9 @@ def _scatter(total, begin, end, channel, y, x, count, weight, out_h, out_w, stri
     flat, kernel = total.ravel(), weight.ravel()
     for event in range(begin, end):
         c, n = channel[event], np.float64(count[event])
-        row_y, low_y, high_y = _reach(y[event] + pad_y, stride_y, kh, out_h)
-        row_x, low_x, high_x = _reach(x[event] + pad_x, stride_x, kw, out_w)
+        row_y, row_x = y[event] + pad_y, x[event] + pad_x
+        low_y, high_y = _reach(row_y, stride_y, kh, out_h)
+        low_x, high_x = _reach(row_x, stride_x, kw, out_w)
         for ky in range(low_y, high_y, stride_y):
             oy = (row_y - ky) // stride_y
             if stride_x == 1:
@@ -328,10 +329,10 @@ def _list(total, row_spikes, out, fields, hits, low, out_w, listing):
 @njit(cache=True, nogil=True)
 def _reach(position, stride, size, outputs):
     """The kernel offsets k that take an input at ``position`` (+ padding) to an output (position − k) /
-    stride in [0, outputs): returns (position, first k, end k); k runs in steps of stride."""
+    stride in [0, outputs): returns (first k, end k); k runs in steps of stride."""
     first = max(0, position - stride * (outputs - 1))
     first += (position - first) % stride
-    return position, first, min(size, position + 1)
+    return first, min(size, position + 1)
 
 
 @njit(cache=True, nogil=True)
