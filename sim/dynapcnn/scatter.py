@@ -149,12 +149,15 @@ def run_core(events: Events, weight: np.ndarray, bias: np.ndarray, stride: tuple
         return None
     batch, features = membranes.shape[:2]
     steps = len(spikes) // batch
+    if not membranes.flags.c_contiguous:  # reshaped below, it must stay a view to receive the final membranes
+        raise ValueError("membranes: must be C-contiguous")
+    neurons = membranes.reshape(batch, features, -1)
 
     def run(task):
         first, last, low, high = task
         part = slice(low, high)
         return _core_kernel(*events, np.ascontiguousarray(weight[..., part]), np.ascontiguousarray(bias[part]),
-                            stride[0], stride[1], padding[0], padding[1], membranes, spikes, first * steps,
+                            stride[0], stride[1], padding[0], padding[1], neurons, spikes, first * steps,
                             last * steps, steps, low, threshold_high, threshold_low, bool(return_to_zero), listing,
                             float(limit))
     tasks = _tasks(batch, features, max(1, min(threads, spikes.size // VALUES_PER_THREAD)))
@@ -187,7 +190,7 @@ def _tasks(batch: int, features: int, threads: int) -> list[tuple[int, int, int,
 def _core_kernel(start, channel, y, x, count, weight, bias, stride_y, stride_x, pad_y, pad_x, membranes, spikes,
                  first, last, steps, low, threshold_high, threshold_low, return_to_zero, listing, limit):
     """Frames [first, last) (whole samples) of the features low … low + width − 1 that ``weight`` (c, kh, kw,
-    width) and ``bias`` (width,) hold. Returns (start (F + 1,) of the listed spikes, channel, y, x, count,
+    width) and ``bias`` (width,) hold; membranes (B, f, h'·w'). Returns (start (F + 1,) of the listed spikes, channel, y, x, count,
     number of values at or past ``limit``). Per frame the neurons are held (h'·w', width) in float64."""
     frames, _, out_h, out_w = spikes.shape
     width, positions = len(bias), out_h * out_w
@@ -201,7 +204,7 @@ def _core_kernel(start, channel, y, x, count, weight, bias, stride_y, stride_x, 
     for frame in range(first, last):
         sample, step = frame // steps, frame % steps
         if step == 0:
-            _load(membrane, membranes[sample], low)
+            membrane[:] = membranes[sample, low:low + width].T
         _fill_rows(total, bias)
         _scatter(total, start[frame], start[frame + 1], channel, y, x, count, weight, out_h, out_w, stride_y,
                  stride_x, pad_y, pad_x)
@@ -214,7 +217,7 @@ def _core_kernel(start, channel, y, x, count, weight, bias, stride_y, stride_x, 
             fields = _grown(fields, hits, hits + positions * width)
         listed[frame + 1] = _list(total, spiking, out, fields, hits, low, out_w, listing)
         if step == steps - 1:
-            _store(membrane, membranes[sample], low)
+            membranes[sample, low:low + width] = membrane.T
     used = listed[last]
     listed[last + 1:] = used
     return listed, fields[0, :used].copy(), fields[1, :used].copy(), fields[2, :used].copy(), fields[3, :used].copy(), beyond
@@ -222,26 +225,6 @@ def _core_kernel(start, channel, y, x, count, weight, bias, stride_y, stride_x, 
 
 # Helpers of _core_kernel. Array indices are slices' own range indices where it matters: a computed index
 # makes numba check for negative values, which stops the loop from being vectorized.
-
-@njit(cache=True, nogil=True)
-def _load(membrane, initial, low):
-    """membrane (h'·w', width) from the sample's initial (f, h', w') of features low …"""
-    positions, width = membrane.shape
-    out_w = initial.shape[2]
-    for o in range(width):
-        for p in range(positions):
-            membrane[p, o] = initial[low + o, p // out_w, p % out_w]
-
-
-@njit(cache=True, nogil=True)
-def _store(membrane, final, low):
-    """The inverse of :func:`_load`."""
-    positions, width = membrane.shape
-    out_w = final.shape[2]
-    for o in range(width):
-        for p in range(positions):
-            final[low + o, p // out_w, p % out_w] = membrane[p, o]
-
 
 @njit(cache=True, nogil=True)
 def _fill_rows(total, bias):
